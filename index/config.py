@@ -1,0 +1,27 @@
+"""Core settings (pydantic-settings): read from the environment and ``.env``.
+
+The Discord bot extends these in ``bot/settings.py`` with its own secrets; the core never needs a token, so the
+CLI and the terminal session work without one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class CoreSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), validation_alias="NEWSDESK_DATA_DIR")
+    model: str = Field(default=DEFAULT_MODEL, validation_alias="NEWSDESK_MODEL")
+    timezone: str = Field(default="UTC", validation_alias="NEWSDESK_TIMEZONE")
+    # Comma-separated hosts or CIDR ranges that URL fetching may reach even though they are private.
+    allow_hosts: str = Field(default="", validation_alias="NEWSDESK_ALLOW_HOSTS")
+    # Quotes per article in one answer unless the caller asks otherwise.
+    per_article_cap: int = Field(default=2, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
+    batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")

@@ -1,0 +1,109 @@
+"""Lexical search with bm25s over paragraphs (each prefixed with its article's title).
+
+The BM25 index is derived data: rebuilt in memory from the store when the store's version changes. Token lists
+are cached per paragraph id, so after an ingest only the new paragraphs are tokenised before the (fast, sparse)
+re-index. The same stemmed tokens and document frequencies serve sentence scoring in ``quotes.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterable
+
+import bm25s
+import numpy as np
+import Stemmer
+
+log = logging.getLogger(__name__)
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, English stop words removed, Snowball-stemmed tokens (one list per text)."""
+    return bm25s.tokenize(
+        texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False, allow_empty=True
+    )
+
+
+class LexicalIndex:
+    """BM25 over paragraph ids; ``scores`` gives a full score vector so any filter is an exact mask."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.retriever: bm25s.BM25 | None = None
+        self.version = -1
+        self.df: dict[str, int] = {}
+        self._tokens: dict[int, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rebuild(self, rows: Iterable[tuple[int, str]], version: int) -> None:
+        """Re-index from (paragraph id, text) rows; cached token lists are reused for known ids."""
+        ids: list[int] = []
+        corpus: list[list[str]] = []
+        todo_ids: list[int] = []
+        todo_text: list[str] = []
+        for pid, text in rows:
+            ids.append(pid)
+            if pid not in self._tokens:
+                todo_ids.append(pid)
+                todo_text.append(text)
+        for pid, toks in zip(todo_ids, tokenize(todo_text) if todo_text else [], strict=True):
+            self._tokens[pid] = toks
+        keep = set(ids)
+        for pid in [p for p in self._tokens if p not in keep]:
+            del self._tokens[pid]
+        corpus = [self._tokens[pid] or ["∅"] for pid in ids]
+        retriever = None
+        if corpus:
+            retriever = bm25s.BM25()
+            retriever.index(corpus, show_progress=False)
+        df: dict[str, int] = {}
+        for toks in corpus:
+            for tok in set(toks):
+                df[tok] = df.get(tok, 0) + 1
+        with self._lock:
+            self.ids = np.asarray(ids, dtype=np.int64)
+            self.retriever = retriever
+            self.df = df
+            self.version = version
+        log.debug("BM25 index rebuilt: %d paragraphs, version %d", len(ids), version)
+
+    def idf(self, token: str) -> float:
+        n = max(len(self.ids), 1)
+        df = self.df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every indexed paragraph (aligned with ``self.ids``)."""
+        with self._lock:
+            retriever, n = self.retriever, len(self.ids)
+        if retriever is None:
+            return np.zeros(n, dtype=np.float32)
+        vocab = retriever.vocab_dict
+        known = [t for t in query_tokens if t in vocab]
+        if not known:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(retriever.get_scores(known), dtype=np.float32)
+
+    def search(
+        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (ids, scores) with a positive score, restricted to ``allowed`` ids when given."""
+        scores = self.scores(query_tokens)
+        ids = self.ids
+        if allowed is not None:
+            mask = np.isin(ids, allowed)
+            scores = np.where(mask, scores, 0.0)
+        positive = int(np.count_nonzero(scores > 0))
+        k = min(k, positive)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return ids[top], scores[top]

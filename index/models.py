@@ -1,0 +1,190 @@
+"""Plain data that crosses layers.
+
+Everything the service returns is one of these dataclasses, so the CLI, the terminal session and the Discord bot
+render the same objects and nothing below ``bot/`` ever sees a Discord type. ``to_dict`` gives the JSON contract
+that ``--json`` prints (scripts rely on its field names: extend, never rename).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class ArticleIn:
+    """An article as extracted from a source, before it is stored."""
+
+    paragraphs: list[str]
+    title: str = ""
+    source: str = "unknown"
+    date: str | None = None  # ISO date "YYYY-MM-DD"; never invented
+    published_at: str | None = None  # full ISO timestamp when the source gives one
+    url: str | None = None
+    author: str | None = None
+    external_id: str | None = None  # the record's own id (JSON "id"), kept as the article id
+    origin: str = ""  # where it came from: a path, a URL, "attachment:name"
+    title_derived: bool = False
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    author: str | None = None
+    published_at: str | None = None
+    scope: str = ""  # "" = visible everywhere; otherwise a Discord server id
+    duplicate_of: str | None = None
+    n_paragraphs: int = 0
+    title_derived: bool = False
+
+
+@dataclass
+class Paragraph:
+    id: int  # stable SQLite integer id == FAISS id
+    article_id: str
+    ordinal: int  # 1-based paragraph number inside the article
+    text: str
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # character spans
+
+
+@dataclass
+class SourceRef:
+    """Another outlet that carried the same text (a syndicated copy)."""
+
+    article_id: str
+    source: str
+    title: str
+    url: str | None
+    date: str | None
+
+
+@dataclass
+class Quote:
+    """A verbatim span of a stored paragraph: (paragraph_id, start, end) first, text second."""
+
+    text: str
+    article_id: str
+    title: str
+    source: str
+    date: str | None
+    url: str | None
+    paragraph: int  # 1-based paragraph number in the article
+    paragraph_id: int
+    start: int
+    end: int
+    score: float
+    also_in: list[SourceRef] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    quotes: list[Quote]
+    no_answer: bool = False
+    # What was searched (for the honest no-answer and for the footer): paragraphs, articles, filters.
+    searched: dict[str, Any] = field(default_factory=dict)
+    nearest_misses: list[Quote] = field(default_factory=list)
+    dropped_unverified: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "no_answer": self.no_answer,
+            "quotes": [q.to_dict() for q in self.quotes],
+            "nearest_misses": [q.to_dict() for q in self.nearest_misses],
+            "searched": self.searched,
+        }
+
+
+@dataclass
+class IngestItem:
+    origin: str
+    status: str  # added | unchanged | replaced | duplicate | failed
+    article_id: str | None = None
+    title: str | None = None
+    reason: str | None = None  # for failed, and for duplicate (of what)
+
+
+@dataclass
+class IngestReport:
+    items: list[IngestItem] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for i in self.items if i.status == status)
+
+    @property
+    def added(self) -> int:
+        return self.count("added")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def replaced(self) -> int:
+        return self.count("replaced")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def failed(self) -> list[IngestItem]:
+        return [i for i in self.items if i.status == "failed"]
+
+    def merge(self, other: IngestReport) -> None:
+        self.items.extend(other.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "unchanged": self.unchanged,
+            "replaced": self.replaced,
+            "duplicates": self.duplicates,
+            "failed": [{"origin": i.origin, "reason": i.reason} for i in self.failed],
+            "items": [asdict(i) for i in self.items],
+        }
+
+
+@dataclass
+class SourceStats:
+    source: str
+    articles: int
+    first_date: str | None
+    last_date: str | None
+
+
+@dataclass
+class Stats:
+    articles: int
+    paragraphs: int
+    vectors: int
+    duplicates: int
+    sources: int
+    model: str
+    dimension: int
+    data_dir: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Filters:
+    """Search filters. Dates are ISO strings; ``as_of`` keeps only articles published before it."""
+
+    source: str | None = None
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+    scopes: tuple[str, ...] | None = None  # None = every scope (CLI); the bot passes ("", guild_id)
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, ())}
