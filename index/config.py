@@ -15,7 +15,9 @@ DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class CoreSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     data_dir: Path = Field(default=Path("data"), validation_alias="NEWSDESK_DATA_DIR")
     model: str = Field(default=DEFAULT_MODEL, validation_alias="NEWSDESK_MODEL")
@@ -23,5 +25,5 @@ class CoreSettings(BaseSettings):
     # Comma-separated hosts or CIDR ranges that URL fetching may reach even though they are private.
     allow_hosts: str = Field(default="", validation_alias="NEWSDESK_ALLOW_HOSTS")
     # Quotes per article in one answer unless the caller asks otherwise.
-    per_article_cap: int = Field(default=2, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
+    per_article_cap: int = Field(default=3, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Iterable
 
@@ -17,15 +18,45 @@ import numpy as np
 import Stemmer
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _STEMMER = Stemmer.Stemmer("english")
 
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+# A standard English stop list plus question words: "what did ... do" carries no evidence in a passage.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
+    on once only or other our ours ourselves out over own same she should so some such than that the their theirs
+    them themselves then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with you your yours yourself yourselves s t don""".split()
+)
+# News text names countries by their demonyms ("Japanese officials", "a Russian invasion"); questions usually
+# name the country. Folding both onto one token lets BM25 see that they are the same entity. Irregular forms
+# of "say" and "tell" are folded for the same reason ("What did X say" vs "X said").
+FOLD = {
+    "japanese": "japan", "russian": "russia", "russians": "russia", "chinese": "china", "american": "america",
+    "americans": "america", "ukrainian": "ukraine", "ukrainians": "ukraine", "british": "britain",
+    "french": "france", "german": "germany", "germans": "germany", "indian": "india", "israeli": "israel",
+    "israelis": "israel", "palestinian": "palestine", "palestinians": "palestine", "iranian": "iran",
+    "iraqi": "iraq", "iraqis": "iraq", "afghan": "afghanistan", "pakistani": "pakistan", "syrian": "syria",
+    "korean": "korea", "koreans": "korea", "mexican": "mexico", "canadian": "canada", "brazilian": "brazil",
+    "australian": "australia", "european": "europe", "europeans": "europe", "italian": "italy",
+    "spanish": "spain", "turkish": "turkey", "egyptian": "egypt", "saudi": "saudi", "taiwanese": "taiwan",
+    "indonesian": "indonesia", "thai": "thailand", "vietnamese": "vietnam", "nigerian": "nigeria",
+    "african": "africa", "polish": "poland", "dutch": "netherlands", "swedish": "sweden", "finnish": "finland",
+    "said": "say", "says": "say", "saying": "say", "told": "tell", "tells": "tell",
+}
+
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, English stop words removed, Snowball-stemmed tokens (one list per text)."""
-    return bm25s.tokenize(
-        texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False, allow_empty=True
-    )
+    """Lower-cased words, stop words dropped, demonyms folded onto countries, Snowball-stemmed."""
+    out: list[list[str]] = []
+    for text in texts:
+        words = [FOLD.get(w, w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+        out.append(_STEMMER.stemWords(words))
+    return out
 
 
 class LexicalIndex:

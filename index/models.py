@@ -188,3 +188,90 @@ class Filters:
 
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, ())}
+
+
+@dataclass
+class Story:
+    """One story of a daily briefing: articles from one or more outlets clustered by their stored embeddings."""
+
+    headline: str  # the title of the story's most central article
+    lead_article_id: str
+    quotes: list[Quote]  # one to three verbatim spans; for a developing story the first is what is new today
+    articles: list[SourceRef]  # every article of the window in the story, syndicated copies included
+    outlets: list[str]  # distinct outlets, in the order they first carried the story
+    first_seen: str | None  # earliest date the story was seen (an earlier day's when it is developing)
+    developing: bool = False  # continues a story of the days before the briefing's day
+    earlier_article_ids: list[str] = field(default_factory=list)  # the earlier days' articles it continues
+    score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)
+    novelty: float = 1.0  # 1 - similarity to the earlier days' articles
+
+    @property
+    def article_ids(self) -> list[str]:
+        return [a.article_id for a in self.articles]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "lead_article_id": self.lead_article_id,
+            "developing": self.developing,
+            "first_seen": self.first_seen,
+            "n_outlets": len(self.outlets),
+            "outlets": self.outlets,
+            "n_articles": len(self.articles),
+            "article_ids": self.article_ids,
+            "articles": [asdict(a) for a in self.articles],
+            "quotes": [q.to_dict() for q in self.quotes],
+            "earlier_article_ids": self.earlier_article_ids,
+            "score": round(self.score, 4),
+            "novelty": round(self.novelty, 4),
+        }
+
+
+@dataclass
+class Briefing:
+    """A day's stories, ranked by importance; ``empty`` when nothing was published in the window."""
+
+    date: str  # the briefing's day (local date in ``timezone``)
+    timezone: str
+    window_start: str  # ISO timestamps of the window, in ``timezone``
+    window_end: str
+    stories: list[Story] = field(default_factory=list)
+    topic: str | None = None
+    sources: list[str] | None = None
+    top: int = 8
+    n_articles: int = 0  # articles published in the window (after the source/scope filters)
+    n_stories: int = 0  # stories found before the ``top`` cut (and after the topic filter)
+    dropped_unverified: int = 0  # quotes dropped because they did not match the stored text
+    default_window: bool = False  # True when no date was given: the 24 hours before now
+
+    @property
+    def empty(self) -> bool:
+        return not self.stories
+
+    @property
+    def message(self) -> str:
+        """The one sentence an empty briefing says (rendered by every front end)."""
+        if self.n_articles == 0:
+            when = "in the 24 hours before " + self.window_end if self.default_window else "on " + self.date
+            src = f" by {', '.join(self.sources)}" if self.sources else ""
+            return f"No articles published {when}{src}."
+        if not self.stories and self.topic:
+            return f"No story about {self.topic!r} among the {self.n_articles} articles published on {self.date}."
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "timezone": self.timezone,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "topic": self.topic,
+            "sources": self.sources,
+            "top": self.top,
+            "n_articles": self.n_articles,
+            "n_stories": self.n_stories,
+            "empty": self.empty,
+            "message": self.message,
+            "dropped_unverified": self.dropped_unverified,
+            "stories": [s.to_dict() for s in self.stories],
+        }

@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS paragraphs (
     ordinal INTEGER NOT NULL,
     text TEXT NOT NULL,
     sentences TEXT NOT NULL,
-    caption INTEGER NOT NULL DEFAULT 0
+    caption INTEGER NOT NULL DEFAULT 0,
+    checksum TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -215,6 +216,16 @@ class Store:
             marks = ",".join("?" * len(chunk))
             for row in self.query(f"SELECT * FROM paragraphs WHERE id IN ({marks})", chunk):
                 out[row["id"]] = self._paragraph(row)
+        return out
+
+    def checksums(self, ids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.query(f"SELECT id, checksum FROM paragraphs WHERE id IN ({marks})", chunk):
+                out[row["id"]] = row["checksum"]
         return out
 
     def article_paragraphs(self, article_id: str) -> list[Paragraph]:

@@ -1,0 +1,560 @@
+"""Daily briefing: the day's articles clustered into stories across outlets, ranked, each with verbatim quotes.
+
+Method (all from stored embeddings, nothing is re-embedded):
+
+* Window: articles whose local publication day (``published_at`` converted to the configured time zone, else the
+  stored ``date``) is the requested day; without a date, the 24 hours before now (date-only articles count when
+  their day overlaps those 24 hours).
+* Article vector: the mean of the article's stored paragraph vectors weighted by ``1/sqrt(ordinal)`` (the lead
+  carries the story; long tails drift into background), captions left out, normalised. A syndicated copy has no
+  paragraphs of its own and shares its canonical article's vector (it joins that story as another outlet).
+* Stories: average-linkage agglomerative clustering of the day's article vectors, merging while the average
+  cosine between two clusters is at least ``CLUSTER_MIN``. Average linkage (unlike single linkage) does not chain
+  two different stories through one broad article; the threshold was set on RTQA days (see ``notes/briefing.md``).
+* Developing: a story whose centroid has cosine >= ``DEVELOPING_MIN`` with an article of the ``LOOKBACK_DAYS``
+  days before continues that story; its first quote is then the most central paragraph *unlike* those earlier
+  articles' paragraphs (what is new today), and ``first_seen`` is the earliest matching day.
+* Quotes: one to three sentence windows of the story's paragraphs, scored by centrality (cosine with the story
+  centroid) plus cues for attributed statements, decisions and figures, minus scene-setting and captions; chosen
+  greedily with a redundancy penalty, then cut from the stored paragraph by offsets and verified against a fresh
+  read of it (``quotes.verify``).
+* Ranking: ``ln(1+outlets) + 0.5 ln(1+articles) + 0.3 recency + 0.3 novelty`` (+ topic relevance with a topic).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .models import Briefing, Filters, Paragraph, Quote, SourceRef, Story
+from .quotes import checksum, verify
+
+log = logging.getLogger(__name__)
+
+CLUSTER_MIN = 0.55  # average cosine between two clusters of article vectors to merge them into one story
+DEVELOPING_MIN = 0.40  # cosine between a story centroid and an earlier day's article: the story continues
+LOOKBACK_DAYS = 7
+NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
+TOPIC_MIN = 0.30  # cosine between the topic and a story's best paragraph for a dense-only topic match
+MAX_QUOTES = 3
+QUOTE_MAX_CHARS = 420
+QUOTE_KEEP = 0.30  # a second or third quote must score within this of the first
+
+_ATTRIBUTION = re.compile(
+    r"\b(said|says|told|warned|warns|announced|according to|added|stated|confirmed|denied|urged|called for|"
+    r"wrote|tweeted|testified|argued|insisted|vowed|pledged|acknowledged|estimated)\b",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"\b(approved|voted|ruled|signed|ordered|decided|passed|sentenced|charged|banned|indicted|rejected|"
+    r"agreed|launched|raised|cut|killed|died|arrested|filed|declared|resigned|elected|won|blocked|struck down|"
+    r"suspended|imposed|fired|convicted|released|recalled|cancell?ed)\b",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(r"\d|\b(million|billion|trillion|percent|thousands?|hundreds?|dozens?)\b", re.IGNORECASE)
+_QUOTE_MARK = re.compile(r"[\"“”]")
+_SCENE = re.compile(
+    r"^(on a|it was|as the sun|in the (morning|evening|afternoon)|sign up|click here|read more|watch:|"
+    r"this story|this article|follow us|subscribe|copyright|editor's note|\(cnn\)\s*$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Item:
+    """One article of the window (a canonical article or a syndicated copy)."""
+
+    id: str
+    title: str
+    source: str
+    date: str | None
+    published_at: str | None
+    url: str | None
+    content_id: str  # the article whose paragraphs carry this text (itself, or the canonical of a copy)
+    local_day: Date | None
+    when: datetime | None  # publication time when known
+
+
+@dataclass
+class _Content:
+    """The paragraphs and vectors of one canonical text."""
+
+    id: str
+    paragraphs: list[Paragraph]
+    vectors: np.ndarray  # rows aligned with ``paragraphs``
+    caption: list[bool]
+    vector: np.ndarray  # the article vector
+    items: list[_Item] = field(default_factory=list)
+
+
+# -- time window ---------------------------------------------------------------------------------------------------
+def _parse_ts(value: str | None, tz: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=ZoneInfo("UTC"))
+    return ts.astimezone(tz)
+
+
+def _local_day(row, tz: ZoneInfo) -> tuple[Date | None, datetime | None]:
+    ts = _parse_ts(row["published_at"], tz)
+    if ts is not None:
+        return ts.date(), ts
+    try:
+        return (Date.fromisoformat(row["date"][:10]) if row["date"] else None), None
+    except ValueError:
+        return None, None
+
+
+def _window(date: str | None, tz: ZoneInfo, now: datetime | None) -> tuple[Date, datetime, datetime, bool]:
+    """(day, start, end, default) of the briefing window, in ``tz``."""
+    if date:
+        day = Date.fromisoformat(date[:10])
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        return day, start, start + timedelta(days=1), False
+    end = (now or datetime.now(tz)).astimezone(tz)
+    return end.date(), end - timedelta(hours=24), end, True
+
+
+def _in_window(
+    day: Date | None, when: datetime | None, start: datetime, end: datetime, default: bool
+) -> bool:
+    if when is not None:
+        return start <= when < end if not default else start <= when <= end
+    if day is None:
+        return False
+    return start.date() <= day <= (end - timedelta(microseconds=1)).date()
+
+
+def _select_items(
+    desk, first: Date, last: Date, tz: ZoneInfo, scopes: tuple[str, ...] | None, sources: Sequence[str] | None
+) -> list[_Item]:
+    """Articles whose stored date is within [first-1, last+1] (a timestamp may move an article across midnight)."""
+    sql = (
+        "SELECT id, title, source, date, published_at, url, duplicate_of FROM articles "
+        "WHERE date >= ? AND date <= ?"
+    )
+    params: list = [(first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat() + "~"]
+    if scopes is not None:
+        sql += f" AND scope IN ({','.join('?' * len(scopes))})"
+        params += list(scopes)
+    if sources:
+        sql += f" AND lower(source) IN ({','.join('?' * len(sources))})"
+        params += [s.lower() for s in sources]
+    items = []
+    for row in desk.store.query(sql + " ORDER BY date, published_at, id", params):
+        day, when = _local_day(row, tz)
+        items.append(
+            _Item(
+                row["id"],
+                row["title"],
+                row["source"],
+                row["date"],
+                row["published_at"],
+                row["url"],
+                row["duplicate_of"] or row["id"],
+                day,
+                when,
+            )
+        )
+    return items
+
+
+# -- vectors -------------------------------------------------------------------------------------------------------
+def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
+    """Paragraphs and stored vectors of these canonical articles; articles without vectors are left out."""
+    ids = list(dict.fromkeys(content_ids))
+    rows = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows += desk.store.query(
+            "SELECT id, article_id, ordinal, text, sentences, caption FROM paragraphs "
+            f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, ordinal",
+            chunk,
+        )
+    if not rows:
+        return {}
+    indexed = set(desk.vectors.ids().tolist()) if hasattr(desk.vectors, "ids") else None
+    rows = [r for r in rows if indexed is None or r["id"] in indexed]
+    vecs = desk.vectors.vectors([r["id"] for r in rows]) if rows else np.zeros((0, 1), np.float32)
+    by_article: dict[str, list[int]] = {}
+    for n, r in enumerate(rows):
+        by_article.setdefault(r["article_id"], []).append(n)
+    out: dict[str, _Content] = {}
+    for aid, idx in by_article.items():
+        paras = [
+            Paragraph(
+                rows[n]["id"],
+                aid,
+                rows[n]["ordinal"],
+                rows[n]["text"],
+                [tuple(s) for s in json.loads(rows[n]["sentences"])],
+            )
+            for n in idx
+        ]
+        caption = [bool(rows[n]["caption"]) for n in idx]
+        v = vecs[idx]
+        weights = np.array(
+            [0.0 if c else 1.0 / math.sqrt(p.ordinal) for p, c in zip(paras, caption, strict=True)]
+        )
+        if weights.sum() == 0:
+            weights = np.ones(len(paras))
+        mean = (v * weights[:, None]).sum(axis=0)
+        norm = float(np.linalg.norm(mean))
+        if norm == 0:
+            continue
+        out[aid] = _Content(aid, paras, v, caption, (mean / norm).astype(np.float32))
+    return out
+
+
+def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average-linkage agglomerative clustering on cosine similarity (rows are normalised vectors).
+
+    Deterministic: ties go to the lowest indices. Returns clusters as sorted index lists, ordered by their first
+    member. O(n^3) in numpy, a few milliseconds for a day's hundred articles.
+    """
+    n = len(vectors)
+    if n == 0:
+        return []
+    sim = (vectors @ vectors.T).astype(np.float64)
+    members: list[list[int] | None] = [[i] for i in range(n)]
+    np.fill_diagonal(sim, -np.inf)
+    active = np.ones(n, dtype=bool)
+    while active.sum() > 1:
+        masked = np.where(active[:, None] & active[None, :], sim, -np.inf)
+        flat = int(np.argmax(masked))
+        i, j = divmod(flat, n)
+        if masked[i, j] < threshold:
+            break
+        i, j = min(i, j), max(i, j)
+        a, b = len(members[i]), len(members[j])  # type: ignore[arg-type]
+        merged = (a * sim[i] + b * sim[j]) / (a + b)
+        sim[i, :] = merged
+        sim[:, i] = merged
+        sim[i, i] = -np.inf
+        sim[j, :] = -np.inf
+        sim[:, j] = -np.inf
+        members[i] = sorted(members[i] + members[j])  # type: ignore[operator]
+        members[j] = None
+        active[j] = False
+    return sorted((m for m in members if m is not None), key=lambda m: m[0])
+
+
+# -- quotes --------------------------------------------------------------------------------------------------------
+def cue_score(text: str) -> float:
+    """How much a sentence window reads like news (a statement, a decision, a figure) rather than scene-setting."""
+    score = 0.0
+    if _ATTRIBUTION.search(text):
+        score += 0.12
+    if _DECISION.search(text):
+        score += 0.08
+    if _FIGURE.search(text):
+        score += 0.06
+    if _QUOTE_MARK.search(text):
+        score += 0.04
+    n = len(text)
+    if n < 60:
+        score -= 0.25
+    elif n > QUOTE_MAX_CHARS:
+        score -= 0.10
+    stripped = text.strip()
+    if stripped.endswith("?") or _SCENE.search(stripped):
+        score -= 0.20
+    return score
+
+
+def _windows(paragraph: Paragraph) -> list[tuple[int, int]]:
+    """Candidate spans: each sentence, and a short sentence together with the next one (at most two)."""
+    spans = paragraph.sentences or [(0, len(paragraph.text))]
+    out = []
+    for i, (s, e) in enumerate(spans):
+        out.append((s, e))
+        if e - s < 120 and i + 1 < len(spans) and spans[i + 1][1] - s <= QUOTE_MAX_CHARS:
+            out.append((s, spans[i + 1][1]))
+    return out
+
+
+@dataclass
+class _Candidate:
+    content: _Content
+    row: int  # paragraph index inside the content
+    start: int
+    end: int
+    score: float
+    novel: bool
+
+
+def _candidates(
+    contents: list[_Content], centroid: np.ndarray, earlier: np.ndarray | None
+) -> list[_Candidate]:
+    """Best sentence window of every non-caption paragraph, scored by centrality, cues and (if developing) novelty."""
+    out: list[_Candidate] = []
+    for content in contents:
+        central = content.vectors @ centroid
+        prior = (content.vectors @ earlier.T).max(axis=1) if earlier is not None and len(earlier) else None
+        for row, para in enumerate(content.paragraphs):
+            if content.caption[row] or len(para.text) < 40:
+                continue
+            best = max(
+                _windows(para),
+                key=lambda w, p=para: (cue_score(p.text[w[0] : w[1]]), -(w[0])),
+            )
+            text = para.text[best[0] : best[1]]
+            score = float(central[row]) + cue_score(text) + (0.05 if para.ordinal <= 2 else 0.0)
+            novel = prior is None or float(prior[row]) < NOVEL_MAX
+            if prior is not None:
+                score += 0.25 * (1.0 - float(prior[row]))
+            out.append(_Candidate(content, row, best[0], best[1], score, novel))
+    out.sort(key=lambda c: (-c.score, c.content.id, c.row))
+    return out
+
+
+def _choose_quotes(cands: list[_Candidate], developing: bool) -> list[_Candidate]:
+    """Greedy choice of one to three quotes: the best first (for a developing story, the best *new* one), then
+    the next best that are not near-repeats of what was chosen (different paragraphs, cosine < 0.85)."""
+    if not cands:
+        return []
+    first = next((c for c in cands if c.novel), cands[0]) if developing else cands[0]
+    chosen = [first]
+    for cand in cands:
+        if len(chosen) >= MAX_QUOTES or cand.score < first.score - QUOTE_KEEP:
+            break
+        if any(c.content.id == cand.content.id and c.row == cand.row for c in chosen):
+            continue
+        v = cand.content.vectors[cand.row]
+        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= 0.85:
+            continue
+        chosen.append(cand)
+    return chosen
+
+
+def _quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
+    para = cand.content.paragraphs[cand.row]
+    return Quote(
+        text=para.text[cand.start : cand.end],
+        article_id=item.id,  # the window article carrying this text (the canonical, or its copy)
+        title=item.title,
+        source=item.source,
+        date=item.date,
+        url=item.url,
+        paragraph=para.ordinal,
+        paragraph_id=para.id,
+        start=cand.start,
+        end=cand.end,
+        score=round(cand.score, 4),
+        also_in=also_in,
+    )
+
+
+def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
+    """Keep the quotes whose text is exactly their span of the stored paragraph, read afresh now."""
+    if not quotes:
+        return [], 0
+    ids = [q.paragraph_id for q in quotes]
+    stored = desk.store.paragraphs(ids)
+    sums = desk.store.checksums(ids) if hasattr(desk.store, "checksums") else {}
+    kept = [
+        q
+        for q in quotes
+        if verify(q.text, q.start, q.end, stored.get(q.paragraph_id), sums.get(q.paragraph_id))
+    ]
+    dropped = len(quotes) - len(kept)
+    if dropped:
+        log.warning("briefing: %d quote(s) did not match the stored text and were dropped", dropped)
+    return kept, dropped
+
+
+# -- stories -------------------------------------------------------------------------------------------------------
+def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
+    """``["CNN,USA Today", "The Week"]`` (repeated or comma-separated) -> ``["CNN", "USA Today", "The Week"]``."""
+    if not sources:
+        return None
+    if isinstance(sources, str):
+        sources = [sources]
+    out = [s.strip() for chunk in sources for s in chunk.split(",") if s.strip()]
+    return list(dict.fromkeys(out)) or None
+
+
+def _topic_relevance(desk, topic: str, first: Date, last: Date, scopes) -> tuple[np.ndarray | None, set[str]]:
+    """The topic's query vector and the articles ``ask`` retrieves for it in the window (same machinery)."""
+    hits: set[str] = set()
+    if hasattr(desk, "ask"):
+        filters = Filters(since=first.isoformat(), until=last.isoformat(), scopes=scopes)
+        answer = desk.ask(topic, k=20, filters=filters, per_article=1)
+        if not answer.no_answer:
+            for q in answer.quotes:
+                hits.add(q.article_id)
+                hits.update(ref.article_id for ref in q.also_in)
+    qvec = desk.embedder.encode_query(topic) if getattr(desk, "embedder", None) is not None else None
+    return qvec, hits
+
+
+def _story(
+    members: list[_Content],
+    earlier: list[_Content],
+    earlier_first: dict[str, tuple[Date | None, list[_Item]]],
+    start: datetime,
+    end: datetime,
+) -> tuple[Story, list[_Candidate], dict[str, _Item]]:
+    vecs = np.stack([c.vector for c in members])
+    centroid = vecs.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    items = sorted(
+        (i for c in members for i in c.items),
+        key=lambda i: (i.when.isoformat() if i.when else "", i.date or "", i.id),
+    )
+    lead_content = members[int(np.argmax(vecs @ centroid))]
+    lead_item = next((i for i in lead_content.items if i.id == lead_content.id), lead_content.items[0])
+    # Developing: the story continues articles of the days before.
+    matched: list[tuple[float, _Content]] = []
+    best_prior = 0.0
+    if earlier:
+        sims = np.stack([c.vector for c in earlier]) @ centroid
+        best_prior = float(sims.max())
+        matched = sorted(
+            ((float(s), c) for s, c in zip(sims, earlier, strict=True) if s >= DEVELOPING_MIN),
+            key=lambda t: (-t[0], t[1].id),
+        )
+    developing = bool(matched)
+    days = [i.local_day for i in items if i.local_day is not None]
+    first_seen = min(days) if days else None
+    earlier_ids: list[str] = []
+    for _, c in matched:
+        day, its = earlier_first[c.id]
+        earlier_ids += [i.id for i in its]
+        if day is not None and (first_seen is None or day < first_seen):
+            first_seen = day
+    prior_vecs = np.vstack([c.vectors for _, c in matched[:5]]) if matched else None
+    cands = _candidates(members, centroid, prior_vecs)
+    chosen = _choose_quotes(cands, developing)
+    when = [i.when for i in items if i.when is not None]
+    span = (end - start).total_seconds() or 1.0
+    recency = max(0.0, min(1.0, (max(when) - start).total_seconds() / span)) if when else 0.5
+    novelty = max(0.0, min(1.0, 1.0 - best_prior))
+    outlets = list(dict.fromkeys(i.source for i in items))
+    score = math.log1p(len(outlets)) + 0.5 * math.log1p(len(items)) + 0.3 * recency + 0.3 * novelty
+    story = Story(
+        headline=lead_item.title,
+        lead_article_id=lead_item.id,
+        quotes=[],
+        articles=[SourceRef(i.id, i.source, i.title, i.url, i.date) for i in items],
+        outlets=outlets,
+        first_seen=first_seen.isoformat() if first_seen else None,
+        developing=developing,
+        earlier_article_ids=list(dict.fromkeys(earlier_ids)),
+        score=score,
+        novelty=novelty,
+    )
+    by_content = {c.id: (next((i for i in c.items if i.id == c.id), c.items[0])) for c in members}
+    return story, chosen, by_content
+
+
+def build_briefing(
+    desk,
+    date: str | None = None,
+    topic: str | None = None,
+    sources: Sequence[str] | str | None = None,
+    top: int = 8,
+    scopes: tuple[str, ...] | None = None,
+    now: datetime | None = None,
+) -> Briefing:
+    """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
+    tz = ZoneInfo(getattr(desk.settings, "timezone", "UTC") or "UTC")
+    try:
+        day, start, end, default = _window(date, tz, now)
+    except ValueError as exc:
+        raise ValueError(f"Not a date: {date!r}. Give it as YYYY-MM-DD.") from exc
+    top = max(1, int(top))
+    topic = " ".join(topic.split()) if topic else None
+    wanted = _sources_list(sources)
+    wanted_lower = {s.lower() for s in wanted} if wanted else None
+    first_day, last_day = start.date(), (end - timedelta(microseconds=1)).date()
+    look_from = first_day - timedelta(days=LOOKBACK_DAYS)
+    all_items = _select_items(desk, look_from, last_day, tz, scopes, None)
+    window = [i for i in all_items if _in_window(i.local_day, i.when, start, end, default)]
+    if wanted_lower is not None:
+        window = [i for i in window if i.source.lower() in wanted_lower]
+    window_ids = {i.id for i in window}
+    earlier_items = [
+        i
+        for i in all_items
+        if i.id not in window_ids and i.local_day is not None and look_from <= i.local_day < first_day
+    ]
+    briefing = Briefing(
+        date=day.isoformat(),
+        timezone=str(tz.key),
+        window_start=start.isoformat(timespec="seconds"),
+        window_end=end.isoformat(timespec="seconds"),
+        topic=topic,
+        sources=wanted,
+        top=top,
+        n_articles=len(window),
+        default_window=default,
+    )
+    if not window:
+        return briefing
+    contents = _load_contents(desk, [i.content_id for i in window] + [i.content_id for i in earlier_items])
+    today: dict[str, _Content] = {}
+    for item in window:
+        content = contents.get(item.content_id)
+        if content is None:
+            log.warning("briefing: article %s has no indexed paragraphs; left out", item.id)
+            continue
+        content.items.append(item)
+        today.setdefault(content.id, content)
+    earlier_first: dict[str, tuple[Date | None, list[_Item]]] = {}
+    for item in earlier_items:
+        if item.content_id in today or item.content_id not in contents:
+            continue
+        day_seen, its = earlier_first.get(item.content_id, (None, []))
+        if item.local_day is not None and (day_seen is None or item.local_day < day_seen):
+            day_seen = item.local_day
+        earlier_first[item.content_id] = (day_seen, its + [item])
+    earlier = [contents[cid] for cid in sorted(earlier_first)]
+    order = list(today.values())
+    if not order:
+        return briefing
+    groups = cluster(np.stack([c.vector for c in order]), CLUSTER_MIN)
+    qvec, hits = _topic_relevance(desk, topic, first_day, last_day, scopes) if topic else (None, set())
+    built = []
+    for group in groups:
+        members = [order[n] for n in group]
+        story, chosen, by_content = _story(members, earlier, earlier_first, start, end)
+        if topic:
+            rel = max(float((c.vectors @ qvec).max()) for c in members) if qvec is not None else 0.0
+            if not (rel >= TOPIC_MIN or set(story.article_ids) & hits):
+                continue
+            story.score += 2.0 * rel
+        built.append((story, chosen, by_content))
+    built.sort(key=lambda t: (-t[0].score, t[0].headline, t[0].lead_article_id))
+    briefing.n_stories = len(built)
+    for story, chosen, by_content in built[:top]:
+        quotes = []
+        for cand in chosen:
+            item = by_content[cand.content.id]
+            also = [
+                SourceRef(i.id, i.source, i.title, i.url, i.date)
+                for i in cand.content.items
+                if i.id != item.id
+            ]
+            quotes.append(_quote(cand, item, also))
+        story.quotes, dropped = verify_quotes(desk, quotes)
+        briefing.dropped_unverified += dropped
+        briefing.stories.append(story)
+    return briefing
+
+
+__all__ = ["build_briefing", "cluster", "cue_score", "verify_quotes", "checksum"]

@@ -1,0 +1,88 @@
+"""Quote selection (which one to three consecutive sentences of a paragraph answer best) and verification.
+
+A quote is a span (paragraph id, start, end) first and text second: the text is always cut from the stored
+paragraph by its offsets, and before it is shown it is checked again, character for character, against a fresh
+read of the stored paragraph and against the paragraph's checksum recorded at ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .models import Paragraph
+
+log = logging.getLogger(__name__)
+
+# Each sentence beyond the first must add at least this much idf-weighted query coverage to be worth quoting.
+EXTRA_SENTENCE_COST = 0.12
+MAX_SENTENCES = 3
+
+
+def checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def coverage(tokens: set[str], query: dict[str, float]) -> float:
+    total = sum(query.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in query.items() if t in tokens) / total
+
+
+def best_window(
+    paragraph: Paragraph,
+    query_weights: dict[str, float],
+    tokenize: Callable[[list[str]], list[list[str]]],
+    sentence_scores: Sequence[float] | None = None,
+) -> tuple[int, int, float]:
+    """(start, end, coverage) of the best run of 1-3 consecutive sentences.
+
+    Windows are scored by the idf-weighted share of the question's terms they contain, minus a cost per extra
+    sentence; ``sentence_scores`` (dense similarity of each sentence, when the caller has it) breaks ties and
+    decides when no sentence shares a term with the question.
+    """
+    spans = paragraph.sentences or [(0, len(paragraph.text))]
+    if len(spans) == 1:
+        sent_tokens = [set(tokenize([paragraph.text])[0])]
+        return spans[0][0], spans[0][1], coverage(sent_tokens[0], query_weights)
+    sent_tokens = [set(t) for t in tokenize([paragraph.text[s:e] for s, e in spans])]
+    dense = list(sentence_scores) if sentence_scores is not None else [0.0] * len(spans)
+    best: tuple[float, float, int, int] | None = None
+    best_cov = 0.0
+    for i in range(len(spans)):
+        union: set[str] = set()
+        for j in range(i, min(i + MAX_SENTENCES, len(spans))):
+            union |= sent_tokens[j]
+            cov = coverage(union, query_weights)
+            size = j - i + 1
+            window_dense = max(dense[i : j + 1])
+            key = (cov - EXTRA_SENTENCE_COST * (size - 1), window_dense - 0.01 * (size - 1), -i, -size)
+            if best is None or key > best:
+                best = key
+                best_cov = cov
+                start, end = spans[i][0], spans[j][1]
+    return start, end, best_cov
+
+
+def sentence_texts(paragraph: Paragraph) -> list[str]:
+    return [paragraph.text[s:e] for s, e in (paragraph.sentences or [(0, len(paragraph.text))])]
+
+
+def dense_sentence_scores(query_vec: np.ndarray, vectors: np.ndarray) -> list[float]:
+    return [float(x) for x in vectors @ query_vec]
+
+
+def verify(text: str, start: int, end: int, stored: Paragraph | None, stored_checksum: str | None) -> bool:
+    """True only when ``text`` is exactly the stored paragraph's characters [start:end] and the paragraph is
+    unchanged since it was indexed (its checksum matches)."""
+    if stored is None or not text.strip():
+        return False
+    if not (0 <= start < end <= len(stored.text)):
+        return False
+    if stored.text[start:end] != text:
+        return False
+    return stored_checksum is None or checksum(stored.text) == stored_checksum
