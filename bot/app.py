@@ -1,0 +1,227 @@
+"""The Discord client: construction, ``setup_hook``, the command-sync policy, and the entry points for the CLI.
+
+``run_bot(settings)`` (blocking, returns an exit code) is what ``newsdesk run`` calls when ``DISCORD_TOKEN`` is set;
+``sync_commands(settings)`` is ``newsdesk sync``. Commands are synced deliberately: at start only when the command
+tree's hash differs from the one stored in the bot's state, or on request; never on every ``on_ready``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import discord
+import yarl
+from discord.ext import commands
+
+from index.models import Answer, Filters
+
+from .settings import BotSettings
+from .state import BotState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EXTENSIONS = ("bot.exts.errors", "bot.exts.ask", "bot.exts.briefing", "bot.exts.admin", "bot.exts.feeds")
+STATE_FILE = "bot-state.db"
+
+
+class RedactToken(logging.Filter):
+    """Belt and braces: the token never reaches a log line, whatever logs it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.token:
+            return True
+        msg = record.getMessage()
+        if self.token in msg:
+            record.msg, record.args = msg.replace(self.token, "[redacted token]"), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "[redacted token]")
+        return True
+
+
+def configure_endpoints(settings: BotSettings) -> None:
+    """Point discord.py at another REST base / gateway (rate-limit proxies, the loopback tests)."""
+    if settings.discord_api_base:
+        discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class NewsdeskBot(commands.Bot):
+    def __init__(
+        self,
+        settings: BotSettings,
+        *,
+        desk: Any | None = None,
+        state: BotState | None = None,
+        clock: Callable[[], datetime] | None = None,
+        intents: discord.Intents | None = None,
+        sync_only: bool = False,
+        **options: Any,
+    ):
+        if intents is None:
+            intents = discord.Intents.default()
+            intents.message_content = True  # questions without a slash command (see README)
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.desk = desk
+        self._own_desk = desk is None
+        self.state = state or BotState(Path(settings.data_dir) / STATE_FILE)
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.sync_only = sync_only
+        self.search_slots = asyncio.Semaphore(settings.max_concurrent_searches)
+        self.synced: bool | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        if self.desk is None and not self.sync_only:
+            from index.service import Newsdesk
+
+            log.info("opening the index in %s", self.settings.data_dir)
+            self.desk = await asyncio.to_thread(Newsdesk.open, self.settings)
+        for ext in EXTENSIONS:
+            await self.load_extension(ext)
+        self.synced = await self.maybe_sync(force=self.sync_only)
+
+    async def on_message(self, message: discord.Message) -> None:
+        # No prefix commands: questions in messages are handled by the ask extension's listener.
+        return
+
+    async def close(self) -> None:
+        await super().close()
+        if self._own_desk and self.desk is not None:
+            await asyncio.to_thread(self.desk.close)
+
+    # -- command sync -------------------------------------------------------------------------------------------
+    def command_payload(self) -> list[dict[str, Any]]:
+        guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
+        cmds = self.tree.get_commands(guild=guild) if guild else self.tree.get_commands()
+        return sorted((c.to_dict(self.tree) for c in cmds), key=lambda d: d["name"])
+
+    def command_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.command_payload(), sort_keys=True).encode()).hexdigest()
+
+    async def maybe_sync(self, force: bool = False) -> bool:
+        """Sync the command tree when it changed since the last sync (or when forced); returns True if synced."""
+        target = f"guild:{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "global"
+        key = f"commands:{self.application_id}:{target}"
+        digest = self.command_hash()
+        if not force and await asyncio.to_thread(self.state.get_meta, key) == digest:
+            log.info("command tree unchanged (%s); not syncing", target)
+            return False
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        else:
+            synced = await self.tree.sync()
+        await asyncio.to_thread(self.state.set_meta, key, digest)
+        log.info("synced %d commands (%s)", len(synced), target)
+        return True
+
+    # -- helpers the extensions share ---------------------------------------------------------------------------
+    @staticmethod
+    def scopes(guild_id: int | None) -> tuple[str, ...]:
+        """What a server may see: the global corpus plus what it ingested itself."""
+        return ("", str(guild_id)) if guild_id else ("",)
+
+    async def ask(self, question: str, *, k: int, filters: Filters, offset: int = 0) -> Answer:
+        async with self.search_slots:  # a global cap on concurrent searches
+            return await asyncio.to_thread(self.desk.ask, question, k, filters, offset)
+
+    def is_admin(self, user: discord.abc.User, permissions: discord.Permissions | None) -> bool:
+        if permissions is not None and (permissions.manage_guild or permissions.administrator):
+            return True
+        roles = getattr(user, "roles", None) or []
+        return bool(self.settings.admin_roles & {r.id for r in roles})
+
+    async def audit(self, interaction: discord.Interaction, action: str, detail: str, result: str) -> None:
+        """Every admin action: who, where, what, result (log line + the bot's state database)."""
+        user = interaction.user
+        log.info("admin action by %s (%s) in guild %s channel %s: %s %s -> %s", user, user.id,
+                 interaction.guild_id, interaction.channel_id, action, detail, result)
+        await asyncio.to_thread(self.state.audit, user_id=user.id, user_name=str(user),
+                                guild_id=interaction.guild_id, channel_id=interaction.channel_id,
+                                action=action, detail=detail, result=result)
+
+
+def _install_redaction(token: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        handler.addFilter(RedactToken(token))
+
+
+async def start(bot: NewsdeskBot) -> None:
+    async with bot:
+        await bot.start(bot.settings.discord_token.get_secret_value())
+
+
+def _fail(sentence: str) -> int:
+    print(f"newsdesk: {sentence}", file=sys.stderr)
+    return 2
+
+
+def run_bot(settings: BotSettings, **options: Any) -> int:
+    """Run the bot until it is stopped; returns the process exit code."""
+    token = settings.discord_token.get_secret_value()
+    _install_redaction(token)
+    configure_endpoints(settings)
+    try:
+        asyncio.run(start(NewsdeskBot(settings, **options)))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal "
+                     "(Bot → Reset Token) into .env.")
+    except discord.PrivilegedIntentsRequired:
+        return _fail("The message-content intent is not enabled for this bot: turn on 'Message Content Intent' "
+                     "under Bot → Privileged Gateway Intents in the developer portal (see README).")
+    except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+        return _fail(f"Cannot reach Discord ({type(exc).__name__}: {exc}); check the network or "
+                     "DISCORD_API_BASE / DISCORD_GATEWAY_URL.")
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+async def _sync(bot: NewsdeskBot) -> None:
+    async with bot:
+        await bot.login(bot.settings.discord_token.get_secret_value())  # login runs setup_hook, which syncs
+
+
+def sync_commands(settings: BotSettings, **options: Any) -> int:
+    """``newsdesk sync``: push the command tree to Discord now (globally, or to the dev guild)."""
+    token = settings.discord_token.get_secret_value()
+    _install_redaction(token)
+    configure_endpoints(settings)
+    bot = NewsdeskBot(settings, sync_only=True, **options)
+    try:
+        asyncio.run(_sync(bot))
+    except discord.LoginFailure:
+        return _fail("Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal.")
+    except (OSError, discord.HTTPException) as exc:
+        return _fail(f"Cannot sync commands ({type(exc).__name__}: {exc}).")
+    target = f"guild {settings.dev_guild_id}" if settings.dev_guild_id else "all servers (global)"
+    print(f"Synced {len(bot.command_payload())} commands to {target}.")
+    return 0

@@ -1,0 +1,311 @@
+"""Answers and briefings as Discord embeds, within Discord's limits.
+
+Limits: 2,000 characters of content per message, 4,096 per embed description, 1,024 per field, 25 fields,
+10 embeds and 6,000 characters of embeds per message. Content is laid out as blocks (one quote, one story);
+blocks are packed into embed descriptions and embeds into messages. A block that is too long on its own is split
+at sentence or word boundaries into explicitly marked parts ("part 1/2 … continues"): a quote is never cut
+silently. No Discord calls here: functions return ``discord.Embed`` lists that the cogs send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import discord
+
+from index.models import Answer, Article, Briefing, Paragraph, Quote, SourceStats, Stats, Story
+
+DESCRIPTION_LIMIT = 4096
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+FIELD_LIMIT = 1024
+MAX_EMBEDS = 10
+TITLE_LIMIT = 256
+# Room kept free in a description for the part markers a split adds.
+BLOCK_BUDGET = 3900
+
+COLOR_ANSWER = 0x2B6CB0
+COLOR_NO_ANSWER = 0x718096
+COLOR_BRIEFING = 0xC05621
+VERBATIM = "✓ verbatim"
+
+Page = list[discord.Embed]
+
+
+def esc(text: str) -> str:
+    """Escape Markdown so article text shows as written (mentions never ping: allowed_mentions is none)."""
+    return discord.utils.escape_markdown(text or "", as_needed=False)
+
+
+def clip(text: str, limit: int) -> str:
+    """For titles and labels only (never quotes): shorten with a visible ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def link(title: str, url: str | None) -> str:
+    label = esc(clip(title or "untitled", 200)).replace("[", "(").replace("]", ")")
+    if url and url.startswith(("http://", "https://")):
+        return f"[{label}]({url.replace(')', '%29').replace(' ', '%20')})"
+    return label
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most ``limit`` characters at paragraph, sentence or word boundaries."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n"), *(m.end() for m in re.finditer(r"[.!?]\s", window)), -1)
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut < limit // 3:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def blockquote(text: str) -> str:
+    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines() or [""])
+
+
+def quote_meta(q: Quote) -> str:
+    parts = [f"**{esc(q.source)}**", link(q.title, q.url)]
+    if q.date:
+        parts.append(q.date)
+    parts.append(f"¶{q.paragraph}")
+    parts.append(VERBATIM)
+    return "— " + " · ".join(parts)
+
+
+def also_in(q: Quote) -> str:
+    if not q.also_in:
+        return ""
+    names = [link(f"{r.source}", r.url) for r in q.also_in]
+    return "*also in:* " + ", ".join(names)
+
+
+def quote_blocks(q: Quote, number: int | None = None) -> list[str]:
+    """One quote as one block, or several marked parts when it cannot fit one embed description."""
+    head = f"**{number}.** " if number is not None else ""
+    tail = "\n".join(filter(None, [quote_meta(q), also_in(q)]))
+    text = esc(q.text)
+    block = f"{head}\n{blockquote(text)}\n{tail}" if head else f"{blockquote(text)}\n{tail}"
+    if len(block) <= BLOCK_BUDGET:
+        return [block]
+    room = BLOCK_BUDGET - len(head) - len(tail) - 60
+    parts = split_text(text, max(room, 500))
+    n = len(parts)
+    out = []
+    for i, part in enumerate(parts, 1):
+        marker = f"*(quote part {i}/{n}{' — continues' if i < n else ''})*"
+        body = f"{head}{marker}\n{blockquote(part)}"
+        out.append(body + ("\n" + tail if i == n else ""))
+    return out
+
+
+def embed_size(e: discord.Embed) -> int:
+    return len(e)
+
+
+def pack(blocks: Sequence[str], *, title: str, color: int, footer: str = "", url: str | None = None,
+         first_description: str = "") -> list[Page]:
+    """Blocks -> embeds (description <= 4,096) -> pages (<= 10 embeds and <= 6,000 characters each)."""
+    descriptions: list[str] = []
+    current = first_description
+    for block in blocks:
+        for piece in split_text(block, BLOCK_BUDGET):  # blocks are built to fit; this is a last safety net
+            candidate = f"{current}\n\n{piece}" if current else piece
+            if len(candidate) > DESCRIPTION_LIMIT:
+                descriptions.append(current)
+                current = piece
+            else:
+                current = candidate
+    if current or not descriptions:
+        descriptions.append(current or "\u200b")
+    pages: list[Page] = []
+    page: Page = []
+    total = 0
+    title = clip(title, TITLE_LIMIT)
+    for i, desc in enumerate(descriptions):
+        e = discord.Embed(title=title if i == 0 else None, description=desc, color=color,
+                          url=url if i == 0 else None)
+        size = embed_size(e) + len(footer)
+        if page and (total + size > EMBED_TOTAL_LIMIT or len(page) >= MAX_EMBEDS):
+            pages.append(page)
+            page, total = [], 0
+        page.append(e)
+        total += size
+    if page:
+        pages.append(page)
+    if footer:
+        for n, p in enumerate(pages, 1):
+            suffix = f" · part {n}/{len(pages)}" if len(pages) > 1 else ""
+            p[-1].set_footer(text=clip(footer + suffix, 2048))
+    return pages
+
+
+def describe_filters(filters: dict) -> str:
+    shown = {k: v for k, v in filters.items() if k != "scopes"}
+    return ", ".join(f"{k}: {v}" for k, v in shown.items())
+
+
+def answer_footer(answer: Answer, offset: int) -> str:
+    searched = answer.searched or {}
+    bits = []
+    if "paragraphs" in searched:
+        bits.append(f"searched {searched['paragraphs']:,} paragraphs")
+    flt = describe_filters(searched.get("filters") or {})
+    if flt:
+        bits.append(flt)
+    if offset:
+        bits.append(f"passages from #{offset + 1}")
+    return " · ".join(bits)
+
+
+def no_answer_text(answer: Answer) -> str:
+    searched = answer.searched or {}
+    n = searched.get("paragraphs")
+    where = f" among {n:,} paragraphs" if isinstance(n, int) else ""
+    flt = describe_filters(searched.get("filters") or {})
+    flt_txt = f" (filters: {flt})" if flt else ""
+    lines = [f"**No answer.** Nothing{where}{flt_txt} says this: I will not guess."]
+    if answer.nearest_misses:
+        lines.append("The nearest passages below are close but do **not** answer the question.")
+    else:
+        lines.append("Nothing came close. Try other words, a wider date range, or another source.")
+    return "\n".join(lines)
+
+
+def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
+    """An answer (or the honest no-answer with its nearest misses) as pages of embeds."""
+    title = f"❓ {answer.question}"
+    footer = answer_footer(answer, offset)
+    if answer.no_answer or not answer.quotes:
+        blocks = [b for i, q in enumerate(answer.nearest_misses, 1) for b in quote_blocks(q, i)]
+        return pack(blocks, title=title, color=COLOR_NO_ANSWER, footer=footer, first_description=no_answer_text(answer))
+    blocks = [b for i, q in enumerate(answer.quotes, offset + 1) for b in quote_blocks(q, i)]
+    if answer.dropped_unverified:
+        footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
+    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"))
+
+
+def render_context(article: Article, paragraphs: list[Paragraph], quote: Quote) -> list[Page]:
+    blocks = []
+    for p in paragraphs:
+        mark = "▶ " if p.id == quote.paragraph_id else ""
+        blocks.append(f"**{mark}¶{p.ordinal}**\n{esc(p.text)}")
+    meta = " · ".join(filter(None, [esc(article.source), article.date]))
+    return pack(blocks, title=f"{article.title}", color=COLOR_ANSWER, url=article.url if article.url and
+                article.url.startswith("http") else None, footer=meta)
+
+
+# ---------------------------------------------------------------------------------------------------- briefing
+def story_block(n: int, s: Story) -> list[str]:
+    flag = " 🔄 developing" if s.developing else ""
+    head = f"**{n}. {esc(s.headline)}**{flag}"
+    meta = f"{len(s.outlets)} outlet(s): {esc(', '.join(s.outlets))} · {len(s.articles)} article(s)"
+    if s.first_seen:
+        meta += f" · first seen {s.first_seen}"
+    blocks = [f"{head}\n{meta}"]
+    for q in s.quotes:
+        for qb in quote_blocks(q):
+            if len(blocks[-1]) + len(qb) + 1 <= BLOCK_BUDGET:
+                blocks[-1] += "\n" + qb
+            else:
+                blocks.append(qb)
+    return blocks
+
+
+def briefing_title(b: Briefing) -> str:
+    topic = f" — {b.topic}" if b.topic else ""
+    return f"📰 Briefing for {b.date}{topic}"
+
+
+def render_briefing(b: Briefing) -> list[Page]:
+    if b.empty:
+        return pack([], title=briefing_title(b), color=COLOR_BRIEFING,
+                     first_description=esc(b.message or "No stories."))
+    intro = (f"{len(b.stories)} stories from {b.n_articles} articles · {b.window_start} → {b.window_end} "
+             f"({b.timezone})")
+    blocks = [blk for i, s in enumerate(b.stories, 1) for blk in story_block(i, s)]
+    footer = "Full text attached as Markdown" + (
+        f" · {b.dropped_unverified} unverified quote(s) withheld" if b.dropped_unverified else "")
+    return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
+
+
+def md_quote(q: Quote) -> str:
+    lines = [blockquote(q.text)]
+    meta = f"— {q.source}, [{q.title}]({q.url})" if q.url else f"— {q.source}, {q.title}"
+    lines.append(f"{meta}, {q.date or 'undated'}, paragraph {q.paragraph} (verbatim)")
+    if q.also_in:
+        lines.append("also in: " + ", ".join(r.source for r in q.also_in))
+    return "\n".join(lines)
+
+
+def briefing_markdown(b: Briefing) -> str:
+    out = [f"# {briefing_title(b).removeprefix('📰 ')}", ""]
+    if b.empty:
+        out.append(b.message or "No stories.")
+        return "\n".join(out) + "\n"
+    out += [f"{len(b.stories)} stories from {b.n_articles} articles, {b.window_start} to {b.window_end} "
+            f"({b.timezone}).", ""]
+    for i, s in enumerate(b.stories, 1):
+        out.append(f"## {i}. {s.headline}{' (developing)' if s.developing else ''}")
+        out.append("")
+        out.append(f"Outlets: {', '.join(s.outlets)} — {len(s.articles)} article(s)"
+                   + (f", first seen {s.first_seen}" if s.first_seen else ""))
+        out.append("")
+        for q in s.quotes:
+            out += [md_quote(q), ""]
+        out.append("Articles:")
+        out += [f"- {a.source}: {a.title}" + (f" <{a.url}>" if a.url else "") + (f" ({a.date})" if a.date else "")
+                for a in s.articles]
+        out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------- admin
+def render_sources(sources: Iterable[SourceStats]) -> list[Page]:
+    rows = sorted(sources, key=lambda s: (-s.articles, s.source.lower()))
+    blocks = [f"**{esc(s.source)}** — {s.articles:,} article(s) · {s.first_date or '?'} → {s.last_date or '?'}"
+              for s in rows]
+    return pack(blocks or ["No sources indexed yet."], title="Sources", color=COLOR_ANSWER,
+                footer=f"{len(rows)} outlet(s) visible in this server")
+
+
+def render_stats(stats: Stats, extra: dict[str, object]) -> discord.Embed:
+    e = discord.Embed(title="Newsdesk stats", color=COLOR_ANSWER)
+    for name, value in (("Articles", f"{stats.articles:,}"), ("Paragraphs", f"{stats.paragraphs:,}"),
+                        ("Vectors", f"{stats.vectors:,}"), ("Duplicates", f"{stats.duplicates:,}"),
+                        ("Sources", f"{stats.sources:,}"), ("Model", f"{stats.model} ({stats.dimension}-d)")):
+        e.add_field(name=name, value=clip(value, FIELD_LIMIT))
+    for name, value in extra.items():
+        e.add_field(name=name, value=clip(str(value), FIELD_LIMIT))
+    return e
+
+
+def progress_bar(done: int, total: int, width: int = 10) -> str:
+    frac = done / total if total else 1.0
+    filled = round(frac * width)
+    return f"{'▓' * filled}{'░' * (width - filled)} {frac:.0%}"
+
+
+def progress_line(verb: str, done: int, total: int) -> str:
+    return f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
+
+
+def report_text(report, title: str = "Done") -> str:  # noqa: ANN001 - IngestReport
+    lines = [f"**{title}:** added {report.added} · replaced {report.replaced} · unchanged {report.unchanged} · "
+             f"duplicates {report.duplicates} · failed {len(report.failed)}"]
+    for item in report.failed[:15]:
+        lines.append(f"• failed `{clip(item.origin, 120)}`: {esc(item.reason or 'unknown reason')}")
+    if len(report.failed) > 15:
+        lines.append(f"• … and {len(report.failed) - 15} more failures (see the admin log)")
+    text = "\n".join(lines)
+    return clip(text, CONTENT_LIMIT)

@@ -1,0 +1,108 @@
+"""Bot settings: the core settings plus Discord's (pydantic-settings, read from the environment and ``.env``).
+
+A missing or bad setting stops start-up with one clear sentence (``SettingsError``); the token is a ``SecretStr``
+so it never appears in a repr, a traceback or a log line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from index.config import CoreSettings
+
+ENV_NAMES = {
+    "discord_token": "DISCORD_TOKEN",
+    "discord_api_base": "DISCORD_API_BASE",
+    "discord_gateway_url": "DISCORD_GATEWAY_URL",
+    "briefing_channel_id": "NEWSDESK_BRIEFING_CHANNEL_ID",
+    "briefing_time": "NEWSDESK_BRIEFING_TIME",
+    "briefing_timezone": "NEWSDESK_BRIEFING_TIMEZONE",
+    "admin_role_ids": "NEWSDESK_ADMIN_ROLE_IDS",
+    "dev_guild_id": "NEWSDESK_DEV_GUILD_ID",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or bad; the message is one sentence a person can act on."""
+
+
+class BotSettings(CoreSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr = Field(validation_alias="DISCORD_TOKEN")
+    # Overrides for people who run the bot behind a rate-limit proxy (and for the loopback tests).
+    discord_api_base: str | None = Field(default=None, validation_alias="DISCORD_API_BASE")
+    discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
+    briefing_channel_id: int | None = Field(default=None, validation_alias="NEWSDESK_BRIEFING_CHANNEL_ID")
+    briefing_time: dt.time = Field(default=dt.time(7, 0), validation_alias="NEWSDESK_BRIEFING_TIME")
+    # Empty = the core NEWSDESK_TIMEZONE.
+    briefing_timezone: str = Field(default="", validation_alias="NEWSDESK_BRIEFING_TIMEZONE")
+    # Comma-separated role ids whose members may use the admin commands (besides Manage Server).
+    admin_role_ids: str = Field(default="", validation_alias="NEWSDESK_ADMIN_ROLE_IDS")
+    dev_guild_id: int | None = Field(default=None, validation_alias="NEWSDESK_DEV_GUILD_ID")
+    ask_cooldown_seconds: float = Field(default=5.0, ge=0, validation_alias="NEWSDESK_ASK_COOLDOWN")
+    max_concurrent_searches: int = Field(default=4, ge=1, validation_alias="NEWSDESK_MAX_SEARCHES")
+    feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
+    progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
+    max_attachment_bytes: int = Field(default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT")
+
+    @field_validator("discord_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value().strip()
+        if not raw:
+            raise ValueError("is empty")
+        if any(c.isspace() for c in raw) or raw.lower().startswith("bot "):
+            raise ValueError("must be the bare bot token (no spaces, no 'Bot ' prefix)")
+        return SecretStr(raw)
+
+    @field_validator("admin_role_ids")
+    @classmethod
+    def _role_ids(cls, v: str) -> str:
+        for part in filter(None, (p.strip() for p in v.split(","))):
+            if not part.isdigit():
+                raise ValueError(f"{part!r} is not a role id (comma-separated numbers)")
+        return v
+
+    @field_validator("briefing_timezone", "timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        if v:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"{v!r} is not a known time zone (e.g. Europe/Berlin)") from exc
+        return v
+
+    @property
+    def admin_roles(self) -> frozenset[int]:
+        return frozenset(int(p) for p in self.admin_role_ids.split(",") if p.strip())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.briefing_timezone or self.timezone or "UTC")
+
+    @property
+    def briefing_at(self) -> dt.time:
+        """The configured briefing time, aware in the briefing time zone (what ``tasks.loop(time=)`` wants)."""
+        return self.briefing_time.replace(tzinfo=self.zone)
+
+
+def load_settings(**overrides: object) -> BotSettings:
+    """Read the settings; any problem becomes one clear sentence in ``SettingsError``."""
+    try:
+        return BotSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err.get("loc") else "a setting"
+        env = ENV_NAMES.get(name, name.upper())
+        if err.get("type") == "missing":
+            raise SettingsError(
+                f"{env} is not set: put it in the environment or in .env (see .env.example)."
+            ) from None
+        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        raise SettingsError(f"Setting {env} is invalid: {msg}.") from None
