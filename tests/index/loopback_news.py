@@ -12,12 +12,14 @@ import asyncio
 import hashlib
 import html
 import json
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -175,7 +177,7 @@ class NewsSite:
 
     # -- content ------------------------------------------------------------------------------------------------
     def article(self, record: dict, outlet: str = "Wikinews", path: str | None = None, **kw) -> Item:
-        slug = record["url"].rsplit("/", 1)[-1]
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", unquote(record["url"].rsplit("/", 1)[-1]))  # plain paths
         item = Item(
             path=path or f"/{outlet.lower().replace(' ', '-')}/{slug}",
             title=record["title"],
