@@ -44,7 +44,7 @@ CLUSTER_MIN = 0.55  # average cosine between two clusters of article vectors to 
 DEVELOPING_MIN = 0.40  # cosine between a story centroid and an earlier day's article: the story continues
 LOOKBACK_DAYS = 7
 NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
-TOPIC_MIN = 0.30  # cosine between the topic and a story's best paragraph for a dense-only topic match
+TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
 MAX_QUOTES = 3
 QUOTE_MAX_CHARS = 420
 QUOTE_KEEP = 0.30  # a second or third quote must score within this of the first
@@ -393,7 +393,7 @@ def _topic_relevance(desk, topic: str, first: Date, last: Date, scopes) -> tuple
     hits: set[str] = set()
     if hasattr(desk, "ask"):
         filters = Filters(since=first.isoformat(), until=last.isoformat(), scopes=scopes)
-        answer = desk.ask(topic, k=20, filters=filters, per_article=1)
+        answer = desk.ask(topic, k=10, filters=filters, per_article=1)
         if not answer.no_answer:
             for q in answer.quotes:
                 hits.add(q.article_id)
@@ -535,7 +535,7 @@ def build_briefing(
         story, chosen, by_content = _story(members, earlier, earlier_first, start, end)
         if topic:
             rel = max(float((c.vectors @ qvec).max()) for c in members) if qvec is not None else 0.0
-            if not (rel >= TOPIC_MIN or set(story.article_ids) & hits):
+            if not (rel >= TOPIC_MIN or (set(story.article_ids) & hits and rel >= TOPIC_MIN - 0.05)):
                 continue
             story.score += 2.0 * rel
         built.append((story, chosen, by_content))
