@@ -177,7 +177,10 @@ class NewsSite:
 
     # -- content ------------------------------------------------------------------------------------------------
     def article(self, record: dict, outlet: str = "Wikinews", path: str | None = None, **kw) -> Item:
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", unquote(record["url"].rsplit("/", 1)[-1]))  # plain paths
+        segments = [
+            s for s in unquote(record["url"]).split("/") if s and s not in ("index.html", "index.htm")
+        ]
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", segments[-1] if segments else "story")  # plain paths
         item = Item(
             path=path or f"/{outlet.lower().replace(' ', '-')}/{slug}",
             title=record["title"],
@@ -186,6 +189,10 @@ class NewsSite:
             paragraphs=paragraphs(record),
             **kw,
         )
+        base, n = item.path, 1
+        while item.path in self.pages and path is None:  # distinct stories never share a URL
+            n += 1
+            item.path = f"{base}-{n}"
         self.pages[item.path] = item
         return item
 
