@@ -441,7 +441,8 @@ class DiscordEmulator:
                                       "global": False}, 429,
                                      {"Retry-After": str(retry_after), "X-RateLimit-Limit": "5",
                                       "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(retry_after),
-                                      "X-RateLimit-Bucket": "emulated", "X-RateLimit-Scope": "user"})
+                                      "X-RateLimit-Bucket": "emulated", "X-RateLimit-Scope": "user",
+                                      "Via": "1.1 google"})
         auth = request.headers.get("Authorization", "")
         is_webhook = path.startswith("/webhooks/") or path.startswith("/interactions/")
         if not is_webhook and auth != f"Bot {self.token}":

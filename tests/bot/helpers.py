@@ -47,7 +47,7 @@ def assert_no_pings(emu: DiscordEmulator) -> None:
             body = body.get("data") or {}
             if not body or ("content" not in body and "embeds" not in body):
                 continue
-        elif not ("messages" in r.path or r.path.startswith("/webhooks/")):
+        elif r.path.endswith("/threads") or not ("messages" in r.path or r.path.startswith("/webhooks/")):
             continue
         am = body.get("allowed_mentions")
         assert am is not None and am.get("parse") == [], f"{r.method} {r.path} without allowed_mentions none: {am}"
