@@ -165,7 +165,7 @@ class ItemOutcome:
     guid: str
     link: str | None
     title: str
-    status: str  # added | duplicate | unchanged | skipped | failed
+    status: str  # added | duplicate (a copy of a story already indexed) | unchanged | failed | deferred
     reason: str | None = None
     article_id: str | None = None
     fetched: bool = False  # whether the item's page was requested
@@ -302,17 +302,41 @@ async def _poll_feed(desk: Any, fetcher: Fetcher, info: FeedInfo) -> FeedPollRes
     result.entries = len(entries)
     known = await asyncio.to_thread(known_items, desk.store, info.id)
     fresh: list[dict] = []
+    later: list[ItemOutcome] = []
+    queued: set[str] = set()
     for entry in entries:
         prior = known.get(entry["guid"])
-        if prior is not None and (prior["status"] != "failed" or prior["attempts"] >= MAX_ATTEMPTS):
+        if entry["guid"] in queued:
+            continue  # the same item twice in one document
+        if (
+            prior is not None
+            and prior["status"] != "deferred"
+            and (prior["status"] != "failed" or prior["attempts"] >= MAX_ATTEMPTS)
+        ):
             result.seen += 1  # handled on an earlier poll: never fetched again
         elif len(fresh) < MAX_NEW_PER_POLL:
             entry["attempts"] = (prior["attempts"] if prior is not None else 0) + 1
             fresh.append(entry)
         else:
-            result.deferred += 1  # left unrecorded, so the next poll picks it up
+            entry["attempts"] = prior["attempts"] if prior is not None else 0
+            later.append(
+                ItemOutcome(
+                    entry["guid"],
+                    entry["link"],
+                    entry["title"] or entry["link"] or entry["guid"],
+                    "deferred",
+                    f"over {MAX_NEW_PER_POLL} new items in one poll; left for the next poll",
+                )
+            )
+        queued.add(entry["guid"])
+    result.deferred = len(later)
     result.items = await _ingest_entries(desk, fetcher, info, parsed["title"], fresh)
     attempts = {e["guid"]: e["attempts"] for e in fresh}
+    for item in result.items:
+        if item.status == "failed" and attempts[item.guid] >= MAX_ATTEMPTS:
+            item.reason = f"{item.reason}; gave up after {MAX_ATTEMPTS} attempts"
+    result.items += later
+    attempts.update({o.guid: known[o.guid]["attempts"] if o.guid in known else 0 for o in later})
     await asyncio.to_thread(
         record_feed_success,
         desk.store,

@@ -101,7 +101,9 @@ def _scope(scope: str) -> str:
 def _line(f: FeedInfo) -> str:
     state = "never polled"
     if f.last_success or f.last_error_at:
-        state = f"ok {f.last_success}" if f.healthy else f"FAILING since {f.last_error_at}: {f.last_error}"
+        state = (
+            f"ok {f.last_success}" if f.healthy else f"FAILING (last error {f.last_error_at}): {f.last_error}"
+        )
     title = f" ({f.title})" if f.title else ""
     return (
         f"#{f.id} {f.url}{title}\n    every {describe_every(f.every_seconds)}, {_scope(f.scope)}; "

@@ -196,7 +196,7 @@ def record_feed_success(
     now = now_iso()
     added = sum(1 for o, _ in outcomes if o.status == "added")
     failed = sum(1 for o, _ in outcomes if o.status == "failed")
-    skipped = len(outcomes) - added - failed
+    skipped = sum(1 for o, _ in outcomes if o.status in ("duplicate", "unchanged", "skipped"))
     with store.transaction() as conn:
         conn.execute(
             "UPDATE feeds SET last_polled=?, last_success=?, etag=?, last_modified=?, title=COALESCE(?, title), "
