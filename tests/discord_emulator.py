@@ -238,7 +238,10 @@ class DiscordEmulator:
         return {
             "id": str(g.id), "name": g.name, "unavailable": False, "owner_id": str(self.bot.id),
             "roles": [{"id": str(g.id), "name": "@everyone", "permissions": str(MEMBER_PERMS), "position": 0,
-                       "color": 0, "hoist": False, "managed": False, "mentionable": False}],
+                       "color": 0, "hoist": False, "managed": False, "mentionable": False}]
+            + [{"id": str(r), "name": f"role-{r}", "permissions": "0", "position": 1, "color": 0, "hoist": False,
+                "managed": False, "mentionable": False}
+               for r in sorted({r for m in g.members.values() for r in m.roles})],
             "channels": channels, "threads": [], "members": [m.member() for m in g.members.values()],
             "member_count": len(g.members), "large": False, "features": [], "emojis": [], "stickers": [],
             "voice_states": [], "presences": [], "joined_at": iso_now(), "premium_tier": 0,

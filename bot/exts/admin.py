@@ -144,9 +144,9 @@ class Admin(commands.Cog):
                 raise
             total = progress["total"]
             done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
-            await interaction.edit_original_response(content=done_line + render.report_text(report, "Reindex done"))
             await self.bot.audit(interaction, "/reindex", "",
                                  f"{total} paragraphs; failed {len(report.failed)}")
+            await interaction.edit_original_response(content=done_line + render.report_text(report, "Reindex done"))
 
     # ------------------------------------------------------------------------------------------ sources, stats
     @app_commands.command(name="sources", description="Outlets in the index, with article counts and dates")
