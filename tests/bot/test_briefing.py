@@ -1,0 +1,66 @@
+"""/briefing on demand and the scheduled daily post, driven by an injected clock (no sleeping)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.bot.helpers import assert_no_pings, replies, text_of
+
+
+async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    token = await emu.slash("briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "2004-12-22"}])
+    msgs = await replies(emu, token)
+    text = text_of(msgs[0])
+    assert "Briefing for 2004-12-22" in text and "✓ verbatim" in text
+    files = msgs[-1]["_files"]
+    (name, data), = files.values()
+    assert name == "briefing-2004-12-22.md" and data.decode().startswith("# Briefing for 2004-12-22")
+    assert_no_pings(emu)
+    print("BRIEFING EMBED:\n" + text + "\n---- MARKDOWN FILE ----\n" + data.decode()[:1500])
+
+
+async def test_briefing_bad_date_is_ephemeral(world) -> None:
+    w, start = world
+    await start()
+    token = await w.emu.slash("briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "22/12/2004"}])
+    (msg,) = await replies(w.emu, token)
+    assert msg["flags"] & 64 and "2022-02-05" in msg["content"]
+
+
+async def test_scheduled_briefing_posts_once_per_day_across_restarts(world) -> None:
+    w, start = world
+    emu = w.emu
+    news = emu.channel(w.alpha, "news")
+    now = [datetime(2004, 12, 23, 6, 0, tzinfo=UTC)]  # before the 07:30 Berlin time: no catch-up at start
+    settings = {"NEWSDESK_BRIEFING_CHANNEL_ID": news, "NEWSDESK_BRIEFING_TIME": "07:30",
+                "NEWSDESK_BRIEFING_TIMEZONE": "Europe/Berlin"}
+    bot = await start(clock=lambda: now[0], **settings)
+    cog = bot.get_cog("Briefing")
+    assert cog.daily.is_running() and cog.daily.next_iteration is not None
+    assert cog.daily.time[0].tzinfo.key == "Europe/Berlin"
+    assert emu.created(news) == []
+    now[0] = datetime(2004, 12, 23, 6, 30, tzinfo=UTC)  # 07:30 in Berlin: the loop fires
+    assert await cog.daily.coro() is True
+    posted = emu.created(news)
+    assert posted and "Briefing for 2004-12-22" in text_of(posted[0])
+    assert posted[-1]["_files"]
+    assert await cog.daily.coro() is False  # same day: never twice
+    await bot.close()
+    # restart later the same day: the catch-up at ready must not post again
+    now[0] += timedelta(hours=3)
+    bot = await start(clock=lambda: now[0], **settings)
+    assert len(emu.created(news)) == len(posted)
+    # next day after the time: a restarted bot catches up once, the loop then does nothing
+    await bot.close()
+    now[0] = datetime(2004, 12, 24, 9, 0, tzinfo=UTC)
+    n = len(emu.created(news))
+    bot = await start(clock=lambda: now[0], **settings)
+    await emu.wait_for(lambda: len(emu.created(news)) > n)
+    assert "Briefing for 2004-12-23" in text_of(emu.created(news)[n])
+    assert await bot.get_cog("Briefing").daily.coro() is False
+    days = [(b["day"], b["status"]) for b in bot.state.posted_briefings()]
+    assert days == [("2004-12-23", "posted"), ("2004-12-24", "posted")]
+    assert_no_pings(emu)
