@@ -408,7 +408,8 @@ def _story(
     earlier_first: dict[str, tuple[Date | None, list[_Item]]],
     start: datetime,
     end: datetime,
-) -> tuple[Story, list[_Candidate], dict[str, _Item]]:
+) -> tuple[Story, np.ndarray, np.ndarray | None]:
+    """The story of one cluster (without quotes) with its centroid and the earlier paragraphs it continues."""
     vecs = np.stack([c.vector for c in members])
     centroid = vecs.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -438,8 +439,6 @@ def _story(
         if day is not None and (first_seen is None or day < first_seen):
             first_seen = day
     prior_vecs = np.vstack([c.vectors for _, c in matched[:5]]) if matched else None
-    cands = _candidates(members, centroid, prior_vecs)
-    chosen = _choose_quotes(cands, developing)
     when = [i.when for i in items if i.when is not None]
     span = (end - start).total_seconds() or 1.0
     recency = max(0.0, min(1.0, (max(when) - start).total_seconds() / span)) if when else 0.5
@@ -458,8 +457,7 @@ def _story(
         score=score,
         novelty=novelty,
     )
-    by_content = {c.id: (next((i for i in c.items if i.id == c.id), c.items[0])) for c in members}
-    return story, chosen, by_content
+    return story, centroid, prior_vecs
 
 
 def build_briefing(
@@ -532,19 +530,21 @@ def build_briefing(
     built = []
     for group in groups:
         members = [order[n] for n in group]
-        story, chosen, by_content = _story(members, earlier, earlier_first, start, end)
+        story, centroid, prior_vecs = _story(members, earlier, earlier_first, start, end)
         if topic:
             rel = max(float((c.vectors @ qvec).max()) for c in members) if qvec is not None else 0.0
             if not (rel >= TOPIC_MIN or (set(story.article_ids) & hits and rel >= TOPIC_MIN - 0.05)):
                 continue
             story.score += 2.0 * rel
-        built.append((story, chosen, by_content))
+        built.append((story, members, centroid, prior_vecs))
     built.sort(key=lambda t: (-t[0].score, t[0].headline, t[0].lead_article_id))
     briefing.n_stories = len(built)
-    for story, chosen, by_content in built[:top]:
+    for story, members, centroid, prior_vecs in built[:top]:
+        # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
+        chosen = _choose_quotes(_candidates(members, centroid, prior_vecs), story.developing)
         quotes = []
         for cand in chosen:
-            item = by_content[cand.content.id]
+            item = next((i for i in cand.content.items if i.id == cand.content.id), cand.content.items[0])
             also = [
                 SourceRef(i.id, i.source, i.title, i.url, i.date)
                 for i in cand.content.items
