@@ -26,8 +26,10 @@ ENV_NAMES = {
 }
 
 
-class SettingsError(Exception):
-    """A setting is missing or bad; the message is one sentence a person can act on."""
+class SettingsError(SystemExit):
+    """A setting is missing or bad; the message is one sentence a person can act on.
+
+    A ``SystemExit``: uncaught, Python prints just the sentence and exits with status 1 (no traceback)."""
 
 
 class BotSettings(CoreSettings):

@@ -8,6 +8,7 @@ exceptions are only logged), unless the test asks for ``allow_errors``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -149,10 +150,8 @@ async def world(emu: DiscordEmulator, template_dir: Path, embedder: Embedder,
     yield w, start
     for bot, task, desk in running:
         await bot.close()
-        try:
+        with contextlib.suppress(Exception):  # the client task may end with a closed connection
             await asyncio.wait_for(task, 10)
-        except Exception:  # noqa: BLE001 - the client task may end with a closed connection
-            pass
         bot.state.close()
         await asyncio.to_thread(desk.close)
 
