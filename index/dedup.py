@@ -7,13 +7,16 @@ Word 5-gram shingles compared by Jaccard similarity catch those (a changed sente
 share many words. Exact sets rather than MinHash: the caller compares one new article against a short list of
 candidates (same days, same scope), where exact Jaccard is cheap and has no estimation error.
 
-Pure functions only: no store, no model.
+Pure functions, except ``near_duplicate_of`` at the end, which picks the candidates from the store for the
+service (``Newsdesk._store_article`` calls it when the exact content hash finds nothing).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 5
@@ -70,3 +73,53 @@ def find_near_duplicate(
         if score >= best and (best_id is None or score > best):
             best_id, best = article_id, score
     return best_id
+
+
+# -- store lookup (the one impure helper: the service calls it while storing an article) ----------------------------
+def near_duplicate_of(
+    store: Any,
+    paragraphs: list[str],
+    date: str | None,
+    scope: str,
+    exclude_id: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    days: int = 3,
+    limit: int = 300,
+) -> Any | None:
+    """The stored canonical article (an ``articles`` row) that ``paragraphs`` nearly duplicates, else None.
+
+    Candidates: canonical articles ``scope`` can see, dated within ``days`` of ``date`` (or ingested in the last
+    ``days`` when the new article has no date), of roughly the same length (a length ratio under 0.6 cannot reach
+    a 5-gram Jaccard of 0.8 in practice, so those are not even read). At most ``limit`` of them, oldest first.
+    """
+    if not paragraphs:
+        return None
+    size = sum(len(p) for p in paragraphs)
+    sql = (
+        "SELECT a.id FROM articles a JOIN paragraphs p ON p.article_id = a.id "
+        "WHERE a.duplicate_of IS NULL AND a.scope IN ('', ?) AND a.id != ? AND "
+    )
+    params: list[Any] = [scope, exclude_id or ""]
+    if date:
+        sql += "a.date BETWEEN date(?, ?) AND date(?, ?) "
+        params += [date[:10], f"-{days} days", date[:10], f"+{days} days"]
+    else:
+        sql += "a.ingested_at >= ? "
+        params.append((datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds"))
+    sql += "GROUP BY a.id HAVING SUM(length(p.text)) BETWEEN ? AND ? ORDER BY a.ingested_at, a.rowid LIMIT ?"
+    params += [int(size * 0.6), int(size / 0.6) + 1, limit]
+    ids = [r["id"] for r in store.query(sql, params)]
+    if not ids:
+        return None
+    texts: dict[str, list[str]] = {i: [] for i in ids}
+    marks = ",".join("?" * len(ids))
+    for row in store.query(
+        f"SELECT article_id, text FROM paragraphs WHERE article_id IN ({marks}) ORDER BY article_id, ordinal",
+        ids,
+    ):
+        texts[row["article_id"]].append(row["text"])
+    hit = find_near_duplicate(paragraphs, ((i, texts[i]) for i in ids), threshold)
+    if hit is None:
+        return None
+    rows = store.query("SELECT * FROM articles WHERE id=?", (hit,))
+    return rows[0] if rows else None

@@ -66,3 +66,30 @@ def test_empty_and_short_texts():
     assert find_near_duplicate([], [("x", ["anything at all here"])]) is None
     assert find_near_duplicate(["Short note."], [("x", ["Short note."])]) == "x"
     assert find_near_duplicate(["Short note."], [("x", ["Another note."])]) is None
+
+
+def test_near_duplicate_of_reads_candidates_from_the_store(desk, stories):
+    from index.dedup import near_duplicate_of
+    from index.models import ArticleIn
+
+    (sid, paras), (oid, other) = _longest(stories, 2)
+    desk.ingest_articles(
+        [
+            ArticleIn(
+                paragraphs=paras,
+                title="Wire story",
+                source="Morning Post",
+                date="2004-12-01",
+                url="http://a/1",
+            ),
+            ArticleIn(
+                paragraphs=other, title="Other", source="Morning Post", date="2004-12-01", url="http://a/2"
+            ),
+        ]
+    )
+    edited = ["By Evening Star staff"] + paras[:-1] + [paras[-1] + " More to follow."]
+    row = near_duplicate_of(desk.store, edited, "2004-12-02", "")
+    assert row is not None and row["title"] == "Wire story"
+    assert near_duplicate_of(desk.store, edited, "2005-03-01", "") is None  # outside the date window
+    assert near_duplicate_of(desk.store, edited, "2004-12-02", "", exclude_id=row["id"]) is None
+    assert near_duplicate_of(desk.store, ["Nothing like it at all."], "2004-12-02", "") is None

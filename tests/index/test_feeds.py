@@ -347,14 +347,24 @@ async def test_new_item_cap_defers_the_rest_to_the_next_poll(desk, site, monkeyp
     strict=False, reason="needs index.dedup.find_near_duplicate wired into Newsdesk.ingest_articles"
 )
 async def test_wire_story_with_small_edits_is_one_story_with_both_outlets(desk, site):
-    rec = RECORDS[20]
+    rec = RECORDS[18]  # eight paragraphs
     a = site.article(rec, outlet="Morning Post", path="/m/wire")
     b = site.article(rec, outlet="Evening Star", path="/e/wire")
-    b.paragraphs = ["By Evening Star wire desk"] + b.paragraphs[:-1] + [b.paragraphs[-1] + " More to follow."]
+    _, *rest = b.paragraphs[2].split(". ")
+    edited = ". ".join(["Officials gave no further details on Monday", *rest])  # one sentence rewritten
+    b.paragraphs = [
+        "By Evening Star wire desk",
+        *b.paragraphs[:2],
+        edited,
+        *b.paragraphs[3:],
+        "More to follow.",
+    ]
     site.feed("/m.rss", "Morning Post", [a])
     site.feed("/e.rss", "Evening Star", [b])
     for p in ("/m.rss", "/e.rss"):
         await asyncio.to_thread(add_feed, desk, site.url(p))
     await poll(desk, force=True)
     rows = desk.store.query("SELECT source, duplicate_of FROM articles ORDER BY rowid")
-    assert [r["duplicate_of"] is None for r in rows].count(True) == 1
+    assert len(rows) == 2 and [r["duplicate_of"] is None for r in rows].count(True) == 1
+    top = desk.ask(rec["title"], k=1).quotes[0]
+    assert {top.source} | {c.source for c in top.also_in} == {"Morning Post", "Evening Star"}
