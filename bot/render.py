@@ -46,7 +46,7 @@ def clip(text: str, limit: int) -> str:
 def link(title: str, url: str | None) -> str:
     label = esc(clip(title or "untitled", 200)).replace("[", "(").replace("]", ")")
     if url and url.startswith(("http://", "https://")):
-        return f"[{label}]({url.replace(')', '%29').replace(' ', '%20')})"
+        return f"[{label}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
     return label
 
 
