@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .attribution import attributed_to, question_speaker
 from .lexical import LexicalIndex, tokenize
 from .models import Answer, Article, Filters, Paragraph, Quote
 from .quotes import best_window, verify
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # top-N taken from each retriever before fusion
 W_DENSE, W_LEXICAL, W_COVERAGE = 0.5, 0.25, 0.25
+# "What did X say": a statement attributed to X (attribution.py) is evidence of an answer.
+W_ATTRIBUTION = 0.25
 RRF_K = 60
 CAPTION_PENALTY = 0.85
 # No-answer: the best passage must be either semantically close or share most of the question's rare terms.
@@ -102,6 +105,7 @@ def build_answer(
 ) -> Answer:
     """Pick the best sentences of the top candidates, collapse copies, cap per article, verify, decide no-answer."""
     weights = query_weights(lexical, q_tokens)
+    speaker = question_speaker(question) if method == "hybrid" else set()
     pool = candidates[: max(4 * (k + offset), 40)]
     paragraphs = store.paragraphs([c.pid for c in pool])
     articles = store.articles([p.article_id for p in paragraphs.values()])
@@ -122,6 +126,8 @@ def build_answer(
         if method == "hybrid":
             c.coverage = windows[c.pid][2]
             c.score += W_COVERAGE * c.coverage
+        if speaker and attributed_to(para.text, speaker):
+            c.score += W_ATTRIBUTION
         if c.pid in captions:
             c.score *= CAPTION_PENALTY
     if method == "hybrid":

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import CoreSettings
+from .dedup import near_duplicate_of
 from .embed import Embedder
 from .extract import ExtractError, articles_from_bytes, iter_files
 from .lexical import LexicalIndex, tokenize
@@ -198,6 +199,8 @@ class Newsdesk:
                 article_id = self.store.unique_article_id(wanted)
                 status = "added"
             canonical = self.store.canonical_by_hash(digest, scope)
+            if canonical is None:
+                canonical = near_duplicate_of(self.store, item.paragraphs, item.date, scope, exclude_id=article_id)
             if canonical is not None and canonical["id"] == article_id:
                 canonical = None
             fields = {
@@ -222,7 +225,7 @@ class Newsdesk:
                     new_ids.append(int(cur.lastrowid))
             self.store.bump_version(conn)
         if canonical is not None:
-            reason = f"same text as {canonical['id']} ({canonical['source']})"
+            reason = f"same or nearly the same text as {canonical['id']} ({canonical['source']})"
             return IngestItem(item.origin, "duplicate", article_id, item.title, reason), [], old_ids
         return IngestItem(item.origin, status, article_id, item.title), new_ids, old_ids
 
@@ -231,7 +234,7 @@ class Newsdesk:
         return row["text"]
 
     def _embed_ids(self, ids: np.ndarray, progress: Progress | None = None, into: VectorIndex | None = None) -> None:
-        target = into or self.vectors
+        target = into if into is not None else self.vectors
         total, done = len(ids), 0
         buf_ids: list[int] = []
         buf_text: list[str] = []
@@ -281,7 +284,8 @@ class Newsdesk:
             with self._lexical_lock:
                 if self.lexical.version != version:
                     rows = (
-                        (int(r["id"]), f"{r['title']}\n{r['text']}")
+                        # A derived title is the first sentence again: it would count the lead twice.
+                        (int(r["id"]), r["text"] if r["title_derived"] else f"{r['title']}\n{r['text']}")
                         for batch in self.store.iter_passages()
                         for r in batch
                     )

@@ -343,9 +343,6 @@ async def test_new_item_cap_defers_the_rest_to_the_next_poll(desk, site, monkeyp
     assert list_feeds(desk)[0].added == 4
 
 
-@pytest.mark.xfail(
-    strict=False, reason="needs index.dedup.find_near_duplicate wired into Newsdesk.ingest_articles"
-)
 async def test_wire_story_with_small_edits_is_one_story_with_both_outlets(desk, site):
     rec = RECORDS[18]  # eight paragraphs
     a = site.article(rec, outlet="Morning Post", path="/m/wire")
