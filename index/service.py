@@ -176,10 +176,20 @@ class Newsdesk:
             if removed:
                 vectors.remove(removed)
             if pending:
-                self._embed_ids(np.asarray(pending, dtype=np.int64), progress)
+                failed = self._embed_ids(np.asarray(pending, dtype=np.int64), progress)
+                if failed:
+                    self._mark_unembedded(report, failed)
             if pending or removed:
                 vectors.save(self.vector_dir)
         return report
+
+    def _mark_unembedded(self, report: IngestReport, failed: dict[int, str]) -> None:
+        """Articles stored but not embedded: reported as failed; the start-up repair embeds them later."""
+        articles = {p.article_id: failed[p.id] for p in self.store.paragraphs(list(failed)).values()}
+        for item in report.items:
+            if item.article_id in articles and item.status in ("added", "replaced"):
+                item.status = "failed"
+                item.reason = f"{item.origin}: stored but not searchable yet, {articles[item.article_id]}"
 
     def _store_article(self, item: ArticleIn, scope: str) -> tuple[IngestItem, list[int], list[int]]:
         key = article_key(item, scope)
@@ -233,9 +243,16 @@ class Newsdesk:
         """What is embedded for a paragraph: the paragraph itself (see README, retrieval quality)."""
         return row["text"]
 
-    def _embed_ids(self, ids: np.ndarray, progress: Progress | None = None, into: VectorIndex | None = None) -> None:
+    def _embed_ids(
+        self, ids: np.ndarray, progress: Progress | None = None, into: VectorIndex | None = None
+    ) -> dict[int, str]:
+        """Embed these stored paragraphs into ``into`` (default: the live index) in length-sorted chunks.
+
+        Returns the ids that could not be embedded with the reason; the others are added whatever happens.
+        """
         target = into if into is not None else self.vectors
         total, done = len(ids), 0
+        failed: dict[int, str] = {}
         buf_ids: list[int] = []
         buf_text: list[str] = []
 
@@ -243,8 +260,12 @@ class Newsdesk:
             nonlocal done
             if not buf_ids:
                 return
-            vecs = self.embedder.encode(buf_text)
-            target.add(np.asarray(buf_ids, dtype=np.int64), vecs)
+            try:
+                vecs = self.embedder.encode(buf_text)
+                target.add(np.asarray(buf_ids, dtype=np.int64), vecs)
+            except Exception as exc:  # noqa: BLE001 - reported per paragraph, the rest goes on
+                log.exception("embedding %d paragraphs failed", len(buf_ids))
+                failed.update(dict.fromkeys(buf_ids, f"embedding failed ({type(exc).__name__}: {exc})"))
             done += len(buf_ids)
             buf_ids.clear()
             buf_text.clear()
@@ -258,23 +279,39 @@ class Newsdesk:
                 if len(buf_ids) >= EMBED_CHUNK:
                     flush()
         flush()
+        return failed
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
-        """Re-embed every stored paragraph into a new index built aside; the old one answers until the swap."""
+        """Re-embed every stored paragraph into a new index built aside; the old one answers until the swap.
+
+        Articles whose paragraphs could not all be embedded are reported as failed, and then nothing is swapped:
+        the old index stays in service, so no article is lost from search.
+        """
         with self._write_lock:
             ids = self.store.paragraph_ids()
             fresh = VectorIndex(self.embedder.dimension, self.settings.model)
             if progress:
                 progress(0, len(ids))
-            self._embed_ids(ids, progress, into=fresh)
-            fresh.save(self.vector_dir)
-            self._vectors = fresh
+            failed = self._embed_ids(ids, progress, into=fresh)
+            failed_articles: dict[str, str] = {}
+            if failed:
+                for para in self.store.paragraphs(list(failed)).values():
+                    failed_articles.setdefault(para.article_id, failed[para.id])
+            else:
+                fresh.save(self.vector_dir)
+                self._vectors = fresh
             report = IngestReport()
-            counts = self.store.counts()
-            for row in self.store.query("SELECT id, title, duplicate_of FROM articles ORDER BY rowid"):
-                status = "duplicate" if row["duplicate_of"] else "unchanged"
-                report.items.append(IngestItem("store", status, row["id"], row["title"]))
-            log.info("reindex done: %d paragraphs of %d articles", len(ids), counts["articles"])
+            for row in self.store.query("SELECT id, title, origin, duplicate_of FROM articles ORDER BY rowid"):
+                origin = row["origin"] or row["id"]
+                if row["duplicate_of"]:
+                    item = IngestItem(origin, "duplicate", row["id"], row["title"], f"copy of {row['duplicate_of']}")
+                elif row["id"] in failed_articles:
+                    item = IngestItem(origin, "failed", row["id"], row["title"], failed_articles[row["id"]])
+                else:
+                    item = IngestItem(origin, "replaced", row["id"], row["title"])
+                report.items.append(item)
+            log.info("reindex: %d paragraphs, %d articles failed%s", len(ids), len(failed_articles),
+                     "" if not failed else "; the previous index stays in service")
             return report
 
     # -- questions ----------------------------------------------------------------------------------------------
