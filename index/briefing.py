@@ -11,8 +11,10 @@ Method (all from stored embeddings, nothing is re-embedded):
 * Stories: average-linkage agglomerative clustering of the day's article vectors, merging while the average
   cosine between two clusters is at least ``CLUSTER_MIN``. Average linkage (unlike single linkage) does not chain
   two different stories through one broad article; the threshold was set on RTQA days (see ``notes/briefing.md``).
-* Developing: a story whose centroid has cosine >= ``DEVELOPING_MIN`` with an article of the ``LOOKBACK_DAYS``
-  days before continues that story; its first quote is then the most central paragraph *unlike* those earlier
+* Developing: a story whose centroid has cosine >= ``developing_threshold(n)`` with an article of the
+  ``LOOKBACK_DAYS`` days before continues that story. ``n`` is the smaller paragraph count of the two sides: the
+  threshold rises from 0.40 (short texts, whose mean vectors are noisy, e.g. Wikinews) to 0.55 (long articles,
+  whose mean vectors share a generic "news" direction, e.g. RTQA, where 0.40-0.50 still links unrelated features); its first quote is then the most central paragraph *unlike* those earlier
   articles' paragraphs (what is new today), and ``first_seen`` is the earliest matching day.
 * Quotes: one to three sentence windows of the story's paragraphs, scored by centrality (cosine with the story
   centroid) plus cues for attributed statements, decisions and figures, minus scene-setting and captions; chosen
@@ -41,7 +43,8 @@ from .quotes import checksum, verify
 log = logging.getLogger(__name__)
 
 CLUSTER_MIN = 0.55  # average cosine between two clusters of article vectors to merge them into one story
-DEVELOPING_MIN = 0.40  # cosine between a story centroid and an earlier day's article: the story continues
+DEVELOPING_MIN = 0.40  # continuation threshold between short texts (<= 3 paragraphs) ...
+DEVELOPING_LONG = 0.55  # ... rising linearly to this for long ones (>= 15 paragraphs)
 LOOKBACK_DAYS = 7
 NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
 TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
@@ -62,6 +65,8 @@ _DECISION = re.compile(
 )
 _FIGURE = re.compile(r"\d|\b(million|billion|trillion|percent|thousands?|hundreds?|dozens?)\b", re.IGNORECASE)
 _QUOTE_MARK = re.compile(r"[\"“”]")
+_SOCIAL = re.compile(r"pic\.twitter\.com|https?://|(^|\s)[@#]\w+|—\s*\w[\w ]*\(@\w+\)")
+_WORD = re.compile(r"\w+")
 _SCENE = re.compile(
     r"^(on a|it was|as the sun|in the (morning|evening|afternoon)|sign up|click here|read more|watch:|"
     r"this story|this article|follow us|subscribe|copyright|editor's note|\(cnn\)\s*$)",
@@ -93,6 +98,7 @@ class _Content:
     vectors: np.ndarray  # rows aligned with ``paragraphs``
     caption: list[bool]
     vector: np.ndarray  # the article vector
+    n_paras: int  # paragraphs that are not captions
     items: list[_Item] = field(default_factory=list)
 
 
@@ -216,8 +222,15 @@ def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
         norm = float(np.linalg.norm(mean))
         if norm == 0:
             continue
-        out[aid] = _Content(aid, paras, v, caption, (mean / norm).astype(np.float32))
+        n_text = sum(1 for c in caption if not c)
+        out[aid] = _Content(aid, paras, v, caption, (mean / norm).astype(np.float32), n_text)
     return out
+
+
+def developing_threshold(n_paragraphs: int) -> float:
+    """Cosine above which a story continues an earlier article, for texts of ``n_paragraphs`` paragraphs."""
+    frac = min(1.0, max(0.0, (n_paragraphs - 3) / 12))
+    return DEVELOPING_MIN + frac * (DEVELOPING_LONG - DEVELOPING_MIN)
 
 
 def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
@@ -273,6 +286,8 @@ def cue_score(text: str) -> float:
     stripped = text.strip()
     if stripped.endswith("?") or _SCENE.search(stripped):
         score -= 0.20
+    if _SOCIAL.search(stripped):  # embedded posts and links are not statements a briefing should lead with
+        score -= 0.30
     return score
 
 
@@ -337,8 +352,17 @@ def _choose_quotes(cands: list[_Candidate], developing: bool) -> list[_Candidate
         v = cand.content.vectors[cand.row]
         if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= 0.85:
             continue
+        if any(_overlap(cand, c) >= 0.6 for c in chosen):  # the same sentence carried by two outlets
+            continue
         chosen.append(cand)
     return chosen
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> float:
+    """Share of the shorter quote's words that the other one has too."""
+    wa = set(_WORD.findall(a.content.paragraphs[a.row].text[a.start : a.end].lower()))
+    wb = set(_WORD.findall(b.content.paragraphs[b.row].text[b.start : b.end].lower()))
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
 def _quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
@@ -424,9 +448,14 @@ def _story(
     best_prior = 0.0
     if earlier:
         sims = np.stack([c.vector for c in earlier]) @ centroid
+        n_paras = sum(c.n_paras for c in members)
         best_prior = float(sims.max())
         matched = sorted(
-            ((float(s), c) for s, c in zip(sims, earlier, strict=True) if s >= DEVELOPING_MIN),
+            (
+                (float(s), c)
+                for s, c in zip(sims, earlier, strict=True)
+                if s >= developing_threshold(min(n_paras, c.n_paras))
+            ),
             key=lambda t: (-t[0], t[1].id),
         )
     developing = bool(matched)
