@@ -35,37 +35,35 @@ RTQA = ROOT.parent / "shared" / "data" / "rtqa" / "articles.jsonl"
 
 
 def make_busy_day(data_dir: Path, n: int) -> str:
-    """Re-date ``n`` consecutive-day articles onto the last of those days (in this copy only); returns that day."""
+    """Move ``n`` articles of the days from some day D on onto D (in this copy only) and return D.
+
+    D is the start of the shortest run of consecutive days holding ``n`` articles; the seven days before D keep
+    their own articles, so the briefing checks "developing" against real history.
+    """
     import sqlite3
 
     conn = sqlite3.connect(data_dir / "newsdesk.db")
     rows = conn.execute(
         "SELECT date, COUNT(*) FROM articles WHERE date IS NOT NULL GROUP BY date ORDER BY date"
-    ).fetchall()
-    counts = {d: c for d, c in rows}
+    )
+    counts = dict(rows.fetchall())
     days = sorted(counts)
-    best, best_total = days[0], -1
-    for i, day in enumerate(
-        days
-    ):  # the day whose trailing run of days holds at least n articles most tightly
+    best, best_span = days[0], len(days) + 1
+    for i, day in enumerate(days):
         total, j = 0, i
-        while j >= 0 and total < n:
+        while j < len(days) and total < n:
             total += counts[days[j]]
-            j -= 1
-        if total >= n and (best_total < 0 or i - j < best_total):
-            best, best_total = day, i - j
-    target = best
+            j += 1
+        if total >= n and j - i < best_span:
+            best, best_span = day, j - i
     ids = [
         r[0]
-        for r in conn.execute(
-            "SELECT id FROM articles WHERE date <= ? ORDER BY date DESC, id LIMIT ?", (target, n)
-        ).fetchall()
+        for r in conn.execute("SELECT id FROM articles WHERE date >= ? ORDER BY date, id LIMIT ?", (best, n))
     ]
-    marks = ",".join("?" * len(ids))
-    conn.execute(f"UPDATE articles SET date = ? WHERE id IN ({marks})", [target, *ids])
+    conn.execute(f"UPDATE articles SET date = ? WHERE id IN ({','.join('?' * len(ids))})", [best, *ids])
     conn.commit()
     conn.close()
-    return target
+    return best
 
 
 def main() -> int:

@@ -50,6 +50,7 @@ NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragr
 TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
 MAX_QUOTES = 3
 QUOTE_MAX_CHARS = 420
+CANDIDATE_PARAGRAPHS = 40  # paragraphs per story whose sentences are scored
 QUOTE_KEEP = 0.30  # a second or third quote must score within this of the first
 
 _ATTRIBUTION = re.compile(
@@ -315,24 +316,37 @@ class _Candidate:
 def _candidates(
     contents: list[_Content], centroid: np.ndarray, earlier: np.ndarray | None
 ) -> list[_Candidate]:
-    """Best sentence window of every non-caption paragraph, scored by centrality, cues and (if developing) novelty."""
-    out: list[_Candidate] = []
+    """Best sentence window of the most central paragraphs, scored by centrality, cues and (if developing) novelty.
+
+    Only the ``CANDIDATE_PARAGRAPHS`` paragraphs with the best centrality-plus-novelty are split into sentence
+    windows: cues add at most ~0.3, so paragraphs further down cannot win, and the regexes are the costly part.
+    """
+    # One matrix product per story (many small ones thrash BLAS threads on a busy two-core machine).
+    stacked = np.vstack([c.vectors for c in contents])
+    base_all = (stacked @ centroid).tolist()
+    has_prior = earlier is not None and len(earlier) > 0
+    prior_all = (stacked @ earlier.T).max(axis=1).tolist() if has_prior else None
+    pool: list[tuple[float, _Content, int, bool]] = []
+    offset = 0
     for content in contents:
-        central = content.vectors @ centroid
-        prior = (content.vectors @ earlier.T).max(axis=1) if earlier is not None and len(earlier) else None
         for row, para in enumerate(content.paragraphs):
+            n = offset + row
             if content.caption[row] or len(para.text) < 40:
                 continue
-            best = max(
-                _windows(para),
-                key=lambda w, p=para: (cue_score(p.text[w[0] : w[1]]), -(w[0])),
-            )
-            text = para.text[best[0] : best[1]]
-            score = float(central[row]) + cue_score(text) + (0.05 if para.ordinal <= 2 else 0.0)
-            novel = prior is None or float(prior[row]) < NOVEL_MAX
-            if prior is not None:
-                score += 0.25 * (1.0 - float(prior[row]))
-            out.append(_Candidate(content, row, best[0], best[1], score, novel))
+            score = base_all[n] + (0.05 if para.ordinal <= 2 else 0.0)
+            novel = True
+            if prior_all is not None:
+                score += 0.25 * (1.0 - prior_all[n])
+                novel = prior_all[n] < NOVEL_MAX
+            pool.append((score, content, row, novel))
+        offset += len(content.paragraphs)
+    pool.sort(key=lambda t: (-t[0], t[1].id, t[2]))
+    out: list[_Candidate] = []
+    for score, content, row, novel in pool[:CANDIDATE_PARAGRAPHS]:
+        para = content.paragraphs[row]
+        cues = {w: cue_score(para.text[w[0] : w[1]]) for w in _windows(para)}
+        best = max(cues, key=lambda w: (cues[w], -w[0]))
+        out.append(_Candidate(content, row, best[0], best[1], score + cues[best], novel))
     out.sort(key=lambda c: (-c.score, c.content.id, c.row))
     return out
 
