@@ -222,7 +222,9 @@ def cmd_eval_briefing(args, desk=None) -> int:
     questions = _load_jsonl(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-eval-") as tmp:
         data_dir = args.work_dir or Path(tmp)
-        own = Newsdesk.open(settings_from(args).model_copy(update={"data_dir": data_dir}))
+        # A desk passed in (tests) lends its loaded model; the CLI passes none (needs_index=False).
+        embedder = getattr(desk, "embedder", None)
+        own = Newsdesk.open(settings_from(args).model_copy(update={"data_dir": data_dir}), embedder=embedder)
         try:
             if own.store.counts()["articles"] == 0:
                 t0 = time.perf_counter()

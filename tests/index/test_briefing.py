@@ -244,3 +244,59 @@ def test_eval_coverage_counts_cited_articles_and_answer_quotes(wiki):
     assert len(base) == 1 and base[0].texts
     result = evaluate_briefings(wiki, [q], top=8, days=2)
     assert result["days"] == 2 and result["briefing_quoted"] == 1.0
+
+
+def test_cli_briefing_prints_markdown_and_json(wiki, capsys, tmp_path):
+    from index.briefing_cli import cmd_briefing
+    from index.cli import build_parser
+
+    out_file = tmp_path / "b.md"
+    args = build_parser().parse_args(
+        ["briefing", "--date", "2004-12-28", "--top", "1", "--output", str(out_file)]
+    )
+    assert cmd_briefing(args, wiki) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# Briefing for 2004-12-28") and md.count("\n## ") == 1
+    assert out_file.read_text(encoding="utf-8") == md
+    args = build_parser().parse_args(
+        ["briefing", "--date", "2004-12-28", "--json", "--sources", "Wikinews,Other"]
+    )
+    assert cmd_briefing(args, wiki) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sources"] == ["Wikinews", "Other"] and data["n_articles"] == 2
+    story = next(s for s in data["stories"] if TSUNAMI["2004-12-28"] in s["article_ids"])
+    assert story["developing"] is True and story["articles"][0]["url"].startswith("https://")
+    assert {"paragraph_id", "start", "end", "article_id", "text"} <= set(story["quotes"][0])
+
+
+def test_cli_eval_briefing_indexes_into_a_throwaway_dir(wiki, capsys, tmp_path):
+    from index.briefing_cli import cmd_eval_briefing
+    from index.cli import build_parser
+
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "question": "toll?",
+            "answers": ["60,000"],
+            "article_ids": ["x"],
+            "question_date": "2004-12-30",
+        },
+        {
+            "id": "b",
+            "question": "?",
+            "answers": ["zzz"],
+            "article_ids": [TSUNAMI["2004-12-27"]],
+            "question_date": "2004-12-28",
+        },
+        {"id": "c", "question": "?", "answers": ["zzz"], "article_ids": ["y"], "question_date": "2004-12-28"},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    args = build_parser().parse_args(
+        ["eval-briefing", str(WIKINEWS), str(questions), "--days", "2", "--json"]
+    )
+    assert cmd_eval_briefing(args, wiki) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["questions"] == 3 and result["days"] == 4
+    assert result["briefing_cited"] == pytest.approx(2 / 3)
+    assert 0 <= result["baseline_cited"] <= result["briefing_cited"]
