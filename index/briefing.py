@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
@@ -513,7 +513,13 @@ def build_briefing(
     now: datetime | None = None,
 ) -> Briefing:
     """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
-    tz = ZoneInfo(getattr(desk.settings, "timezone", "UTC") or "UTC")
+    tz_name = getattr(desk.settings, "timezone", "UTC") or "UTC"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"Unknown time zone {tz_name!r} (NEWSDESK_TIMEZONE): use a name like Europe/Paris."
+        ) from exc
     try:
         day, start, end, default = _window(date, tz, now)
     except ValueError as exc:

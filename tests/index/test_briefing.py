@@ -300,3 +300,11 @@ def test_cli_eval_briefing_indexes_into_a_throwaway_dir(wiki, capsys, tmp_path):
     assert result["questions"] == 3 and result["days"] == 4
     assert result["briefing_cited"] == pytest.approx(2 / 3)
     assert 0 <= result["baseline_cited"] <= result["briefing_cited"]
+
+
+def test_bad_date_and_time_zone_are_clear_errors(make_desk, tmp_path):
+    desk = make_desk(tmp_path / "badtz", timezone="Mars/Olympus")
+    with pytest.raises(ValueError, match="Unknown time zone"):
+        build_briefing(desk, date="2024-03-05")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        build_briefing(make_desk(tmp_path / "ok"), date="yesterday")
