@@ -68,6 +68,7 @@ _FIGURE = re.compile(r"\d|\b(million|billion|trillion|percent|thousands?|hundred
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _SOCIAL = re.compile(r"pic\.twitter\.com|https?://|(^|\s)[@#]\w+|—\s*\w[\w ]*\(@\w+\)")
 _WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
 _SCENE = re.compile(
     r"^(on a|it was|as the sun|in the (morning|evening|afternoon)|sign up|click here|read more|watch:|"
     r"this story|this article|follow us|subscribe|copyright|editor's note|\(cnn\)\s*$)",
@@ -271,7 +272,9 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
 def cue_score(text: str) -> float:
     """How much a sentence window reads like news (a statement, a decision, a figure) rather than scene-setting."""
     score = 0.0
-    if _ATTRIBUTION.search(text):
+    # Attribution counts outside quotation marks: "said" inside a quotation does not name the speaker.
+    attributed = bool(_ATTRIBUTION.search(_QUOTED.sub(" ", text)))
+    if attributed:
         score += 0.12
     if _DECISION.search(text):
         score += 0.08
@@ -287,6 +290,8 @@ def cue_score(text: str) -> float:
     stripped = text.strip()
     if stripped.endswith("?") or _SCENE.search(stripped):
         score -= 0.20
+    if stripped[:1] in '"“' and not attributed:  # a quotation cut off from its speaker
+        score -= 0.10
     if _SOCIAL.search(stripped):  # embedded posts and links are not statements a briefing should lead with
         score -= 0.30
     return score
