@@ -181,6 +181,22 @@ def evaluate_briefings(desk, questions: list[dict], top: int = 8, days: int = 7)
         result[f"{name}_articles_cited_per_day"] = sum(
             len(i.cited) for v in per_day.values() for i in v
         ) / max(len(all_days), 1)
+    # Ceiling: questions with at least one linked article published in their window at all.
+    dated = {r["id"]: r["date"] for r in desk.store.query("SELECT id, date FROM articles")}
+    result["reachable"] = sum(
+        any(dated.get(a) in wanted[q["id"]] for a in (q.get("article_ids") or [q.get("article_id")]))
+        for q in questions
+    ) / max(len(questions), 1)
+    result["misses"] = [
+        {
+            "id": q["id"],
+            "question_date": q["question_date"],
+            "question": q["question"],
+            "answers": q.get("answers"),
+        }
+        for q in questions
+        if not covered(q, [i for d in wanted[q["id"]] for i in ours[d]], False)
+    ]
     result["articles_per_day"] = sum(n_articles) / max(len(all_days), 1)
     timings.sort()
     result["seconds_per_briefing_median"] = timings[len(timings) // 2] if timings else 0.0
@@ -194,6 +210,8 @@ def format_result(r: dict) -> str:
     lines = [
         f"{r['questions']} questions, daily briefings of {r['days']} days (top {r['top']}, "
         f"{r['window_days']} days before each question_date), {r['articles_per_day']:.1f} articles/day",
+        f"questions with a linked article inside their {r['window_days']} days (ceiling for citing): "
+        f"{r['reachable']:.1%}",
         f"{'':10} {'cited':>7} {'quoted':>7} {'items/day':>10} {'articles cited/day':>19}",
     ]
     for name in ("briefing", "baseline"):
@@ -205,6 +223,8 @@ def format_result(r: dict) -> str:
         f"briefing time: median {r['seconds_per_briefing_median']:.2f} s, max {r['seconds_per_briefing_max']:.2f} s"
         f" (from stored embeddings); busiest day {r['busiest_day']}"
     )
+    for m in r.get("misses", [])[:10]:
+        lines.append(f"  miss {m['id']} ({m['question_date']}): {m['question']} {m['answers']}")
     return "\n".join(lines)
 
 
