@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
@@ -37,8 +36,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from .models import Briefing, Filters, Paragraph, Quote, SourceRef, Story
-from .quotes import checksum, verify
+from .briefing_quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
+from .models import Briefing, Filters, Paragraph, SourceRef, Story
 
 log = logging.getLogger(__name__)
 
@@ -46,34 +45,7 @@ CLUSTER_MIN = 0.55  # average cosine between two clusters of article vectors to 
 DEVELOPING_MIN = 0.40  # continuation threshold between short texts (<= 3 paragraphs) ...
 DEVELOPING_LONG = 0.55  # ... rising linearly to this for long ones (>= 15 paragraphs)
 LOOKBACK_DAYS = 7
-NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
 TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
-MAX_QUOTES = 3
-QUOTE_MAX_CHARS = 420
-CANDIDATE_PARAGRAPHS = 40  # paragraphs per story whose sentences are scored
-QUOTE_KEEP = 0.30  # a second or third quote must score within this of the first
-
-_ATTRIBUTION = re.compile(
-    r"\b(said|says|told|warned|warns|announced|according to|added|stated|confirmed|denied|urged|called for|"
-    r"wrote|tweeted|testified|argued|insisted|vowed|pledged|acknowledged|estimated)\b",
-    re.IGNORECASE,
-)
-_DECISION = re.compile(
-    r"\b(approved|voted|ruled|signed|ordered|decided|passed|sentenced|charged|banned|indicted|rejected|"
-    r"agreed|launched|raised|cut|killed|died|arrested|filed|declared|resigned|elected|won|blocked|struck down|"
-    r"suspended|imposed|fired|convicted|released|recalled|cancell?ed)\b",
-    re.IGNORECASE,
-)
-_FIGURE = re.compile(r"\d|\b(million|billion|trillion|percent|thousands?|hundreds?|dozens?)\b", re.IGNORECASE)
-_QUOTE_MARK = re.compile(r"[\"“”]")
-_SOCIAL = re.compile(r"pic\.twitter\.com|https?://|(^|\s)[@#]\w+|—\s*\w[\w ]*\(@\w+\)")
-_WORD = re.compile(r"\w+")
-_QUOTED = re.compile(r"[\"“][^\"“”]*[\"”]")
-_SCENE = re.compile(
-    r"^(on a|it was|as the sun|in the (morning|evening|afternoon)|sign up|click here|read more|watch:|"
-    r"this story|this article|follow us|subscribe|copyright|editor's note|\(cnn\)\s*$)",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -268,158 +240,6 @@ def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
     return sorted((m for m in members if m is not None), key=lambda m: m[0])
 
 
-# -- quotes --------------------------------------------------------------------------------------------------------
-def cue_score(text: str) -> float:
-    """How much a sentence window reads like news (a statement, a decision, a figure) rather than scene-setting."""
-    score = 0.0
-    # Attribution counts outside quotation marks: "said" inside a quotation does not name the speaker.
-    attributed = bool(_ATTRIBUTION.search(_QUOTED.sub(" ", text)))
-    if attributed:
-        score += 0.12
-    if _DECISION.search(text):
-        score += 0.08
-    if _FIGURE.search(text):
-        score += 0.06
-    if _QUOTE_MARK.search(text):
-        score += 0.04
-    n = len(text)
-    if n < 60:
-        score -= 0.25
-    elif n > QUOTE_MAX_CHARS:
-        score -= 0.10
-    stripped = text.strip()
-    if stripped.endswith("?") or _SCENE.search(stripped):
-        score -= 0.20
-    if stripped[:1] in '"“' and not attributed:  # a quotation cut off from its speaker
-        score -= 0.10
-    if _SOCIAL.search(stripped):  # embedded posts and links are not statements a briefing should lead with
-        score -= 0.30
-    return score
-
-
-def _windows(paragraph: Paragraph) -> list[tuple[int, int]]:
-    """Candidate spans: each sentence, and a short sentence together with the next one (at most two)."""
-    spans = paragraph.sentences or [(0, len(paragraph.text))]
-    out = []
-    for i, (s, e) in enumerate(spans):
-        out.append((s, e))
-        if e - s < 120 and i + 1 < len(spans) and spans[i + 1][1] - s <= QUOTE_MAX_CHARS:
-            out.append((s, spans[i + 1][1]))
-    return out
-
-
-@dataclass
-class _Candidate:
-    content: _Content
-    row: int  # paragraph index inside the content
-    start: int
-    end: int
-    score: float
-    novel: bool
-
-
-def _candidates(
-    contents: list[_Content], centroid: np.ndarray, earlier: np.ndarray | None
-) -> list[_Candidate]:
-    """Best sentence window of the most central paragraphs, scored by centrality, cues and (if developing) novelty.
-
-    Only the ``CANDIDATE_PARAGRAPHS`` paragraphs with the best centrality-plus-novelty are split into sentence
-    windows: cues add at most ~0.3, so paragraphs further down cannot win, and the regexes are the costly part.
-    """
-    # One matrix product per story (many small ones thrash BLAS threads on a busy two-core machine).
-    stacked = np.vstack([c.vectors for c in contents])
-    base_all = (stacked @ centroid).tolist()
-    has_prior = earlier is not None and len(earlier) > 0
-    prior_all = (stacked @ earlier.T).max(axis=1).tolist() if has_prior else None
-    pool: list[tuple[float, _Content, int, bool]] = []
-    offset = 0
-    for content in contents:
-        for row, para in enumerate(content.paragraphs):
-            n = offset + row
-            if content.caption[row] or len(para.text) < 40:
-                continue
-            score = base_all[n] + (0.05 if para.ordinal <= 2 else 0.0)
-            novel = True
-            if prior_all is not None:
-                score += 0.25 * (1.0 - prior_all[n])
-                novel = prior_all[n] < NOVEL_MAX
-            pool.append((score, content, row, novel))
-        offset += len(content.paragraphs)
-    pool.sort(key=lambda t: (-t[0], t[1].id, t[2]))
-    out: list[_Candidate] = []
-    for score, content, row, novel in pool[:CANDIDATE_PARAGRAPHS]:
-        para = content.paragraphs[row]
-        cues = {w: cue_score(para.text[w[0] : w[1]]) for w in _windows(para)}
-        best = max(cues, key=lambda w: (cues[w], -w[0]))
-        out.append(_Candidate(content, row, best[0], best[1], score + cues[best], novel))
-    out.sort(key=lambda c: (-c.score, c.content.id, c.row))
-    return out
-
-
-def _choose_quotes(cands: list[_Candidate], developing: bool) -> list[_Candidate]:
-    """Greedy choice of one to three quotes: the best first (for a developing story, the best *new* one), then
-    the next best that are not near-repeats of what was chosen (different paragraphs, cosine < 0.85)."""
-    if not cands:
-        return []
-    first = next((c for c in cands if c.novel), cands[0]) if developing else cands[0]
-    chosen = [first]
-    for cand in cands:
-        if len(chosen) >= MAX_QUOTES or cand.score < first.score - QUOTE_KEEP:
-            break
-        if any(c.content.id == cand.content.id and c.row == cand.row for c in chosen):
-            continue
-        v = cand.content.vectors[cand.row]
-        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= 0.85:
-            continue
-        if any(_overlap(cand, c) >= 0.6 for c in chosen):  # the same sentence carried by two outlets
-            continue
-        chosen.append(cand)
-    return chosen
-
-
-def _overlap(a: _Candidate, b: _Candidate) -> float:
-    """Share of the shorter quote's words that the other one has too."""
-    wa = set(_WORD.findall(a.content.paragraphs[a.row].text[a.start : a.end].lower()))
-    wb = set(_WORD.findall(b.content.paragraphs[b.row].text[b.start : b.end].lower()))
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
-
-
-def _quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
-    para = cand.content.paragraphs[cand.row]
-    return Quote(
-        text=para.text[cand.start : cand.end],
-        article_id=item.id,  # the window article carrying this text (the canonical, or its copy)
-        title=item.title,
-        source=item.source,
-        date=item.date,
-        url=item.url,
-        paragraph=para.ordinal,
-        paragraph_id=para.id,
-        start=cand.start,
-        end=cand.end,
-        score=round(cand.score, 4),
-        also_in=also_in,
-    )
-
-
-def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
-    """Keep the quotes whose text is exactly their span of the stored paragraph, read afresh now."""
-    if not quotes:
-        return [], 0
-    ids = [q.paragraph_id for q in quotes]
-    stored = desk.store.paragraphs(ids)
-    sums = desk.store.checksums(ids) if hasattr(desk.store, "checksums") else {}
-    kept = [
-        q
-        for q in quotes
-        if verify(q.text, q.start, q.end, stored.get(q.paragraph_id), sums.get(q.paragraph_id))
-    ]
-    dropped = len(quotes) - len(kept)
-    if dropped:
-        log.warning("briefing: %d quote(s) did not match the stored text and were dropped", dropped)
-    return kept, dropped
-
-
 # -- stories -------------------------------------------------------------------------------------------------------
 def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
     """``["CNN,USA Today", "The Week"]`` (repeated or comma-separated) -> ``["CNN", "USA Today", "The Week"]``."""
@@ -595,7 +415,7 @@ def build_briefing(
     briefing.n_stories = len(built)
     for story, members, centroid, prior_vecs in built[:top]:
         # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
-        chosen = _choose_quotes(_candidates(members, centroid, prior_vecs), story.developing)
+        chosen = choose_quotes(candidates(members, centroid, prior_vecs), story.developing)
         quotes = []
         for cand in chosen:
             item = next((i for i in cand.content.items if i.id == cand.content.id), cand.content.items[0])
@@ -604,11 +424,11 @@ def build_briefing(
                 for i in cand.content.items
                 if i.id != item.id
             ]
-            quotes.append(_quote(cand, item, also))
+            quotes.append(make_quote(cand, item, also))
         story.quotes, dropped = verify_quotes(desk, quotes)
         briefing.dropped_unverified += dropped
         briefing.stories.append(story)
     return briefing
 
 
-__all__ = ["build_briefing", "cluster", "cue_score", "verify_quotes", "checksum"]
+__all__ = ["build_briefing", "cluster", "cue_score", "developing_threshold", "verify_quotes"]
