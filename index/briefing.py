@@ -14,12 +14,13 @@ Method (all from stored embeddings, nothing is re-embedded):
 * Developing: a story whose centroid has cosine >= ``developing_threshold(n)`` with an article of the
   ``LOOKBACK_DAYS`` days before continues that story. ``n`` is the smaller paragraph count of the two sides: the
   threshold rises from 0.40 (short texts, whose mean vectors are noisy, e.g. Wikinews) to 0.55 (long articles,
-  whose mean vectors share a generic "news" direction, e.g. RTQA, where 0.40-0.50 still links unrelated features); its first quote is then the most central paragraph *unlike* those earlier
-  articles' paragraphs (what is new today), and ``first_seen`` is the earliest matching day.
-* Quotes: one to three sentence windows of the story's paragraphs, scored by centrality (cosine with the story
-  centroid) plus cues for attributed statements, decisions and figures, minus scene-setting and captions; chosen
-  greedily with a redundancy penalty, then cut from the stored paragraph by offsets and verified against a fresh
-  read of it (``quotes.verify``).
+  whose mean vectors share a generic "news" direction, e.g. RTQA, where 0.40-0.50 still links unrelated
+  features). Its first quote is then the most central paragraph *unlike* those earlier articles' paragraphs (what
+  is new today), and ``first_seen`` is the earliest matching day.
+* Quotes (``briefing_quotes.py``): one to three sentence windows of the story's paragraphs, scored by centrality
+  (cosine with the story centroid) plus cues for attributed statements, decisions and figures, minus
+  scene-setting and captions; chosen greedily without repeats, then cut from the stored paragraph by offsets and
+  verified against a fresh read of it (``quotes.verify``).
 * Ranking: ``ln(1+outlets) + 0.5 ln(1+articles) + 0.3 recency + 0.3 novelty`` (+ topic relevance with a topic).
 """
 
