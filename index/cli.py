@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--strict", action="store_true", help="fail when any question misses (for the seed set)")
+    p.add_argument("--index-dir", type=Path, help="keep the evaluation index here between runs")
     p.set_defaults(func=cmd_eval, needs_index=False)
 
     p = sub.add_parser("run", parents=[common], help="the bot when DISCORD_TOKEN is set, else a terminal session")

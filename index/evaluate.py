@@ -146,7 +146,9 @@ def run_eval(args, settings: CoreSettings) -> int:
     if args.limit:
         questions = questions[: args.limit]
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
-        desk = Newsdesk.open(settings.model_copy(update={"data_dir": Path(tmp)}))
+        # --index-dir keeps the evaluation index between runs (ingest is idempotent, so a rerun only re-reads).
+        data_dir = Path(args.index_dir) if getattr(args, "index_dir", None) else Path(tmp)
+        desk = Newsdesk.open(settings.model_copy(update={"data_dir": data_dir}))
         try:
             t0 = time.perf_counter()
             report = desk.ingest_paths([articles])

@@ -67,20 +67,23 @@ class LexicalIndex:
         self.retriever: bm25s.BM25 | None = None
         self.version = -1
         self.df: dict[str, int] = {}
+        self.article_of: dict[int, str] = {}  # paragraph id -> article id, for article-level evidence
         self._tokens: dict[int, list[str]] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def rebuild(self, rows: Iterable[tuple[int, str]], version: int) -> None:
-        """Re-index from (paragraph id, text) rows; cached token lists are reused for known ids."""
+    def rebuild(self, rows: Iterable[tuple[int, str, str]], version: int) -> None:
+        """Re-index from (paragraph id, text, article id) rows; cached token lists are reused for known ids."""
         ids: list[int] = []
         corpus: list[list[str]] = []
         todo_ids: list[int] = []
         todo_text: list[str] = []
-        for pid, text in rows:
+        article_of: dict[int, str] = {}
+        for pid, text, article_id in rows:
             ids.append(pid)
+            article_of[pid] = article_id
             if pid not in self._tokens:
                 todo_ids.append(pid)
                 todo_text.append(text)
@@ -102,6 +105,7 @@ class LexicalIndex:
             self.ids = np.asarray(ids, dtype=np.int64)
             self.retriever = retriever
             self.df = df
+            self.article_of = article_of
             self.version = version
         log.debug("BM25 index rebuilt: %d paragraphs, version %d", len(ids), version)
 

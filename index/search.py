@@ -23,7 +23,7 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # top-N taken from each retriever before fusion
-W_DENSE, W_LEXICAL, W_COVERAGE = 0.5, 0.25, 0.25
+W_DENSE, W_LEXICAL, W_COVERAGE = 0.6, 0.15, 0.25
 # "What did X say": a statement attributed to X (attribution.py) is evidence of an answer.
 W_ATTRIBUTION = 0.25
 RRF_K = 60
@@ -32,6 +32,10 @@ CAPTION_PENALTY = 0.85
 MIN_DENSE = 0.35
 MIN_COVERAGE = 0.5
 MIN_SCORE = 0.30
+# Quotes after the first need only this score: the no-answer decision is made on the best passage.
+MIN_FOLLOW = 0.30
+# Two-stage evidence: a passage in an article whose other passages also match is more likely the answer.
+W_ARTICLE = 0.5
 
 
 @dataclass
@@ -87,6 +91,16 @@ def retrieve(
             c.score = sum(1.0 / (RRF_K + r + 1) for r in (c.dense_rank, c.lex_rank) if r is not None)
         else:
             c.score = W_DENSE * c.dense + W_LEXICAL * c.bm25 / max_bm25
+    if method == "hybrid" and W_ARTICLE:
+        best: dict[str, float] = {}
+        for c in cands.values():
+            aid = lexical.article_of.get(c.pid)
+            if aid is not None:
+                best[aid] = max(best.get(aid, 0.0), c.score)
+        for c in cands.values():
+            aid = lexical.article_of.get(c.pid)
+            if aid is not None:
+                c.score = (1 - W_ARTICLE) * c.score + W_ARTICLE * best[aid]
     return sorted(cands.values(), key=lambda c: (-c.score, c.pid))
 
 
@@ -148,7 +162,7 @@ def build_answer(
         start, end, _ = windows[c.pid]
         quote = _quote(para, article, start, end, c.score)
         quote.also_in = list(copies.get(article.id, []))
-        relevant = _relevant(c, method)
+        relevant = _relevant(c, method) if not quotes else (method != "hybrid" or c.score >= MIN_FOLLOW)
         if not relevant:
             if len(misses) < 3:
                 misses.append(quote)

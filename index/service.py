@@ -322,7 +322,11 @@ class Newsdesk:
                 if self.lexical.version != version:
                     rows = (
                         # A derived title is the first sentence again: it would count the lead twice.
-                        (int(r["id"]), r["text"] if r["title_derived"] else f"{r['title']}\n{r['text']}")
+                        (
+                            int(r["id"]),
+                            r["text"] if r["title_derived"] else f"{r['title']}\n{r['text']}",
+                            r["article_id"],
+                        )
                         for batch in self.store.iter_passages()
                         for r in batch
                     )

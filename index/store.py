@@ -239,7 +239,7 @@ class Store:
     def iter_passages(self, ids: Sequence[int] | None = None, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
         """(id, text, title) rows in id order, in batches: what the embedder and BM25 read."""
         sql = (
-            "SELECT p.id, p.text, a.title, a.title_derived, p.caption "
+            "SELECT p.id, p.text, p.article_id, a.title, a.title_derived, p.caption "
             "FROM paragraphs p JOIN articles a ON a.id = p.article_id"
         )
         if ids is None:
