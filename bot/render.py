@@ -249,25 +249,10 @@ def md_quote(q: Quote) -> str:
 
 
 def briefing_markdown(b: Briefing) -> str:
-    out = [f"# {briefing_title(b).removeprefix('📰 ')}", ""]
-    if b.empty:
-        out.append(b.message or "No stories.")
-        return "\n".join(out) + "\n"
-    out += [f"{len(b.stories)} stories from {b.n_articles} articles, {b.window_start} to {b.window_end} "
-            f"({b.timezone}).", ""]
-    for i, s in enumerate(b.stories, 1):
-        out.append(f"## {i}. {s.headline}{' (developing)' if s.developing else ''}")
-        out.append("")
-        out.append(f"Outlets: {', '.join(s.outlets)} — {len(s.articles)} article(s)"
-                   + (f", first seen {s.first_seen}" if s.first_seen else ""))
-        out.append("")
-        for q in s.quotes:
-            out += [md_quote(q), ""]
-        out.append("Articles:")
-        out += [f"- {a.source}: {a.title}" + (f" <{a.url}>" if a.url else "") + (f" ({a.date})" if a.date else "")
-                for a in s.articles]
-        out.append("")
-    return "\n".join(out)
+    """The attachment: the same Markdown as the terminal, from ``prompts/briefing.md.j2``."""
+    from index.briefing_cli import render_markdown
+
+    return render_markdown(b)
 
 
 # ---------------------------------------------------------------------------------------------------- admin
