@@ -77,7 +77,8 @@ def query_latency(embedder: Embedder, data_dir: Path, n_queries: int) -> None:
         desk.ingest_paths([SHARED / "newsqa-dev" / "articles.jsonl", SHARED / "rtqa" / "articles.jsonl"])
         print(f"built the index in {time.perf_counter() - t0:.0f} s")
     stats = desk.stats()
-    questions = [json.loads(x)["question"] for x in open(SHARED / "newsqa-dev" / "questions.jsonl")][:n_queries]
+    with open(SHARED / "newsqa-dev" / "questions.jsonl", encoding="utf-8") as fh:
+        questions = [json.loads(x)["question"] for x in fh][:n_queries]
     desk.ask("warm up the lexical index")
     total, enc, dense, lex = [], [], [], []
     for q in questions:
@@ -96,7 +97,12 @@ def query_latency(embedder: Embedder, data_dir: Path, n_queries: int) -> None:
         lex.append(time.perf_counter() - t0)
     desk.close()
     print(f"query latency over {stats.paragraphs:,} paragraphs, {len(questions)} questions (ms):")
-    for name, vals in (("ask (all)", total), ("encode query", enc), ("FAISS top-100", dense), ("BM25 top-100", lex)):
+    for name, vals in (
+        ("ask (all)", total),
+        ("encode query", enc),
+        ("FAISS top-100", dense),
+        ("BM25 top-100", lex),
+    ):
         ms = [v * 1000 for v in vals]
         print(f"  {name:<15} p50 {statistics.median(ms):6.1f}   p95 {pct(ms, 95):6.1f}")
 

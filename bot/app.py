@@ -159,11 +159,26 @@ class NewsdeskBot(commands.Bot):
     async def audit(self, interaction: discord.Interaction, action: str, detail: str, result: str) -> None:
         """Every admin action: who, where, what, result (log line + the bot's state database)."""
         user = interaction.user
-        log.info("admin action by %s (%s) in guild %s channel %s: %s %s -> %s", user, user.id,
-                 interaction.guild_id, interaction.channel_id, action, detail, result)
-        await asyncio.to_thread(self.state.audit, user_id=user.id, user_name=str(user),
-                                guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-                                action=action, detail=detail, result=result)
+        log.info(
+            "admin action by %s (%s) in guild %s channel %s: %s %s -> %s",
+            user,
+            user.id,
+            interaction.guild_id,
+            interaction.channel_id,
+            action,
+            detail,
+            result,
+        )
+        await asyncio.to_thread(
+            self.state.audit,
+            user_id=user.id,
+            user_name=str(user),
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            action=action,
+            detail=detail,
+            result=result,
+        )
 
 
 def _install_redaction(token: str) -> None:
@@ -192,14 +207,20 @@ def run_bot(settings: BotSettings, **options: Any) -> int:
     try:
         asyncio.run(start(NewsdeskBot(settings, **options)))
     except discord.LoginFailure:
-        return _fail("Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal "
-                     "(Bot → Reset Token) into .env.")
+        return _fail(
+            "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal "
+            "(Bot → Reset Token) into .env."
+        )
     except discord.PrivilegedIntentsRequired:
-        return _fail("The message-content intent is not enabled for this bot: turn on 'Message Content Intent' "
-                     "under Bot → Privileged Gateway Intents in the developer portal (see README).")
+        return _fail(
+            "The message-content intent is not enabled for this bot: turn on 'Message Content Intent' "
+            "under Bot → Privileged Gateway Intents in the developer portal (see README)."
+        )
     except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
-        return _fail(f"Cannot reach Discord ({type(exc).__name__}: {exc}); check the network or "
-                     "DISCORD_API_BASE / DISCORD_GATEWAY_URL.")
+        return _fail(
+            f"Cannot reach Discord ({type(exc).__name__}: {exc}); check the network or "
+            "DISCORD_API_BASE / DISCORD_GATEWAY_URL."
+        )
     except KeyboardInterrupt:
         return 0
     return 0

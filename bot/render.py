@@ -113,8 +113,15 @@ def embed_size(e: discord.Embed) -> int:
     return len(e)
 
 
-def pack(blocks: Sequence[str], *, title: str, color: int, footer: str = "", url: str | None = None,
-         first_description: str = "") -> list[Page]:
+def pack(
+    blocks: Sequence[str],
+    *,
+    title: str,
+    color: int,
+    footer: str = "",
+    url: str | None = None,
+    first_description: str = "",
+) -> list[Page]:
     """Blocks -> embeds (description <= 4,096) -> pages (<= 10 embeds and <= 6,000 characters each)."""
     descriptions: list[str] = []
     current = first_description
@@ -133,8 +140,9 @@ def pack(blocks: Sequence[str], *, title: str, color: int, footer: str = "", url
     total = 0
     title = clip(title, TITLE_LIMIT)
     for i, desc in enumerate(descriptions):
-        e = discord.Embed(title=title if i == 0 else None, description=desc, color=color,
-                          url=url if i == 0 else None)
+        e = discord.Embed(
+            title=title if i == 0 else None, description=desc, color=color, url=url if i == 0 else None
+        )
         size = embed_size(e) + len(footer)
         if page and (total + size > EMBED_TOTAL_LIMIT or len(page) >= MAX_EMBEDS):
             pages.append(page)
@@ -188,7 +196,13 @@ def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     footer = answer_footer(answer, offset)
     if answer.no_answer or not answer.quotes:
         blocks = [b for i, q in enumerate(answer.nearest_misses, 1) for b in quote_blocks(q, i)]
-        return pack(blocks, title=title, color=COLOR_NO_ANSWER, footer=footer, first_description=no_answer_text(answer))
+        return pack(
+            blocks,
+            title=title,
+            color=COLOR_NO_ANSWER,
+            footer=footer,
+            first_description=no_answer_text(answer),
+        )
     blocks = [b for i, q in enumerate(answer.quotes, offset + 1) for b in quote_blocks(q, i)]
     if answer.dropped_unverified:
         footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
@@ -201,8 +215,13 @@ def render_context(article: Article, paragraphs: list[Paragraph], quote: Quote) 
         mark = "▶ " if p.id == quote.paragraph_id else ""
         blocks.append(f"**{mark}¶{p.ordinal}**\n{esc(p.text)}")
     meta = " · ".join(filter(None, [esc(article.source), article.date]))
-    return pack(blocks, title=f"{article.title}", color=COLOR_ANSWER, url=article.url if article.url and
-                article.url.startswith("http") else None, footer=meta)
+    return pack(
+        blocks,
+        title=f"{article.title}",
+        color=COLOR_ANSWER,
+        url=article.url if article.url and article.url.startswith("http") else None,
+        footer=meta,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- briefing
@@ -229,13 +248,20 @@ def briefing_title(b: Briefing) -> str:
 
 def render_briefing(b: Briefing) -> list[Page]:
     if b.empty:
-        return pack([], title=briefing_title(b), color=COLOR_BRIEFING,
-                     first_description=esc(b.message or "No stories."))
-    intro = (f"{len(b.stories)} stories from {b.n_articles} articles · {b.window_start} → {b.window_end} "
-             f"({b.timezone})")
+        return pack(
+            [],
+            title=briefing_title(b),
+            color=COLOR_BRIEFING,
+            first_description=esc(b.message or "No stories."),
+        )
+    intro = (
+        f"{len(b.stories)} stories from {b.n_articles} articles · {b.window_start} → {b.window_end} "
+        f"({b.timezone})"
+    )
     blocks = [blk for i, s in enumerate(b.stories, 1) for blk in story_block(i, s)]
     footer = "Full text attached as Markdown" + (
-        f" · {b.dropped_unverified} unverified quote(s) withheld" if b.dropped_unverified else "")
+        f" · {b.dropped_unverified} unverified quote(s) withheld" if b.dropped_unverified else ""
+    )
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 
@@ -258,17 +284,28 @@ def briefing_markdown(b: Briefing) -> str:
 # ---------------------------------------------------------------------------------------------------- admin
 def render_sources(sources: Iterable[SourceStats]) -> list[Page]:
     rows = sorted(sources, key=lambda s: (-s.articles, s.source.lower()))
-    blocks = [f"**{esc(s.source)}** — {s.articles:,} article(s) · {s.first_date or '?'} → {s.last_date or '?'}"
-              for s in rows]
-    return pack(blocks or ["No sources indexed yet."], title="Sources", color=COLOR_ANSWER,
-                footer=f"{len(rows)} outlet(s) visible in this server")
+    blocks = [
+        f"**{esc(s.source)}** — {s.articles:,} article(s) · {s.first_date or '?'} → {s.last_date or '?'}"
+        for s in rows
+    ]
+    return pack(
+        blocks or ["No sources indexed yet."],
+        title="Sources",
+        color=COLOR_ANSWER,
+        footer=f"{len(rows)} outlet(s) visible in this server",
+    )
 
 
 def render_stats(stats: Stats, extra: dict[str, object]) -> discord.Embed:
     e = discord.Embed(title="Newsdesk stats", color=COLOR_ANSWER)
-    for name, value in (("Articles", f"{stats.articles:,}"), ("Paragraphs", f"{stats.paragraphs:,}"),
-                        ("Vectors", f"{stats.vectors:,}"), ("Duplicates", f"{stats.duplicates:,}"),
-                        ("Sources", f"{stats.sources:,}"), ("Model", f"{stats.model} ({stats.dimension}-d)")):
+    for name, value in (
+        ("Articles", f"{stats.articles:,}"),
+        ("Paragraphs", f"{stats.paragraphs:,}"),
+        ("Vectors", f"{stats.vectors:,}"),
+        ("Duplicates", f"{stats.duplicates:,}"),
+        ("Sources", f"{stats.sources:,}"),
+        ("Model", f"{stats.model} ({stats.dimension}-d)"),
+    ):
         e.add_field(name=name, value=clip(value, FIELD_LIMIT))
     for name, value in extra.items():
         e.add_field(name=name, value=clip(str(value), FIELD_LIMIT))
@@ -286,8 +323,10 @@ def progress_line(verb: str, done: int, total: int) -> str:
 
 
 def report_text(report, title: str = "Done") -> str:  # noqa: ANN001 - IngestReport
-    lines = [f"**{title}:** added {report.added} · replaced {report.replaced} · unchanged {report.unchanged} · "
-             f"duplicates {report.duplicates} · failed {len(report.failed)}"]
+    lines = [
+        f"**{title}:** added {report.added} · replaced {report.replaced} · unchanged {report.unchanged} · "
+        f"duplicates {report.duplicates} · failed {len(report.failed)}"
+    ]
     for item in report.failed[:15]:
         lines.append(f"• failed `{clip(item.origin, 120)}`: {esc(item.reason or 'unknown reason')}")
     if len(report.failed) > 15:

@@ -50,7 +50,9 @@ class BotSettings(CoreSettings):
     max_concurrent_searches: int = Field(default=4, ge=1, validation_alias="NEWSDESK_MAX_SEARCHES")
     feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
     progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
-    max_attachment_bytes: int = Field(default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT")
+    max_attachment_bytes: int = Field(
+        default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT"
+    )
 
     @field_validator("discord_token")
     @classmethod

@@ -64,12 +64,16 @@ class BotState:
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self._exec("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   (key, value))
+        self._exec(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # -- watched channels
     def watch(self, guild_id: int, channel_id: int, user_id: int | None = None) -> bool:
-        cur = self._exec("INSERT OR IGNORE INTO watched VALUES (?, ?, ?, ?)", (guild_id, channel_id, user_id, _now()))
+        cur = self._exec(
+            "INSERT OR IGNORE INTO watched VALUES (?, ?, ?, ?)", (guild_id, channel_id, user_id, _now())
+        )
         return cur.rowcount > 0
 
     def unwatch(self, guild_id: int, channel_id: int) -> bool:
@@ -77,41 +81,64 @@ class BotState:
         return cur.rowcount > 0
 
     def watched(self, guild_id: int) -> set[int]:
-        return {r["channel_id"] for r in self._rows("SELECT channel_id FROM watched WHERE guild_id = ?", (guild_id,))}
+        return {
+            r["channel_id"]
+            for r in self._rows("SELECT channel_id FROM watched WHERE guild_id = ?", (guild_id,))
+        }
 
     def is_watched(self, guild_id: int, channel_id: int) -> bool:
-        return bool(self._rows("SELECT 1 FROM watched WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)))
+        return bool(
+            self._rows("SELECT 1 FROM watched WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id))
+        )
 
     # -- threads the bot answers in
     def remember_thread(self, thread_id: int, guild_id: int, filters: dict[str, Any], question: str) -> None:
-        self._exec("INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?)",
-                   (thread_id, guild_id, json.dumps(filters), question, _now()))
+        self._exec(
+            "INSERT OR REPLACE INTO threads VALUES (?, ?, ?, ?, ?)",
+            (thread_id, guild_id, json.dumps(filters), question, _now()),
+        )
 
     def thread_filters(self, thread_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT filters FROM threads WHERE thread_id = ?", (thread_id,))
         return json.loads(rows[0]["filters"]) if rows else None
 
     # -- feedback
-    def add_feedback(self, *, guild_id: int | None, channel_id: int | None, user_id: int, question: str,
-                     filters: dict[str, Any], vote: int, quotes: list[dict[str, Any]]) -> int:
+    def add_feedback(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        question: str,
+        filters: dict[str, Any],
+        vote: int,
+        quotes: list[dict[str, Any]],
+    ) -> int:
         cur = self._exec(
             "INSERT INTO feedback(at, guild_id, channel_id, user_id, question, filters, vote, quotes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), guild_id, channel_id, user_id, question, json.dumps(filters), vote, json.dumps(quotes)))
+            (_now(), guild_id, channel_id, user_id, question, json.dumps(filters), vote, json.dumps(quotes)),
+        )
         return int(cur.lastrowid or 0)
 
     def feedback(self) -> list[dict[str, Any]]:
-        return [{**dict(r), "filters": json.loads(r["filters"]), "quotes": json.loads(r["quotes"])}
-                for r in self._rows("SELECT * FROM feedback ORDER BY id")]
+        return [
+            {**dict(r), "filters": json.loads(r["filters"]), "quotes": json.loads(r["quotes"])}
+            for r in self._rows("SELECT * FROM feedback ORDER BY id")
+        ]
 
     def iter_eval_set(self) -> Iterator[dict[str, Any]]:
         """Feedback as an evaluation set: one record per vote, in the shape of the seed questions file."""
         for f in self.feedback():
             yield {
-                "id": f"feedback-{f['id']}", "question": f["question"], "label": "good" if f["vote"] > 0 else "bad",
+                "id": f"feedback-{f['id']}",
+                "question": f["question"],
+                "label": "good" if f["vote"] > 0 else "bad",
                 "answers": [q["text"] for q in f["quotes"]] if f["vote"] > 0 else [],
                 "rejected": [q["text"] for q in f["quotes"]] if f["vote"] < 0 else [],
-                "quote_ids": [q["id"] for q in f["quotes"]], "filters": f["filters"], "at": f["at"],
+                "quote_ids": [q["id"] for q in f["quotes"]],
+                "filters": f["filters"],
+                "at": f["at"],
             }
 
     def export_eval_set(self, path: Path) -> int:
@@ -125,26 +152,43 @@ class BotState:
     # -- briefings posted
     def claim_briefing(self, day: str, channel_id: int) -> bool:
         """Claim today's post for a channel; False when it was already posted (or is being posted)."""
-        cur = self._exec("INSERT OR IGNORE INTO briefings(day, channel_id, status, at) VALUES (?, ?, 'posting', ?)",
-                         (day, channel_id, _now()))
+        cur = self._exec(
+            "INSERT OR IGNORE INTO briefings(day, channel_id, status, at) VALUES (?, ?, 'posting', ?)",
+            (day, channel_id, _now()),
+        )
         return cur.rowcount > 0
 
     def briefing_posted(self, day: str, channel_id: int, message_id: int) -> None:
-        self._exec("UPDATE briefings SET status = 'posted', message_id = ?, at = ? WHERE day = ? AND channel_id = ?",
-                   (message_id, _now(), day, channel_id))
+        self._exec(
+            "UPDATE briefings SET status = 'posted', message_id = ?, at = ? WHERE day = ? AND channel_id = ?",
+            (message_id, _now(), day, channel_id),
+        )
 
     def release_briefing(self, day: str, channel_id: int) -> None:
-        self._exec("DELETE FROM briefings WHERE day = ? AND channel_id = ? AND status = 'posting'", (day, channel_id))
+        self._exec(
+            "DELETE FROM briefings WHERE day = ? AND channel_id = ? AND status = 'posting'", (day, channel_id)
+        )
 
     def posted_briefings(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._rows("SELECT * FROM briefings ORDER BY day")]
 
     # -- audit
-    def audit(self, *, user_id: int | None, user_name: str, guild_id: int | None, channel_id: int | None,
-              action: str, detail: str, result: str) -> None:
-        self._exec("INSERT INTO audit(at, user_id, user_name, guild_id, channel_id, action, detail, result) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   (_now(), user_id, user_name, guild_id, channel_id, action, detail, result))
+    def audit(
+        self,
+        *,
+        user_id: int | None,
+        user_name: str,
+        guild_id: int | None,
+        channel_id: int | None,
+        action: str,
+        detail: str,
+        result: str,
+    ) -> None:
+        self._exec(
+            "INSERT INTO audit(at, user_id, user_name, guild_id, channel_id, action, detail, result) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), user_id, user_name, guild_id, channel_id, action, detail, result),
+        )
 
     def audit_log(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._rows("SELECT * FROM audit ORDER BY id")]

@@ -30,13 +30,21 @@ def quote_id(q: Quote) -> str:
 
 
 def quote_record(q: Quote) -> dict[str, Any]:
-    return {"id": quote_id(q), "article_id": q.article_id, "paragraph_id": q.paragraph_id, "start": q.start,
-            "end": q.end, "source": q.source, "text": q.text}
+    return {
+        "id": quote_id(q),
+        "article_id": q.article_id,
+        "paragraph_id": q.paragraph_id,
+        "start": q.start,
+        "end": q.end,
+        "source": q.source,
+        "text": q.text,
+    }
 
 
 class AnswerView(discord.ui.View):
-    def __init__(self, bot: NewsdeskBot, answer: Answer, *, filters: Filters, k: int, offset: int,
-                 guild_id: int | None):
+    def __init__(
+        self, bot: NewsdeskBot, answer: Answer, *, filters: Filters, k: int, offset: int, guild_id: int | None
+    ):
         super().__init__(timeout=VIEW_TIMEOUT)
         self.bot = bot
         self.answer = answer
@@ -60,7 +68,9 @@ class AnswerView(discord.ui.View):
             return False
         return True
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
         await report(interaction, error)
 
     @discord.ui.button(label="More passages", style=discord.ButtonStyle.primary, emoji="➕")
@@ -71,7 +81,9 @@ class AnswerView(discord.ui.View):
         if not answer.quotes:
             await interaction.followup.send("No more passages for this question.")
             return
-        view = AnswerView(self.bot, answer, filters=self.filters, k=self.k, offset=offset, guild_id=self.guild_id)
+        view = AnswerView(
+            self.bot, answer, filters=self.filters, k=self.k, offset=offset, guild_id=self.guild_id
+        )
         await send_pages(interaction.followup.send, render.render_answer(answer, offset), view, wait=True)
 
     @discord.ui.select(placeholder="Full paragraph…", min_values=1, max_values=1)
@@ -90,14 +102,20 @@ class AnswerView(discord.ui.View):
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
         quotes = self.answer.quotes or self.answer.nearest_misses
         await asyncio.to_thread(
-            self.bot.state.add_feedback, guild_id=interaction.guild_id, channel_id=interaction.channel_id,
-            user_id=interaction.user.id, question=self.answer.question,
+            self.bot.state.add_feedback,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            question=self.answer.question,
             filters={k: v for k, v in asdict(self.filters).items() if v not in (None, ())},
-            vote=vote, quotes=[quote_record(q) for q in quotes])
+            vote=vote,
+            quotes=[quote_record(q) for q in quotes],
+        )
         again = " (updated)" if interaction.user.id in self.voted else ""
         self.voted.add(interaction.user.id)
-        await interaction.response.send_message(f"Thanks, feedback recorded{again}: {'👍' if vote > 0 else '👎'}",
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            f"Thanks, feedback recorded{again}: {'👍' if vote > 0 else '👎'}", ephemeral=True
+        )
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
     async def good(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -108,8 +126,13 @@ class AnswerView(discord.ui.View):
         await self._vote(interaction, -1)
 
 
-async def send_pages(send: Send, pages: list[render.Page], view: discord.ui.View | None = None,
-                     file: discord.File | None = None, **kwargs: Any) -> list[Any]:
+async def send_pages(
+    send: Send,
+    pages: list[render.Page],
+    view: discord.ui.View | None = None,
+    file: discord.File | None = None,
+    **kwargs: Any,
+) -> list[Any]:
     """Send pages as consecutive messages; the view (and a file) go on the last one."""
     sent = []
     for i, page in enumerate(pages):

@@ -23,9 +23,42 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 SPEECH_VERBS = frozenset(
-    """said says told warned warns pledged pledges vowed vows promised promises stated announced added insisted
-    threatened urged urges stressed declared argued claimed denied confirmed acknowledged explained cautioned
-    predicted conceded noted replied responded tweeted wrote""".split()
+    [
+        "said",
+        "says",
+        "told",
+        "warned",
+        "warns",
+        "pledged",
+        "pledges",
+        "vowed",
+        "vows",
+        "promised",
+        "promises",
+        "stated",
+        "announced",
+        "added",
+        "insisted",
+        "threatened",
+        "urged",
+        "urges",
+        "stressed",
+        "declared",
+        "argued",
+        "claimed",
+        "denied",
+        "confirmed",
+        "acknowledged",
+        "explained",
+        "cautioned",
+        "predicted",
+        "conceded",
+        "noted",
+        "replied",
+        "responded",
+        "tweeted",
+        "wrote",
+    ]
 )
 _WORDS = re.compile(r"[\w'’.-]+|[,;:\"“”()]")
 _BOUNDARY = {",", ";", ":", '"', "“", "”", "(", ")"}

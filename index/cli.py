@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="add articles from files, folders or URLs")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--server", default="", help="Discord server id whose users alone may search these articles")
+    p.add_argument(
+        "--server", default="", help="Discord server id whose users alone may search these articles"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
 
@@ -98,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir", type=Path, help="keep the evaluation index here between runs")
     p.set_defaults(func=cmd_eval, needs_index=False)
 
-    p = sub.add_parser("run", parents=[common], help="the bot when DISCORD_TOKEN is set, else a terminal session")
+    p = sub.add_parser(
+        "run", parents=[common], help="the bot when DISCORD_TOKEN is set, else a terminal session"
+    )
     p.set_defaults(func=cmd_run, needs_index=False)
 
     p = sub.add_parser("sync", parents=[common], help="register the bot's slash commands with Discord")
@@ -179,7 +183,9 @@ def cmd_ingest(args, desk) -> int:
 
 def cmd_ask(args, desk) -> int:
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
-    answer = desk.ask(args.question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
+    answer = desk.ask(
+        args.question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article
+    )
     if args.json:
         print(json.dumps(answer.to_dict(), indent=1, ensure_ascii=False))
     else:

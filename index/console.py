@@ -35,7 +35,10 @@ def run_console(settings: CoreSettings, corpus: Path, stdin=None, stdout=None) -
             report = desk.ingest_paths([corpus])
             print(f"Added {report.added} articles.", file=out)
         stats = desk.stats()
-        print(f"{stats.articles:,} articles, {stats.paragraphs:,} paragraphs. Type `help` for the verbs.", file=out)
+        print(
+            f"{stats.articles:,} articles, {stats.paragraphs:,} paragraphs. Type `help` for the verbs.",
+            file=out,
+        )
         parser = build_parser()
         last: tuple[list[str], int] | None = None
         while True:

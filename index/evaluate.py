@@ -8,6 +8,7 @@ too. Questions marked ``expect: "no_answer"`` pass only when Newsdesk says it ha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -76,13 +77,17 @@ def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) 
         expect_none = q.get("expect") == "no_answer"
         answer = desk.ask(q["question"], k=10, filters=filters)
         if output is not None:
-            output.write(json.dumps({"id": q.get("id"), "answer": answer.to_dict()}, ensure_ascii=False) + "\n")
+            output.write(
+                json.dumps({"id": q.get("id"), "answer": answer.to_dict()}, ensure_ascii=False) + "\n"
+            )
         if expect_none:
             no_answer_total += 1
             if answer.no_answer:
                 no_answer_ok += 1
             else:
-                failures.append({"id": q.get("id"), "question": q["question"], "why": "answered a no-answer question"})
+                failures.append(
+                    {"id": q.get("id"), "question": q["question"], "why": "answered a no-answer question"}
+                )
             continue
         answers = q.get("answers") or []
         rank = first_hit([x.text for x in answer.quotes], answers)
@@ -92,14 +97,18 @@ def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) 
         para_texts = [paras[pid].text for pid in sorted(paras, key=order.get)]
         tallies["newsdesk_paragraph"].ranks.append(first_hit(para_texts, answers))
         if rank is None or rank > 5:
-            failures.append({"id": q.get("id"), "question": q["question"], "why": "no answer string in top 5"})
+            failures.append(
+                {"id": q.get("id"), "question": q["question"], "why": "no answer string in top 5"}
+            )
         allowed = desk.store.allowed_paragraph_ids(filters)
         q_tokens = tokenize([q["question"]])[0]
         q_vec = desk.embedder.encode_query(q["question"])
         for name in BASELINES:
             cands = retrieve(q_vec, q_tokens, desk.vectors, lexical, allowed, method=name, n=10)[:10]
             texts = desk.store.paragraphs([c.pid for c in cands])
-            tallies[name].ranks.append(first_hit([texts[c.pid].text for c in cands if c.pid in texts], answers))
+            tallies[name].ranks.append(
+                first_hit([texts[c.pid].text for c in cands if c.pid in texts], answers)
+            )
     elapsed = time.perf_counter() - started
     return {
         "questions": len(questions),
@@ -113,16 +122,29 @@ def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) 
 
 
 def format_table(result: dict, title: str) -> str:
-    lines = [f"{title}: {result['answerable']} answerable questions"
-             + (f", {result['no_answer_correct']}/{result['no_answer_expected']} no-answer questions refused"
-                if result["no_answer_expected"] else "")]
+    lines = [
+        f"{title}: {result['answerable']} answerable questions"
+        + (
+            f", {result['no_answer_correct']}/{result['no_answer_expected']} no-answer questions refused"
+            if result["no_answer_expected"]
+            else ""
+        )
+    ]
     head = f"{'method':<20}" + "".join(f"{'hit@' + str(k):>8}" for k in KS) + f"{'MRR':>8}"
     lines.append(head)
-    labels = {"newsdesk": "newsdesk (quotes)", "newsdesk_paragraph": "newsdesk (paragr.)",
-              "bm25": "BM25", "dense": "dense (exact FAISS)", "rrf": "plain RRF"}
+    labels = {
+        "newsdesk": "newsdesk (quotes)",
+        "newsdesk_paragraph": "newsdesk (paragr.)",
+        "bm25": "BM25",
+        "dense": "dense (exact FAISS)",
+        "rrf": "plain RRF",
+    }
     for name, row in result["metrics"].items():
-        lines.append(f"{labels.get(name, name):<20}" + "".join(f"{row[f'hit@{k}']:>8.3f}" for k in KS)
-                     + f"{row['mrr']:>8.3f}")
+        lines.append(
+            f"{labels.get(name, name):<20}"
+            + "".join(f"{row[f'hit@{k}']:>8.3f}" for k in KS)
+            + f"{row['mrr']:>8.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -132,7 +154,9 @@ def gate(result: dict) -> list[str]:
     m = result["metrics"]
     best = max(m[b]["hit@5"] for b in BASELINES)
     if m["newsdesk"]["hit@5"] < best:
-        problems.append(f"newsdesk hit@5 {m['newsdesk']['hit@5']:.3f} is below the best baseline's {best:.3f}")
+        problems.append(
+            f"newsdesk hit@5 {m['newsdesk']['hit@5']:.3f} is below the best baseline's {best:.3f}"
+        )
     if result["no_answer_correct"] < result["no_answer_expected"]:
         problems.append("a question that has no answer in the corpus got one")
     return problems
@@ -153,14 +177,14 @@ def run_eval(args, settings: CoreSettings) -> int:
             t0 = time.perf_counter()
             report = desk.ingest_paths([articles])
             stats = desk.stats()
-            print(f"indexed {stats.articles:,} articles, {stats.paragraphs:,} paragraphs "
-                  f"in {time.perf_counter() - t0:.0f} s ({len(report.failed)} failed)", file=sys.stderr)
-            out = open(args.output, "w", encoding="utf-8") if args.output else None
-            try:
+            print(
+                f"indexed {stats.articles:,} articles, {stats.paragraphs:,} paragraphs "
+                f"in {time.perf_counter() - t0:.0f} s ({len(report.failed)} failed)",
+                file=sys.stderr,
+            )
+            with contextlib.ExitStack() as stack:
+                out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else None
                 result = evaluate(desk, questions, args.as_of_field, out)
-            finally:
-                if out:
-                    out.close()
         finally:
             desk.close()
     problems = gate(result)
@@ -169,10 +193,8 @@ def run_eval(args, settings: CoreSettings) -> int:
         print(json.dumps(result, indent=1))
     else:
         print(format_table(result, f"{articles}"))
-        for f in result["failures"][:10 if len(questions) > 20 else None]:
+        for f in result["failures"][: 10 if len(questions) > 20 else None]:
             print(f"  miss {f['id']}: {f['question']} ({f['why']})")
         print("quality gate:", "PASS" if not problems else "FAIL — " + "; ".join(problems))
     strict_ids = {f["id"] for f in result["failures"]} if getattr(args, "strict", False) else set()
     return 1 if problems or strict_ids else 0
-
-

@@ -44,7 +44,9 @@ def decode(data: bytes, name: str) -> str:
         pass
     best = from_bytes(data[:200_000]).best()
     if best is None or best.encoding is None:
-        raise ExtractError(f"{name} is not valid UTF-8 and its encoding could not be detected: save it as UTF-8.")
+        raise ExtractError(
+            f"{name} is not valid UTF-8 and its encoding could not be detected: save it as UTF-8."
+        )
     try:
         text = data.decode(best.encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -110,7 +112,9 @@ def _build(paras: list[str], origin: str, meta: dict[str, Any]) -> ArticleIn:
 
 def article_from_record(record: Any, origin: str) -> ArticleIn:
     if not isinstance(record, dict):
-        raise ExtractError(f"{origin}: a record must be a JSON object with title, source, date, url and text.")
+        raise ExtractError(
+            f"{origin}: a record must be a JSON object with title, source, date, url and text."
+        )
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ExtractError(f"{origin}: the record has no 'text' field with article text.")
@@ -170,13 +174,19 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
     return _build(passages("\n\n".join(blocks)), origin, meta)
 
 
-def articles_from_bytes(data: bytes, name: str, meta: dict[str, Any] | None = None) -> Iterator[ArticleIn | ExtractError]:
+def articles_from_bytes(
+    data: bytes, name: str, meta: dict[str, Any] | None = None
+) -> Iterator[ArticleIn | ExtractError]:
     """One file's contents → articles (JSON/JSONL may hold many); per-record errors are yielded, not raised."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
-        raise ExtractError(f"{name}: unsupported file type {suffix or '(none)'}; use .txt .md .html .json or .jsonl.")
+        raise ExtractError(
+            f"{name}: unsupported file type {suffix or '(none)'}; use .txt .md .html .json or .jsonl."
+        )
     if len(data) > MAX_FILE_BYTES:
-        raise ExtractError(f"{name} is {len(data) // (1024 * 1024)} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit.")
+        raise ExtractError(
+            f"{name} is {len(data) // (1024 * 1024)} MB, over the {MAX_FILE_BYTES // (1024 * 1024)} MB limit."
+        )
     text = decode(data, name)
     if suffix in {".json", ".jsonl"}:
         for record, origin in records_from_json(text, name, jsonl=suffix == ".jsonl"):

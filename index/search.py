@@ -123,12 +123,17 @@ def build_answer(
     pool = candidates[: max(4 * (k + offset), 40)]
     paragraphs = store.paragraphs([c.pid for c in pool])
     articles = store.articles([p.article_id for p in paragraphs.values()])
-    captions = {
-        r["id"] for r in store.query(
-            f"SELECT id FROM paragraphs WHERE caption=1 AND id IN ({','.join('?' * len(pool))})",
-            [c.pid for c in pool],
-        )
-    } if pool else set()
+    captions = (
+        {
+            r["id"]
+            for r in store.query(
+                f"SELECT id FROM paragraphs WHERE caption=1 AND id IN ({','.join('?' * len(pool))})",
+                [c.pid for c in pool],
+            )
+        }
+        if pool
+        else set()
+    )
 
     # Sentence choice and the coverage feature come from the same window scoring.
     windows: dict[int, tuple[int, int, float]] = {}

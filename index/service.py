@@ -22,7 +22,17 @@ from .dedup import near_duplicate_of
 from .embed import Embedder
 from .extract import ExtractError, articles_from_bytes, iter_files
 from .lexical import LexicalIndex, tokenize
-from .models import Answer, Article, ArticleIn, Filters, IngestItem, IngestReport, Paragraph, SourceStats, Stats
+from .models import (
+    Answer,
+    Article,
+    ArticleIn,
+    Filters,
+    IngestItem,
+    IngestReport,
+    Paragraph,
+    SourceStats,
+    Stats,
+)
 from .quotes import checksum
 from .search import build_answer, retrieve
 from .segment import is_caption, sentence_spans
@@ -89,7 +99,9 @@ class Newsdesk:
         if self._vectors is None:
             with self._write_lock:
                 if self._vectors is None:
-                    self._vectors = VectorIndex.load(self.vector_dir, self.embedder.dimension, self.settings.model)
+                    self._vectors = VectorIndex.load(
+                        self.vector_dir, self.embedder.dimension, self.settings.model
+                    )
         return self._vectors
 
     def repair(self) -> dict[str, int]:
@@ -107,12 +119,17 @@ class Newsdesk:
             if len(missing) or len(orphaned) or not (self.vector_dir / "manifest.json").exists():
                 vectors.save(self.vector_dir)
             if len(missing) or len(orphaned):
-                log.warning("index repaired: %d paragraphs embedded, %d orphaned vectors dropped",
-                            len(missing), len(orphaned))
+                log.warning(
+                    "index repaired: %d paragraphs embedded, %d orphaned vectors dropped",
+                    len(missing),
+                    len(orphaned),
+                )
             return {"embedded": int(len(missing)), "dropped": int(len(orphaned))}
 
     # -- ingest -------------------------------------------------------------------------------------------------
-    def ingest_paths(self, paths: list[Path], scope: str = "", progress: Progress | None = None) -> IngestReport:
+    def ingest_paths(
+        self, paths: list[Path], scope: str = "", progress: Progress | None = None
+    ) -> IngestReport:
         report = IngestReport()
 
         def items() -> Iterable[ArticleIn | IngestItem]:
@@ -121,13 +138,17 @@ class Newsdesk:
                     if not path.exists():
                         raise ExtractError(f"{path} does not exist.")
                     if path.stat().st_size > 20 * 1024 * 1024:
-                        raise ExtractError(f"{path} is {path.stat().st_size // 2**20} MB, over the 20 MB limit.")
+                        raise ExtractError(
+                            f"{path} is {path.stat().st_size // 2**20} MB, over the 20 MB limit."
+                        )
                     data = path.read_bytes()
                     yield from self._extracted(articles_from_bytes(data, str(path)), str(path))
                 except ExtractError as exc:
                     yield IngestItem(str(path), "failed", reason=str(exc))
                 except OSError as exc:
-                    yield IngestItem(str(path), "failed", reason=f"{path} could not be read ({exc.strerror}).")
+                    yield IngestItem(
+                        str(path), "failed", reason=f"{path} could not be read ({exc.strerror})."
+                    )
 
         report.merge(self.ingest_articles(items(), scope, progress))
         return report
@@ -201,36 +222,62 @@ class Newsdesk:
             old_ids: list[int] = []
             if existing is not None:
                 article_id = existing["id"]
-                old_ids = [r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE article_id=?", (article_id,))]
+                old_ids = [
+                    r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE article_id=?", (article_id,))
+                ]
                 conn.execute("DELETE FROM paragraphs WHERE article_id=?", (article_id,))
                 status = "replaced"
             else:
-                wanted = item.external_id or _slug(item.title if not item.title_derived else Path(item.origin).stem)
+                wanted = item.external_id or _slug(
+                    item.title if not item.title_derived else Path(item.origin).stem
+                )
                 article_id = self.store.unique_article_id(wanted)
                 status = "added"
             canonical = self.store.canonical_by_hash(digest, scope)
             if canonical is None:
-                canonical = near_duplicate_of(self.store, item.paragraphs, item.date, scope, exclude_id=article_id)
+                canonical = near_duplicate_of(
+                    self.store, item.paragraphs, item.date, scope, exclude_id=article_id
+                )
             if canonical is not None and canonical["id"] == article_id:
                 canonical = None
             fields = {
-                "id": article_id, "key": key, "title": item.title, "source": item.source, "date": item.date,
-                "published_at": item.published_at, "url": item.url, "author": item.author, "scope": scope,
-                "content_hash": digest, "duplicate_of": canonical["id"] if canonical is not None else None,
-                "origin": item.origin, "title_derived": int(item.title_derived),
-                "n_paragraphs": 0 if canonical is not None else len(item.paragraphs), "ingested_at": now_iso(),
+                "id": article_id,
+                "key": key,
+                "title": item.title,
+                "source": item.source,
+                "date": item.date,
+                "published_at": item.published_at,
+                "url": item.url,
+                "author": item.author,
+                "scope": scope,
+                "content_hash": digest,
+                "duplicate_of": canonical["id"] if canonical is not None else None,
+                "origin": item.origin,
+                "title_derived": int(item.title_derived),
+                "n_paragraphs": 0 if canonical is not None else len(item.paragraphs),
+                "ingested_at": now_iso(),
             }
             cols = ", ".join(fields)
             marks = ", ".join(f":{c}" for c in fields)
             updates = ", ".join(f"{c}=excluded.{c}" for c in fields if c not in ("id", "key", "ingested_at"))
-            conn.execute(f"INSERT INTO articles({cols}) VALUES({marks}) ON CONFLICT(key) DO UPDATE SET {updates}", fields)
+            conn.execute(
+                f"INSERT INTO articles({cols}) VALUES({marks}) ON CONFLICT(key) DO UPDATE SET {updates}",
+                fields,
+            )
             new_ids: list[int] = []
             if canonical is None:
                 for n, text in enumerate(item.paragraphs, 1):
                     cur = conn.execute(
                         "INSERT INTO paragraphs(article_id, ordinal, text, sentences, caption, checksum) "
                         "VALUES(?, ?, ?, ?, ?, ?)",
-                        (article_id, n, text, json.dumps(sentence_spans(text)), int(is_caption(text)), checksum(text)),
+                        (
+                            article_id,
+                            n,
+                            text,
+                            json.dumps(sentence_spans(text)),
+                            int(is_caption(text)),
+                            checksum(text),
+                        ),
                     )
                     new_ids.append(int(cur.lastrowid))
             self.store.bump_version(conn)
@@ -301,17 +348,25 @@ class Newsdesk:
                 fresh.save(self.vector_dir)
                 self._vectors = fresh
             report = IngestReport()
-            for row in self.store.query("SELECT id, title, origin, duplicate_of FROM articles ORDER BY rowid"):
+            for row in self.store.query(
+                "SELECT id, title, origin, duplicate_of FROM articles ORDER BY rowid"
+            ):
                 origin = row["origin"] or row["id"]
                 if row["duplicate_of"]:
-                    item = IngestItem(origin, "duplicate", row["id"], row["title"], f"copy of {row['duplicate_of']}")
+                    item = IngestItem(
+                        origin, "duplicate", row["id"], row["title"], f"copy of {row['duplicate_of']}"
+                    )
                 elif row["id"] in failed_articles:
                     item = IngestItem(origin, "failed", row["id"], row["title"], failed_articles[row["id"]])
                 else:
                     item = IngestItem(origin, "replaced", row["id"], row["title"])
                 report.items.append(item)
-            log.info("reindex: %d paragraphs, %d articles failed%s", len(ids), len(failed_articles),
-                     "" if not failed else "; the previous index stays in service")
+            log.info(
+                "reindex: %d paragraphs, %d articles failed%s",
+                len(ids),
+                len(failed_articles),
+                "" if not failed else "; the previous index stays in service",
+            )
             return report
 
     # -- questions ----------------------------------------------------------------------------------------------
@@ -371,7 +426,8 @@ class Newsdesk:
         article = self.store.article(para.article_id)
         assert article is not None
         around = [
-            p for p in self.store.article_paragraphs(para.article_id)
+            p
+            for p in self.store.article_paragraphs(para.article_id)
             if para.ordinal - before <= p.ordinal <= para.ordinal + after
         ]
         return article, around

@@ -179,7 +179,9 @@ class Store:
             candidate = f"{wanted}-{n}"
         return candidate
 
-    def copies_of(self, article_ids: Sequence[str], scopes: tuple[str, ...] | None) -> dict[str, list[SourceRef]]:
+    def copies_of(
+        self, article_ids: Sequence[str], scopes: tuple[str, ...] | None
+    ) -> dict[str, list[SourceRef]]:
         """Syndicated copies (same text, other URL or outlet) of each canonical article, visible in ``scopes``."""
         out: dict[str, list[SourceRef]] = {}
         ids = list(dict.fromkeys(article_ids))
@@ -236,7 +238,9 @@ class Store:
         rows = self.query("SELECT id FROM paragraphs ORDER BY id")
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
-    def iter_passages(self, ids: Sequence[int] | None = None, batch: int = 2000) -> Iterator[list[sqlite3.Row]]:
+    def iter_passages(
+        self, ids: Sequence[int] | None = None, batch: int = 2000
+    ) -> Iterator[list[sqlite3.Row]]:
         """(id, text, title) rows in id order, in batches: what the embedder and BM25 read."""
         sql = (
             "SELECT p.id, p.text, p.article_id, a.title, a.title_derived, p.caption "
@@ -262,7 +266,9 @@ class Store:
         where, params = self.filter_sql(filters)
         if not where:
             return None
-        sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE " + " AND ".join(where)
+        sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE " + " AND ".join(
+            where
+        )
         rows = self.query(sql, params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 

@@ -87,7 +87,9 @@ class VectorIndex:
             )
         index = faiss.read_index(str(path))
         if index.d != dimension:
-            raise ModelMismatch(f"{path} has {index.d} dimensions, expected {dimension}: run `newsdesk reindex`.")
+            raise ModelMismatch(
+                f"{path} has {index.d} dimensions, expected {dimension}: run `newsdesk reindex`."
+            )
         vi.index = index
         return vi
 
@@ -112,7 +114,9 @@ class VectorIndex:
         if len(ids) == 0:
             return
         with self._lock:
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
+            )
 
     def remove(self, ids) -> int:
         ids = np.asarray(list(ids), dtype=np.int64)
@@ -131,7 +135,9 @@ class VectorIndex:
         return out
 
     # -- search -------------------------------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` (ids, scores) by inner product; ``allowed`` restricts the search to those ids."""
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
@@ -141,7 +147,9 @@ class VectorIndex:
             if allowed is None:
                 scores, ids = self.index.search(q, min(k, n))
             else:
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+                params = faiss.SearchParameters(
+                    sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+                )
                 scores, ids = self.index.search(q, min(k, n), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

@@ -26,7 +26,9 @@ from aiohttp import WSMsgType, web
 MESSAGE_CONTENT_INTENT = 1 << 15
 DISCORD_EPOCH_MS = 1420070400000
 ADMIN_PERMS = (1 << 3) | (1 << 5)  # ADMINISTRATOR | MANAGE_GUILD
-MEMBER_PERMS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 38)  # view, send, embed, history, threads
+MEMBER_PERMS = (
+    (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 38)
+)  # view, send, embed, history, threads
 
 _ids = itertools.count(1)
 
@@ -43,7 +45,9 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     # Content-Type must be exactly application/json: web.json_response appends a charset and discord.py then
     # hands the body back as a str.
     return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
 
 
@@ -73,12 +77,26 @@ class Member:
     bot: bool = False
 
     def user(self) -> dict[str, Any]:
-        return {"id": str(self.id), "username": self.name, "discriminator": "0", "global_name": self.name,
-                "avatar": None, "bot": self.bot}
+        return {
+            "id": str(self.id),
+            "username": self.name,
+            "discriminator": "0",
+            "global_name": self.name,
+            "avatar": None,
+            "bot": self.bot,
+        }
 
     def member(self) -> dict[str, Any]:
-        return {"user": self.user(), "roles": [str(r) for r in self.roles], "joined_at": iso_now(), "deaf": False,
-                "mute": False, "flags": 0, "nick": None, "permissions": str(self.permissions)}
+        return {
+            "user": self.user(),
+            "roles": [str(r) for r in self.roles],
+            "joined_at": iso_now(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "permissions": str(self.permissions),
+        }
 
 
 @dataclass
@@ -132,7 +150,9 @@ class DiscordEmulator:
         self.requests: list[Request] = []
         self.messages: dict[int, dict[str, Any]] = {}  # every message the bot created, by id
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # guild id (None = global) -> commands
-        self.interactions: dict[str, dict[str, Any]] = {}  # token -> {"id", "original": message id, "responded"}
+        self.interactions: dict[
+            str, dict[str, Any]
+        ] = {}  # token -> {"id", "original": message id, "responded"}
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
@@ -178,8 +198,12 @@ class DiscordEmulator:
         self.guilds[g.id] = g
         return g
 
-    def add_member(self, guild: Guild, name: str, admin: bool = False, roles: list[int] | None = None) -> Member:
-        m = Member(snowflake(), name, permissions=MEMBER_PERMS | (ADMIN_PERMS if admin else 0), roles=roles or [])
+    def add_member(
+        self, guild: Guild, name: str, admin: bool = False, roles: list[int] | None = None
+    ) -> Member:
+        m = Member(
+            snowflake(), name, permissions=MEMBER_PERMS | (ADMIN_PERMS if admin else 0), roles=roles or []
+        )
         guild.members[m.id] = m
         return m
 
@@ -193,6 +217,7 @@ class DiscordEmulator:
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
         """Wait until predicate() is truthy (checked on every request); returns its value."""
+
         async def _wait() -> Any:
             async with self._changed:
                 while True:
@@ -200,6 +225,7 @@ class DiscordEmulator:
                     if value:
                         return value
                     await self._changed.wait()
+
         return await asyncio.wait_for(_wait(), timeout)
 
     async def wait_ready(self, timeout: float = 60.0) -> None:
@@ -207,8 +233,12 @@ class DiscordEmulator:
 
     def created(self, channel_id: int | None = None) -> list[dict[str, Any]]:
         """Messages the bot created (not interaction originals), oldest first."""
-        return [m for m in self.messages.values()
-                if m["_via"] in ("channel", "followup") and (channel_id is None or m["channel_id"] == str(channel_id))]
+        return [
+            m
+            for m in self.messages.values()
+            if m["_via"] in ("channel", "followup")
+            and (channel_id is None or m["channel_id"] == str(channel_id))
+        ]
 
     def for_interaction(self, token: str) -> list[dict[str, Any]]:
         return [m for m in self.messages.values() if m.get("_token") == token]
@@ -232,22 +262,71 @@ class DiscordEmulator:
         await self._send(0, data, event)
 
     def _guild_payload(self, g: Guild) -> dict[str, Any]:
-        channels = [{"id": str(cid), "type": 0, "name": name, "position": i, "guild_id": str(g.id),
-                     "permission_overwrites": [], "nsfw": False, "parent_id": None}
-                    for i, (cid, name) in enumerate(g.channels.items())]
+        channels = [
+            {
+                "id": str(cid),
+                "type": 0,
+                "name": name,
+                "position": i,
+                "guild_id": str(g.id),
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            }
+            for i, (cid, name) in enumerate(g.channels.items())
+        ]
         return {
-            "id": str(g.id), "name": g.name, "unavailable": False, "owner_id": str(self.bot.id),
-            "roles": [{"id": str(g.id), "name": "@everyone", "permissions": str(MEMBER_PERMS), "position": 0,
-                       "color": 0, "hoist": False, "managed": False, "mentionable": False}]
-            + [{"id": str(r), "name": f"role-{r}", "permissions": "0", "position": 1, "color": 0, "hoist": False,
-                "managed": False, "mentionable": False}
-               for r in sorted({r for m in g.members.values() for r in m.roles})],
-            "channels": channels, "threads": [], "members": [m.member() for m in g.members.values()],
-            "member_count": len(g.members), "large": False, "features": [], "emojis": [], "stickers": [],
-            "voice_states": [], "presences": [], "joined_at": iso_now(), "premium_tier": 0,
-            "preferred_locale": "en-US", "verification_level": 0, "explicit_content_filter": 0, "mfa_level": 0,
-            "default_message_notifications": 0, "afk_timeout": 300, "system_channel_flags": 0,
-            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "id": str(g.id),
+            "name": g.name,
+            "unavailable": False,
+            "owner_id": str(self.bot.id),
+            "roles": [
+                {
+                    "id": str(g.id),
+                    "name": "@everyone",
+                    "permissions": str(MEMBER_PERMS),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                }
+            ]
+            + [
+                {
+                    "id": str(r),
+                    "name": f"role-{r}",
+                    "permissions": "0",
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                }
+                for r in sorted({r for m in g.members.values() for r in m.roles})
+            ],
+            "channels": channels,
+            "threads": [],
+            "members": [m.member() for m in g.members.values()],
+            "member_count": len(g.members),
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "joined_at": iso_now(),
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "verification_level": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "default_message_notifications": 0,
+            "afk_timeout": 300,
+            "system_channel_flags": 0,
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
         }
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
@@ -267,22 +346,37 @@ class DiscordEmulator:
                 if data["d"].get("token") != self.token:
                     await ws.close(code=4004, message=b"Authentication failed.")
                     break
-                await self._send(0, {
-                    "v": 10, "user": {**self.bot.user(), "verified": True, "mfa_enabled": False, "flags": 0},
-                    "session_id": "emulated-session", "resume_gateway_url": self.gateway_url,
-                    "application": {"id": str(self.app_id), "flags": 0},
-                    "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
-                    "private_channels": [], "relationships": [], "shard": [0, 1],
-                }, "READY")
+                await self._send(
+                    0,
+                    {
+                        "v": 10,
+                        "user": {**self.bot.user(), "verified": True, "mfa_enabled": False, "flags": 0},
+                        "session_id": "emulated-session",
+                        "resume_gateway_url": self.gateway_url,
+                        "application": {"id": str(self.app_id), "flags": 0},
+                        "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                        "private_channels": [],
+                        "relationships": [],
+                        "shard": [0, 1],
+                    },
+                    "READY",
+                )
                 for g in self.guilds.values():
                     await self.dispatch("GUILD_CREATE", self._guild_payload(g))
                 self._ready.set()
             elif op == 8:
                 gid = data["d"].get("guild_id")
                 g = self.guilds.get(int(gid)) if gid else None
-                await self.dispatch("GUILD_MEMBERS_CHUNK", {
-                    "guild_id": str(gid), "members": [m.member() for m in g.members.values()] if g else [],
-                    "chunk_index": 0, "chunk_count": 1, "nonce": data["d"].get("nonce")})
+                await self.dispatch(
+                    "GUILD_MEMBERS_CHUNK",
+                    {
+                        "guild_id": str(gid),
+                        "members": [m.member() for m in g.members.values()] if g else [],
+                        "chunk_index": 0,
+                        "chunk_count": 1,
+                        "nonce": data["d"].get("nonce"),
+                    },
+                )
         return ws
 
     @property
@@ -301,37 +395,76 @@ class DiscordEmulator:
         iid = snowflake()
         self.interactions[token] = {"id": iid, "original": None, "channel_id": str(channel_id)}
         return {
-            "id": str(iid), "application_id": str(self.app_id), "type": itype, "token": token, "version": 1,
-            "guild_id": str(guild.id), "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild.id),
-                        "name": guild.channels.get(channel_id, "thread"), "position": 0, "permission_overwrites": []},
-            "member": member.member(), "app_permissions": str(MEMBER_PERMS), "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0, "attachment_size_limit": 8 * 1024 * 1024,
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": itype,
+            "token": token,
+            "version": 1,
+            "guild_id": str(guild.id),
+            "channel_id": str(channel_id),
+            "channel": {
+                "id": str(channel_id),
+                "type": 0,
+                "guild_id": str(guild.id),
+                "name": guild.channels.get(channel_id, "thread"),
+                "position": 0,
+                "permission_overwrites": [],
+            },
+            "member": member.member(),
+            "app_permissions": str(MEMBER_PERMS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 8 * 1024 * 1024,
         }
 
-    async def slash(self, name: str, guild: Guild, member: Member, channel: str | int = "general",
-                    options: list[dict[str, Any]] | None = None, resolved: dict[str, Any] | None = None,
-                    force: bool = False, autocomplete: bool = False) -> str | None:
+    async def slash(
+        self,
+        name: str,
+        guild: Guild,
+        member: Member,
+        channel: str | int = "general",
+        options: list[dict[str, Any]] | None = None,
+        resolved: dict[str, Any] | None = None,
+        force: bool = False,
+        autocomplete: bool = False,
+    ) -> str | None:
         """Deliver a slash command (or its autocomplete). Returns the interaction token, or None when Discord
         would not deliver it (the member lacks the command's default permissions and force is off)."""
         cmd = self._registered(name, guild)
         assert cmd is not None, f"/{name} is not registered"
         perms = cmd.get("default_member_permissions")
-        if perms is not None and not force and (member.permissions & int(perms)) != int(perms) \
-                and not member.permissions & (1 << 3):
+        if (
+            perms is not None
+            and not force
+            and (member.permissions & int(perms)) != int(perms)
+            and not member.permissions & (1 << 3)
+        ):
             return None
         channel_id = channel if isinstance(channel, int) else self.channel(guild, channel)
         payload = self._base_interaction(4 if autocomplete else 2, guild, channel_id, member)
-        payload["data"] = {"id": cmd["id"], "name": name, "type": 1, "options": options or [],
-                           "guild_id": str(guild.id)}
+        payload["data"] = {
+            "id": cmd["id"],
+            "name": name,
+            "type": 1,
+            "options": options or [],
+            "guild_id": str(guild.id),
+        }
         if resolved:
             payload["data"]["resolved"] = resolved
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 
-    async def click(self, message: dict[str, Any], custom_id: str, guild: Guild, member: Member,
-                    values: list[str] | None = None) -> str:
+    async def click(
+        self,
+        message: dict[str, Any],
+        custom_id: str,
+        guild: Guild,
+        member: Member,
+        values: list[str] | None = None,
+    ) -> str:
         """Press a button (or choose in a select) on a message the bot sent."""
         payload = self._base_interaction(3, guild, int(message["channel_id"]), member)
         component_type = 2
@@ -346,19 +479,38 @@ class DiscordEmulator:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 
-    async def say(self, guild: Guild, member: Member, content: str, channel: str | int = "general",
-                  mention_bot: bool = False) -> dict[str, Any]:
+    async def say(
+        self,
+        guild: Guild,
+        member: Member,
+        content: str,
+        channel: str | int = "general",
+        mention_bot: bool = False,
+    ) -> dict[str, Any]:
         """A user posts a message; the bot sees it (content blank without the intent, unless mentioned)."""
         channel_id = channel if isinstance(channel, int) else self.channel(guild, channel)
         if mention_bot:
             content = f"<@{self.bot.id}> {content}"
         visible = content if (self.has_content_intent or mention_bot) else ""
         msg = {
-            "id": str(snowflake()), "channel_id": str(channel_id), "guild_id": str(guild.id),
-            "author": member.user(), "member": {k: v for k, v in member.member().items() if k != "user"},
-            "content": visible, "timestamp": iso_now(), "edited_timestamp": None, "tts": False,
-            "mention_everyone": False, "mentions": [self.bot.user()] if mention_bot else [], "mention_roles": [],
-            "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [],
+            "id": str(snowflake()),
+            "channel_id": str(channel_id),
+            "guild_id": str(guild.id),
+            "author": member.user(),
+            "member": {k: v for k, v in member.member().items() if k != "user"},
+            "content": visible,
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [self.bot.user()] if mention_bot else [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+            "components": [],
         }
         await self.dispatch("MESSAGE_CREATE", msg)
         return msg
@@ -367,8 +519,14 @@ class DiscordEmulator:
         self.files[name] = data
         aid = str(snowflake())
         url = f"http://127.0.0.1:{self.port}/attachments/{name}"
-        return {"id": aid, "filename": name, "size": len(data), "url": url, "proxy_url": url,
-                "content_type": content_type}
+        return {
+            "id": aid,
+            "filename": name,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
 
     # ----------------------------------------------------------------- REST
     async def _attachment(self, request: web.Request) -> web.Response:
@@ -380,20 +538,49 @@ class DiscordEmulator:
     def _public(self, m: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in m.items() if not k.startswith("_")}
 
-    def _store(self, payload: dict[str, Any], channel_id: str, via: str, token: str | None = None,
-               files: dict[str, tuple[str, bytes]] | None = None) -> dict[str, Any]:
+    def _store(
+        self,
+        payload: dict[str, Any],
+        channel_id: str,
+        via: str,
+        token: str | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+    ) -> dict[str, Any]:
         mid = str(snowflake())
-        attachments = [{"id": str(snowflake()), "filename": fn, "size": len(b), "url": f"http://x/{fn}",
-                        "proxy_url": f"http://x/{fn}"} for fn, b in (files or {}).values()]
+        attachments = [
+            {
+                "id": str(snowflake()),
+                "filename": fn,
+                "size": len(b),
+                "url": f"http://x/{fn}",
+                "proxy_url": f"http://x/{fn}",
+            }
+            for fn, b in (files or {}).values()
+        ]
         msg = {
-            "id": mid, "channel_id": channel_id, "author": self.bot.user(), "content": payload.get("content") or "",
-            "timestamp": iso_now(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
-            "mentions": [], "mention_roles": [], "attachments": attachments, "embeds": payload.get("embeds") or [],
-            "pinned": False, "type": 0 if via != "followup" else 19, "flags": int(payload.get("flags") or 0),
-            "components": payload.get("components") or [], "application_id": str(self.app_id),
+            "id": mid,
+            "channel_id": channel_id,
+            "author": self.bot.user(),
+            "content": payload.get("content") or "",
+            "timestamp": iso_now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": attachments,
+            "embeds": payload.get("embeds") or [],
+            "pinned": False,
+            "type": 0 if via != "followup" else 19,
+            "flags": int(payload.get("flags") or 0),
+            "components": payload.get("components") or [],
+            "application_id": str(self.app_id),
             "webhook_id": str(self.app_id) if token else None,
-            "_via": via, "_token": token, "_files": dict(files or {}),
-            "_allowed_mentions": payload.get("allowed_mentions"), "_edits": [],
+            "_via": via,
+            "_token": token,
+            "_files": dict(files or {}),
+            "_allowed_mentions": payload.get("allowed_mentions"),
+            "_edits": [],
         }
         self.messages[int(mid)] = msg
         return msg
@@ -440,12 +627,19 @@ class DiscordEmulator:
         for i, (pred, retry_after) in enumerate(self.rate_limits):
             if pred(m, path):
                 del self.rate_limits[i]
-                return json_response({"message": "You are being rate limited.", "retry_after": retry_after,
-                                      "global": False}, 429,
-                                     {"Retry-After": str(retry_after), "X-RateLimit-Limit": "5",
-                                      "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(retry_after),
-                                      "X-RateLimit-Bucket": "emulated", "X-RateLimit-Scope": "user",
-                                      "Via": "1.1 google"})
+                return json_response(
+                    {"message": "You are being rate limited.", "retry_after": retry_after, "global": False},
+                    429,
+                    {
+                        "Retry-After": str(retry_after),
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": str(retry_after),
+                        "X-RateLimit-Bucket": "emulated",
+                        "X-RateLimit-Scope": "user",
+                        "Via": "1.1 google",
+                    },
+                )
         auth = request.headers.get("Authorization", "")
         is_webhook = path.startswith("/webhooks/") or path.startswith("/interactions/")
         if not is_webhook and auth != f"Bot {self.token}":
@@ -455,14 +649,31 @@ class DiscordEmulator:
         if m == "GET" and path == "/users/@me":
             return json_response({**self.bot.user(), "verified": True, "mfa_enabled": False, "flags": 0})
         if m == "GET" and path == "/oauth2/applications/@me":
-            return json_response({
-                "id": str(self.app_id), "name": self.bot.name, "description": "", "icon": None,
-                "bot_public": False, "bot_require_code_grant": False, "verify_key": "00" * 32,
-                "owner": {"id": "1", "username": "owner", "discriminator": "0", "avatar": None}, "flags": 0})
+            return json_response(
+                {
+                    "id": str(self.app_id),
+                    "name": self.bot.name,
+                    "description": "",
+                    "icon": None,
+                    "bot_public": False,
+                    "bot_require_code_grant": False,
+                    "verify_key": "00" * 32,
+                    "owner": {"id": "1", "username": "owner", "discriminator": "0", "avatar": None},
+                    "flags": 0,
+                }
+            )
         if parts[0] == "applications" and parts[-1] == "commands" and m == "PUT":
             guild = int(parts[3]) if len(parts) == 5 else None
-            cmds = [{**c, "id": str(snowflake()), "application_id": str(self.app_id), "version": str(snowflake()),
-                     **({"guild_id": str(guild)} if guild else {})} for c in (req.json or [])]
+            cmds = [
+                {
+                    **c,
+                    "id": str(snowflake()),
+                    "application_id": str(self.app_id),
+                    "version": str(snowflake()),
+                    **({"guild_id": str(guild)} if guild else {}),
+                }
+                for c in (req.json or [])
+            ]
             self.commands[guild] = cmds
             return json_response(cmds)
         if parts[0] == "applications" and parts[-1] == "commands" and m == "GET":
@@ -478,8 +689,12 @@ class DiscordEmulator:
             info["responded"] = True
             rtype = int(body.get("type", 0))
             data = body.get("data") or {}
-            interaction = {"id": str(info["id"]), "type": 2, "response_message_loading": rtype == 5,
-                           "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64)}
+            interaction = {
+                "id": str(info["id"]),
+                "type": 2,
+                "response_message_loading": rtype == 5,
+                "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
+            }
             resource: dict[str, Any] = {"type": rtype}
             if rtype in (4, 5):
                 if rtype == 4 and (err := validate_message(data)):
@@ -542,11 +757,24 @@ class DiscordEmulator:
             if m == "POST" and len(parts) == 5 and parts[4] == "threads":
                 guild_id = next((str(g.id) for g in self.guilds.values() if int(cid) in g.channels), None)
                 tid = str(snowflake())
-                thread = {"id": tid, "type": 11, "guild_id": guild_id, "parent_id": cid,
-                          "name": (body.get("name") or "")[:100], "owner_id": str(self.bot.id), "message_count": 0,
-                          "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
-                          "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                              "archive_timestamp": iso_now(), "locked": False}}
+                thread = {
+                    "id": tid,
+                    "type": 11,
+                    "guild_id": guild_id,
+                    "parent_id": cid,
+                    "name": (body.get("name") or "")[:100],
+                    "owner_id": str(self.bot.id),
+                    "message_count": 0,
+                    "member_count": 1,
+                    "rate_limit_per_user": 0,
+                    "flags": 0,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": 1440,
+                        "archive_timestamp": iso_now(),
+                        "locked": False,
+                    },
+                }
                 self.threads[int(tid)] = {**thread, "_message": parts[3]}
                 return json_response(thread)
         return error(404, f"404: Not Found ({m} {path})", 0)

@@ -48,8 +48,12 @@ async def ingest_url(bot: NewsdeskBot, url: str, scope: str) -> IngestReport:
 
 
 class Admin(commands.Cog):
-    newsdesk = app_commands.Group(name="newsdesk", description="Newsdesk settings for this server",
-                                  default_permissions=ADMIN_PERMISSIONS, guild_only=True)
+    newsdesk = app_commands.Group(
+        name="newsdesk",
+        description="Newsdesk settings for this server",
+        default_permissions=ADMIN_PERMISSIONS,
+        guild_only=True,
+    )
 
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
@@ -62,12 +66,21 @@ class Admin(commands.Cog):
     @newsdesk.command(name="watch", description="Answer every question posted in this channel")
     async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
-        added = await asyncio.to_thread(self.bot.state.watch, interaction.guild_id, channel.id, interaction.user.id)
-        text = f"Watching {channel.mention}: I answer questions there in threads." if added else \
-            f"{channel.mention} was already watched."
+        added = await asyncio.to_thread(
+            self.bot.state.watch, interaction.guild_id, channel.id, interaction.user.id
+        )
+        text = (
+            f"Watching {channel.mention}: I answer questions there in threads."
+            if added
+            else f"{channel.mention} was already watched."
+        )
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
-        await self.bot.audit(interaction, "/newsdesk watch", f"#{channel.name} ({channel.id})",
-                             "watched" if added else "already watched")
+        await self.bot.audit(
+            interaction,
+            "/newsdesk watch",
+            f"#{channel.name} ({channel.id})",
+            "watched" if added else "already watched",
+        )
 
     @newsdesk.command(name="unwatch", description="Stop answering questions in this channel")
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
@@ -75,16 +88,21 @@ class Admin(commands.Cog):
         removed = await asyncio.to_thread(self.bot.state.unwatch, interaction.guild_id, channel.id)
         text = f"No longer watching {channel.mention}." if removed else f"{channel.mention} was not watched."
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
-        await self.bot.audit(interaction, "/newsdesk unwatch", f"#{channel.name} ({channel.id})",
-                             "unwatched" if removed else "was not watched")
+        await self.bot.audit(
+            interaction,
+            "/newsdesk unwatch",
+            f"#{channel.name} ({channel.id})",
+            "unwatched" if removed else "was not watched",
+        )
 
     # ------------------------------------------------------------------------------------------ ingest
     @app_commands.command(name="ingest", description="Add an article (URL or file) to this server's index")
     @app_commands.describe(url="An article page to fetch", file="A .txt .md .html .json or .jsonl file")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    async def ingest(self, interaction: discord.Interaction, url: str | None = None,
-                     file: discord.Attachment | None = None) -> None:
+    async def ingest(
+        self, interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None
+    ) -> None:
         if (url is None) == (file is None):
             raise UserError("Give exactly one of `url` or `file`.")
         scope = str(interaction.guild_id)
@@ -93,8 +111,10 @@ class Admin(commands.Cog):
             if suffix not in INGEST_SUFFIXES:
                 raise UserError(f"`{file.filename}` is not one of {' '.join(INGEST_SUFFIXES)}.")
             if file.size > self.bot.settings.max_attachment_bytes:
-                raise UserError(f"`{file.filename}` is {file.size:,} bytes; the limit is "
-                                f"{self.bot.settings.max_attachment_bytes:,}.")
+                raise UserError(
+                    f"`{file.filename}` is {file.size:,} bytes; the limit is "
+                    f"{self.bot.settings.max_attachment_bytes:,}."
+                )
         await interaction.response.defer(thinking=True)
         what = url if url is not None else f"attachment:{file.filename}"  # type: ignore[union-attr]
         try:
@@ -106,11 +126,15 @@ class Admin(commands.Cog):
         except Exception as exc:
             await self.bot.audit(interaction, "/ingest", what, f"error: {type(exc).__name__}")
             raise
-        summary = f"added {report.added}, replaced {report.replaced}, duplicates {report.duplicates}, " \
-                  f"failed {len(report.failed)}"
+        summary = (
+            f"added {report.added}, replaced {report.replaced}, duplicates {report.duplicates}, "
+            f"failed {len(report.failed)}"
+        )
         await self.bot.audit(interaction, "/ingest", what, summary)
-        await interaction.followup.send(render.report_text(report, f"Ingested `{render.clip(what, 200)}`"),
-                                        allowed_mentions=discord.AllowedMentions.none())
+        await interaction.followup.send(
+            render.report_text(report, f"Ingested `{render.clip(what, 200)}`"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     # ------------------------------------------------------------------------------------------ reindex
     @app_commands.command(name="reindex", description="Rebuild the search index (re-embed every paragraph)")
@@ -120,8 +144,9 @@ class Admin(commands.Cog):
         if self.reindex_lock.locked():
             raise UserError("A rebuild is already running; its progress message will show the report.")
         async with self.reindex_lock:
-            await interaction.response.send_message("Rebuilding the index: counting paragraphs…",
-                                                    allowed_mentions=discord.AllowedMentions.none())
+            await interaction.response.send_message(
+                "Rebuilding the index: counting paragraphs…", allowed_mentions=discord.AllowedMentions.none()
+            )
             progress = {"done": 0, "total": 0}
 
             def on_progress(done: int, total: int) -> None:  # called from the worker thread
@@ -144,9 +169,12 @@ class Admin(commands.Cog):
                 raise
             total = progress["total"]
             done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
-            await self.bot.audit(interaction, "/reindex", "",
-                                 f"{total} paragraphs; failed {len(report.failed)}")
-            await interaction.edit_original_response(content=done_line + render.report_text(report, "Reindex done"))
+            await self.bot.audit(
+                interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}"
+            )
+            await interaction.edit_original_response(
+                content=done_line + render.report_text(report, "Reindex done")
+            )
 
     # ------------------------------------------------------------------------------------------ sources, stats
     @app_commands.command(name="sources", description="Outlets in the index, with article counts and dates")
@@ -166,10 +194,13 @@ class Admin(commands.Cog):
         stats = await asyncio.to_thread(self.bot.desk.stats)
         watched = await asyncio.to_thread(self.bot.state.watched, interaction.guild_id or 0)
         feedback = await asyncio.to_thread(self.bot.state.feedback)
-        extra = {"Watched channels here": len(watched) or "none",
-                 "Feedback votes": f"{sum(f['vote'] > 0 for f in feedback)} 👍 / {sum(f['vote'] < 0 for f in feedback)} 👎"}
-        await interaction.followup.send(embed=render.render_stats(stats, extra),
-                                        allowed_mentions=discord.AllowedMentions.none())
+        extra = {
+            "Watched channels here": len(watched) or "none",
+            "Feedback votes": f"{sum(f['vote'] > 0 for f in feedback)} 👍 / {sum(f['vote'] < 0 for f in feedback)} 👎",
+        }
+        await interaction.followup.send(
+            embed=render.render_stats(stats, extra), allowed_mentions=discord.AllowedMentions.none()
+        )
         await self.bot.audit(interaction, "/stats", "", "ok")
 
 

@@ -38,8 +38,9 @@ def check_date(value: str | None, name: str) -> str | None:
         raise UserError(f"`{name}` must be a date like 2022-02-05 (got {value!r}).") from None
 
 
-def make_filters(guild_id: int | None, source: str | None = None, since: str | None = None,
-                 until: str | None = None) -> Filters:
+def make_filters(
+    guild_id: int | None, source: str | None = None, since: str | None = None, until: str | None = None
+) -> Filters:
     since_d, until_d = check_date(since, "since"), check_date(until, "until")
     if since_d and until_d and since_d > until_d:
         raise UserError("`since` is after `until`: swap them.")
@@ -66,26 +67,43 @@ class Ask(commands.Cog):
         self._last_message: dict[int, float] = {}
 
     # ----------------------------------------------------------------------------------------------- /ask
-    @app_commands.command(name="ask", description="Answer a question with verbatim, cited quotes from the news")
-    @app_commands.describe(question="What do you want to know?", source="Only this outlet",
-                           since="Published on or after (YYYY-MM-DD)", until="Published on or before (YYYY-MM-DD)",
-                           k="How many passages (1-10)")
+    @app_commands.command(
+        name="ask", description="Answer a question with verbatim, cited quotes from the news"
+    )
+    @app_commands.describe(
+        question="What do you want to know?",
+        source="Only this outlet",
+        since="Published on or after (YYYY-MM-DD)",
+        until="Published on or before (YYYY-MM-DD)",
+        k="How many passages (1-10)",
+    )
     @app_commands.guild_only()
     @app_commands.checks.dynamic_cooldown(ask_cooldown)
-    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000],
-                  source: str | None = None, since: str | None = None, until: str | None = None,
-                  k: app_commands.Range[int, 1, 10] = 5) -> None:
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 1000],
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        k: app_commands.Range[int, 1, 10] = 5,
+    ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
         await interaction.response.defer(thinking=True)
         answer = await self.bot.ask(question, k=k, filters=filters)
         view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=interaction.guild_id)
         await send_pages(interaction.followup.send, render.render_answer(answer), view, wait=True)
-        log.info("/ask in guild %s: %d quotes%s", interaction.guild_id, len(answer.quotes),
-                 " (no answer)" if answer.no_answer else "")
+        log.info(
+            "/ask in guild %s: %d quotes%s",
+            interaction.guild_id,
+            len(answer.quotes),
+            " (no answer)" if answer.no_answer else "",
+        )
 
     @ask.autocomplete("source")
-    async def source_autocomplete(self, interaction: discord.Interaction,
-                                  current: str) -> list[app_commands.Choice[str]]:
+    async def source_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         names = await self.source_names(interaction.guild_id)
         cur = current.lower()
         hits = [n for n in names if cur in n.lower()]
@@ -124,21 +142,30 @@ class Ask(commands.Cog):
         question, inline = parse_message(message.content, self.bot.user.id)
         if not question:
             if mentioned:  # without the message-content intent Discord sends us empty content
-                await message.reply("Ask me a question about the news, e.g. `@Newsdesk what did Japan say about "
-                                    "sanctions?` (or use /ask).", mention_author=False,
-                                    allowed_mentions=discord.AllowedMentions.none())
+                await message.reply(
+                    "Ask me a question about the news, e.g. `@Newsdesk what did Japan say about "
+                    "sanctions?` (or use /ask).",
+                    mention_author=False,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
             return
         try:
             await self._answer_message(message, question, inline, thread_filters)
         except UserError as exc:
-            await message.reply(str(exc), mention_author=False, allowed_mentions=discord.AllowedMentions.none())
+            await message.reply(
+                str(exc), mention_author=False, allowed_mentions=discord.AllowedMentions.none()
+            )
         except Exception:
             log.exception("message question in guild %s channel %s failed", guild_id, channel_id)
-            await message.reply("Something went wrong on my side; it has been logged.", mention_author=False,
-                                allowed_mentions=discord.AllowedMentions.none())
+            await message.reply(
+                "Something went wrong on my side; it has been logged.",
+                mention_author=False,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
 
-    async def _answer_message(self, message: discord.Message, question: str, inline: dict[str, str],
-                              thread_filters: dict | None) -> None:
+    async def _answer_message(
+        self, message: discord.Message, question: str, inline: dict[str, str], thread_filters: dict | None
+    ) -> None:
         assert message.guild is not None
         wait = self._cooling(message.author.id)
         if wait:
@@ -155,7 +182,9 @@ class Ask(commands.Cog):
             thread = await message.create_thread(name=render.clip(question, 100), auto_archive_duration=1440)
             stored = {key: base[key] for key in ("source", "since", "until") if base.get(key)}
             stored["k"] = k
-            await asyncio.to_thread(self.bot.state.remember_thread, thread.id, message.guild.id, stored, question)
+            await asyncio.to_thread(
+                self.bot.state.remember_thread, thread.id, message.guild.id, stored, question
+            )
             target = thread
         answer = await self.bot.ask(question, k=k, filters=filters)
         view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=message.guild.id)

@@ -30,8 +30,12 @@ log = logging.getLogger(__name__)
 
 def briefing_file(b: Briefing) -> discord.File:
     data = render.briefing_markdown(b).encode("utf-8")
-    return discord.File(io.BytesIO(data), filename=f"briefing-{b.date}{'-' + b.topic if b.topic else ''}.md"
-                        .replace(" ", "-").replace("/", "-"))
+    return discord.File(
+        io.BytesIO(data),
+        filename=f"briefing-{b.date}{'-' + b.topic if b.topic else ''}.md".replace(" ", "-").replace(
+            "/", "-"
+        ),
+    )
 
 
 class BriefingCog(commands.Cog, name="Briefing"):
@@ -53,22 +57,31 @@ class BriefingCog(commands.Cog, name="Briefing"):
 
     async def make_briefing(self, guild_id: int | None, date: str | None, topic: str | None) -> Briefing:
         try:
-            return await asyncio.to_thread(self.bot.desk.briefing, date=date, topic=topic,
-                                           scopes=self.bot.scopes(guild_id))
+            return await asyncio.to_thread(
+                self.bot.desk.briefing, date=date, topic=topic, scopes=self.bot.scopes(guild_id)
+            )
         except (ImportError, AttributeError) as exc:
             log.warning("briefings unavailable: %s", exc)
             raise UserError("Briefings are not available on this server yet.") from exc
 
     # ------------------------------------------------------------------------------------------ /briefing
     @app_commands.command(name="briefing", description="The daily briefing: the day's main stories, quoted")
-    @app_commands.describe(date="Day (YYYY-MM-DD); default: the last 24 hours", topic="Only stories about this")
+    @app_commands.describe(
+        date="Day (YYYY-MM-DD); default: the last 24 hours", topic="Only stories about this"
+    )
     @app_commands.guild_only()
-    async def briefing(self, interaction: discord.Interaction, date: str | None = None,
-                       topic: app_commands.Range[str, 1, 200] | None = None) -> None:
+    async def briefing(
+        self,
+        interaction: discord.Interaction,
+        date: str | None = None,
+        topic: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
         day = check_date(date, "date")
         await interaction.response.defer(thinking=True)
         b = await self.make_briefing(interaction.guild_id, day, topic)
-        await send_pages(interaction.followup.send, render.render_briefing(b), file=briefing_file(b), wait=True)
+        await send_pages(
+            interaction.followup.send, render.render_briefing(b), file=briefing_file(b), wait=True
+        )
 
     # ------------------------------------------------------------------------------------------ schedule
     @commands.Cog.listener()

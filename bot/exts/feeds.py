@@ -43,13 +43,19 @@ def feed_line(info: Any) -> str:
     health = "✅" if info.healthy else f"⚠️ {render.esc(info.last_error or 'failing')}"
     every = need_feeds().describe_every(info.every_seconds)
     title = f" — {render.esc(info.title)}" if info.title else ""
-    return (f"**#{info.id}** {render.esc(info.url)}{title}\nevery {every} · last poll {info.last_polled or 'never'} · "
-            f"added {info.added} · skipped {info.skipped} · failed {info.failed} · {health}")
+    return (
+        f"**#{info.id}** {render.esc(info.url)}{title}\nevery {every} · last poll {info.last_polled or 'never'} · "
+        f"added {info.added} · skipped {info.skipped} · failed {info.failed} · {health}"
+    )
 
 
 class Feeds(commands.Cog):
-    feeds = app_commands.Group(name="feeds", description="RSS/Atom feeds this server polls",
-                               default_permissions=ADMIN_PERMISSIONS, guild_only=True)
+    feeds = app_commands.Group(
+        name="feeds",
+        description="RSS/Atom feeds this server polls",
+        default_permissions=ADMIN_PERMISSIONS,
+        guild_only=True,
+    )
 
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
@@ -88,17 +94,21 @@ class Feeds(commands.Cog):
             await self.bot.audit(interaction, "/feeds add", url, f"refused: {exc}")
             raise UserError(str(exc)) from exc
         await self.bot.audit(interaction, "/feeds add", url, f"feed #{info.id}")
-        await interaction.response.send_message(f"Added feed #{info.id}: {url} (every "
-                                                f"{mod.describe_every(info.every_seconds)}).",
-                                                allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(
+            f"Added feed #{info.id}: {url} (every {mod.describe_every(info.every_seconds)}).",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @feeds.command(name="list", description="Feeds this server polls")
     async def list_(self, interaction: discord.Interaction) -> None:
         mod = need_feeds()
         infos = await asyncio.to_thread(mod.list_feeds, self.bot.desk, str(interaction.guild_id))
         await interaction.response.defer(thinking=True)
-        pages = render.pack([feed_line(i) for i in infos] or ["No feeds yet: `/feeds add url:…`"],
-                            title="Feeds", color=render.COLOR_ANSWER)
+        pages = render.pack(
+            [feed_line(i) for i in infos] or ["No feeds yet: `/feeds add url:…`"],
+            title="Feeds",
+            color=render.COLOR_ANSWER,
+        )
         await send_pages(interaction.followup.send, pages, wait=True)
         await self.bot.audit(interaction, "/feeds list", "", f"{len(infos)} feeds")
 
@@ -112,15 +122,18 @@ class Feeds(commands.Cog):
             await self.bot.audit(interaction, "/feeds remove", feed, f"refused: {exc}")
             raise UserError(str(exc)) from exc
         await self.bot.audit(interaction, "/feeds remove", feed, f"removed #{info.id}")
-        await interaction.response.send_message(f"Removed feed #{info.id} ({info.url}).",
-                                                allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(
+            f"Removed feed #{info.id} ({info.url}).", allowed_mentions=discord.AllowedMentions.none()
+        )
 
     @feeds.command(name="status", description="What a feed added recently, and why items were skipped")
     @app_commands.describe(feed="Feed number (#3) or URL; default: all")
     async def status(self, interaction: discord.Interaction, feed: str | None = None) -> None:
         mod = need_feeds()
         try:
-            rows = await asyncio.to_thread(mod.feed_status, self.bot.desk, feed, str(interaction.guild_id), 10)
+            rows = await asyncio.to_thread(
+                mod.feed_status, self.bot.desk, feed, str(interaction.guild_id), 10
+            )
         except mod.FeedError as exc:
             raise UserError(str(exc)) from exc
         await interaction.response.defer(thinking=True)
@@ -129,11 +142,15 @@ class Feeds(commands.Cog):
             lines = [feed_line(st.feed)]
             for item in st.items:
                 why = f" — {render.esc(item.reason)}" if getattr(item, "reason", None) else ""
-                lines.append(f"• {item.status}: {render.esc(render.clip(item.title or item.link or '?', 150))}{why}")
+                lines.append(
+                    f"• {item.status}: {render.esc(render.clip(item.title or item.link or '?', 150))}{why}"
+                )
             blocks.append("\n".join(lines))
-        await send_pages(interaction.followup.send,
-                         render.pack(blocks or ["No feeds yet."], title="Feed status", color=render.COLOR_ANSWER),
-                         wait=True)
+        await send_pages(
+            interaction.followup.send,
+            render.pack(blocks or ["No feeds yet."], title="Feed status", color=render.COLOR_ANSWER),
+            wait=True,
+        )
         await self.bot.audit(interaction, "/feeds status", feed or "all", f"{len(rows)} feeds")
 
     @feeds.command(name="poll", description="Poll this server's feeds now")
@@ -142,10 +159,13 @@ class Feeds(commands.Cog):
         await interaction.response.defer(thinking=True)
         report = await mod.poll(self.bot.desk, force=True, scope=str(interaction.guild_id))
         errors = "".join(f"\n• #{f.feed_id}: {render.esc(f.error or '')}" for f in report.errors[:10])
-        text = (f"Polled {len(report.feeds)} feed(s): added {report.added}, skipped {report.skipped}, "
-                f"failed {report.failed}.{errors}")
-        await interaction.followup.send(render.clip(text, render.CONTENT_LIMIT),
-                                        allowed_mentions=discord.AllowedMentions.none())
+        text = (
+            f"Polled {len(report.feeds)} feed(s): added {report.added}, skipped {report.skipped}, "
+            f"failed {report.failed}.{errors}"
+        )
+        await interaction.followup.send(
+            render.clip(text, render.CONTENT_LIMIT), allowed_mentions=discord.AllowedMentions.none()
+        )
         await self.bot.audit(interaction, "/feeds poll", "", f"added {report.added}, failed {report.failed}")
 
 

@@ -112,8 +112,12 @@ async def emu() -> AsyncIterator[DiscordEmulator]:
 
 def bot_settings(emu: DiscordEmulator, data_dir: Path, **extra: Any) -> BotSettings:
     values: dict[str, Any] = {
-        "DISCORD_TOKEN": emu.token, "NEWSDESK_DATA_DIR": data_dir, "DISCORD_API_BASE": emu.api_base,
-        "DISCORD_GATEWAY_URL": emu.gateway_url, "NEWSDESK_ASK_COOLDOWN": 0, "NEWSDESK_PROGRESS_INTERVAL": 0.01,
+        "DISCORD_TOKEN": emu.token,
+        "NEWSDESK_DATA_DIR": data_dir,
+        "DISCORD_API_BASE": emu.api_base,
+        "DISCORD_GATEWAY_URL": emu.gateway_url,
+        "NEWSDESK_ASK_COOLDOWN": 0,
+        "NEWSDESK_PROGRESS_INTERVAL": 0.01,
         "NEWSDESK_ALLOW_HOSTS": "127.0.0.1",
     }
     values.update(extra)
@@ -124,8 +128,9 @@ StartBot = Callable[..., Awaitable[NewsdeskBot]]
 
 
 @pytest.fixture
-async def world(emu: DiscordEmulator, template_dir: Path, embedder: Embedder,
-                tmp_path: Path) -> AsyncIterator[tuple[World, StartBot]]:
+async def world(
+    emu: DiscordEmulator, template_dir: Path, embedder: Embedder, tmp_path: Path
+) -> AsyncIterator[tuple[World, StartBot]]:
     """Returns (world, start): ``await start(**settings)`` runs the real bot against the emulator."""
     from index.service import Newsdesk
 

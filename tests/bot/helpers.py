@@ -16,8 +16,9 @@ def text_of(msg: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def component(msg: dict[str, Any], label: str | None = None, emoji: str | None = None,
-              ctype: int | None = None) -> dict[str, Any]:
+def component(
+    msg: dict[str, Any], label: str | None = None, emoji: str | None = None, ctype: int | None = None
+) -> dict[str, Any]:
     for row in msg.get("components") or []:
         for c in row.get("components", []):
             if label is not None and c.get("label") == label:
@@ -31,9 +32,11 @@ def component(msg: dict[str, Any], label: str | None = None, emoji: str | None =
 
 async def replies(emu: DiscordEmulator, token: str, n: int = 1, timeout: float = 120) -> list[dict[str, Any]]:
     """Wait until an interaction has n filled messages (the deferred original counts once filled)."""
+
     def done() -> list[dict[str, Any]] | None:
         msgs = [m for m in emu.for_interaction(token) if m["_via"] != "deferred"]
         return msgs if len(msgs) >= n else None
+
     return await emu.wait_for(done, timeout)
 
 
@@ -50,4 +53,6 @@ def assert_no_pings(emu: DiscordEmulator) -> None:
         elif r.path.endswith("/threads") or not ("messages" in r.path or r.path.startswith("/webhooks/")):
             continue
         am = body.get("allowed_mentions")
-        assert am is not None and am.get("parse") == [], f"{r.method} {r.path} without allowed_mentions none: {am}"
+        assert am is not None and am.get("parse") == [], (
+            f"{r.method} {r.path} without allowed_mentions none: {am}"
+        )

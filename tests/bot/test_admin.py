@@ -14,9 +14,11 @@ ADMIN_COMMANDS = [
     ("newsdesk", [{"name": "watch", "type": 1, "options": [{"name": "channel", "type": 7, "value": "1"}]}]),
     ("feeds", [{"name": "list", "type": 1, "options": []}]),
 ]
-ARTICLE = ("---\ntitle: Harbour bridge reopens\nsource: Alpha Local\ndate: 2024-05-06\n---\n\n"
-           "The harbour bridge reopened to traffic on Monday after eleven weeks of repairs to its cable anchors.\n\n"
-           "The city engineer said the zinc coating of the new anchors should last forty years.\n")
+ARTICLE = (
+    "---\ntitle: Harbour bridge reopens\nsource: Alpha Local\ndate: 2024-05-06\n---\n\n"
+    "The harbour bridge reopened to traffic on Monday after eleven weeks of repairs to its cable anchors.\n\n"
+    "The city engineer said the zinc coating of the new anchors should last forty years.\n"
+)
 
 
 def opt(name: str, value: object, type_: int = 3) -> dict:
@@ -25,8 +27,13 @@ def opt(name: str, value: object, type_: int = 3) -> dict:
 
 async def ingest_file(emu, guild, member, name: str, data: bytes) -> dict:
     att = emu.attachment(name, data)
-    token = await emu.slash("ingest", guild, member, options=[opt("file", att["id"], 11)],
-                            resolved={"attachments": {att["id"]: att}})
+    token = await emu.slash(
+        "ingest",
+        guild,
+        member,
+        options=[opt("file", att["id"], 11)],
+        resolved={"attachments": {att["id"]: att}},
+    )
     (msg,) = await replies(emu, token)
     return msg
 
@@ -49,14 +56,27 @@ async def test_ingest_attachment_is_scoped_to_its_server(world) -> None:
     (src,) = await replies(emu, token)
     assert "Wikinews" in text_of(src) and "Alpha Local" not in text_of(src)
     # autocomplete of /ask source in Alpha offers the server's own outlet
-    token = await emu.slash("ask", w.alpha, w.user, autocomplete=True, options=[
-        {"name": "question", "type": 3, "value": "x"}, {"name": "source", "type": 3, "value": "alp", "focused": True}])
+    token = await emu.slash(
+        "ask",
+        w.alpha,
+        w.user,
+        autocomplete=True,
+        options=[
+            {"name": "question", "type": 3, "value": "x"},
+            {"name": "source", "type": 3, "value": "alp", "focused": True},
+        ],
+    )
     cb = await emu.wait_for(lambda: [r for r in emu.requests_to("POST", "/callback") if token in r.path])
     assert cb[0].json["type"] == 8 and cb[0].json["data"]["choices"][0]["value"] == "Alpha Local"
     # a bad file type is refused with a clear ephemeral message
     att = emu.attachment("notes.pdf", b"%PDF")
-    token = await emu.slash("ingest", w.alpha, w.admin, options=[opt("file", att["id"], 11)],
-                            resolved={"attachments": {att["id"]: att}})
+    token = await emu.slash(
+        "ingest",
+        w.alpha,
+        w.admin,
+        options=[opt("file", att["id"], 11)],
+        resolved={"attachments": {att["id"]: att}},
+    )
     (bad,) = await replies(emu, token)
     assert bad["flags"] & 64 and "notes.pdf" in bad["content"]
     actions = [(a["action"], a["result"]) for a in bot.state.audit_log()]
@@ -67,12 +87,14 @@ async def test_ingest_url_from_local_http_server(world) -> None:
     w, start = world
     await start()
     emu = w.emu
-    page = ("<html><head><title>Lighthouse keeper retires</title><meta property='og:site_name' content='Coast Post'>"
-            "</head><body><article><h1>Lighthouse keeper retires</h1>"
-            "<p>The last keeper of the Skerry lighthouse retired on Friday after thirty-one years of service.</p>"
-            "<p>The light has been automated and will be monitored from the mainland control room.</p>"
-            "<p>Local historians plan to turn the keeper's cottage into a small museum next summer.</p>"
-            "</article></body></html>")
+    page = (
+        "<html><head><title>Lighthouse keeper retires</title><meta property='og:site_name' content='Coast Post'>"
+        "</head><body><article><h1>Lighthouse keeper retires</h1>"
+        "<p>The last keeper of the Skerry lighthouse retired on Friday after thirty-one years of service.</p>"
+        "<p>The light has been automated and will be monitored from the mainland control room.</p>"
+        "<p>Local historians plan to turn the keeper's cottage into a small museum next summer.</p>"
+        "</article></body></html>"
+    )
     app = web.Application()
     app.router.add_get("/lighthouse.html", lambda r: web.Response(text=page, content_type="text/html"))
     runner = web.AppRunner(app)
@@ -81,11 +103,14 @@ async def test_ingest_url_from_local_http_server(world) -> None:
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        token = await emu.slash("ingest", w.alpha, w.admin,
-                                options=[opt("url", f"http://127.0.0.1:{port}/lighthouse.html")])
+        token = await emu.slash(
+            "ingest", w.alpha, w.admin, options=[opt("url", f"http://127.0.0.1:{port}/lighthouse.html")]
+        )
         (msg,) = await replies(emu, token)
         assert "added 1" in msg["content"], msg["content"]
-        token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", "How long did the keeper serve?")])
+        token = await emu.slash(
+            "ask", w.alpha, w.user, options=[opt("question", "How long did the keeper serve?")]
+        )
         (ans,) = await replies(emu, token)
         assert "thirty-one years" in text_of(ans)
     finally:
@@ -97,8 +122,13 @@ async def test_reindex_edits_progress_and_reports(world) -> None:
     bot = await start()
     emu = w.emu
     token = await emu.slash("reindex", w.alpha, w.admin)
-    await emu.wait_for(lambda: "Reindex done" in (emu.messages.get(emu.interactions[token]["original"] or 0)
-                                                  or {}).get("content", ""), timeout=300)
+    await emu.wait_for(
+        lambda: (
+            "Reindex done"
+            in (emu.messages.get(emu.interactions[token]["original"] or 0) or {}).get("content", "")
+        ),
+        timeout=300,
+    )
     msg = emu.messages[emu.interactions[token]["original"]]
     edits = [e["content"] for e in msg["_edits"]]
     assert any("Embedding" in e and "paragraphs" in e and "%" in e for e in edits), edits

@@ -13,7 +13,9 @@ async def test_ask_seed_quote_reaches_followup(world, need_seed) -> None:
     w, start = world
     await start()
     emu = w.emu
-    token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", "What did Japan say it would do if Russia invades?")])
+    token = await emu.slash(
+        "ask", w.alpha, w.user, options=[opt("question", "What did Japan say it would do if Russia invades?")]
+    )
     # defers at once ("thinking")
     cb = await emu.wait_for(lambda: [r for r in emu.requests_to("POST", "/callback") if token in r.path])
     assert cb[0].json["type"] == 5
@@ -31,9 +33,16 @@ async def test_ask_no_answer_is_honest(world) -> None:
     w, start = world
     await start()
     emu = w.emu
-    token = await emu.slash("ask", w.alpha, w.user, options=[
-        opt("question", "What did the minister say about the price of tea?"), opt("since", "1990-01-01"),
-        opt("until", "1990-12-31")])
+    token = await emu.slash(
+        "ask",
+        w.alpha,
+        w.user,
+        options=[
+            opt("question", "What did the minister say about the price of tea?"),
+            opt("since", "1990-01-01"),
+            opt("until", "1990-12-31"),
+        ],
+    )
     (msg,) = await replies(emu, token)
     text = text_of(msg)
     assert "No answer" in text

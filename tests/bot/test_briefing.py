@@ -11,12 +11,14 @@ async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
     w, start = world
     await start()
     emu = w.emu
-    token = await emu.slash("briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "2004-12-22"}])
+    token = await emu.slash(
+        "briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "2004-12-22"}]
+    )
     msgs = await replies(emu, token)
     text = text_of(msgs[0])
     assert "Briefing for 2004-12-22" in text and "✓ verbatim" in text
     files = msgs[-1]["_files"]
-    (name, data), = files.values()
+    ((name, data),) = files.values()
     assert name == "briefing-2004-12-22.md" and data.decode().startswith("# Briefing for 2004-12-22")
     assert_no_pings(emu)
     print("BRIEFING EMBED:\n" + text + "\n---- MARKDOWN FILE ----\n" + data.decode()[:1500])
@@ -25,7 +27,9 @@ async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
 async def test_briefing_bad_date_is_ephemeral(world) -> None:
     w, start = world
     await start()
-    token = await w.emu.slash("briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "22/12/2004"}])
+    token = await w.emu.slash(
+        "briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "22/12/2004"}]
+    )
     (msg,) = await replies(w.emu, token)
     assert msg["flags"] & 64 and "2022-02-05" in msg["content"]
 
@@ -35,8 +39,11 @@ async def test_scheduled_briefing_posts_once_per_day_across_restarts(world) -> N
     emu = w.emu
     news = emu.channel(w.alpha, "news")
     now = [datetime(2004, 12, 23, 6, 0, tzinfo=UTC)]  # before the 07:30 Berlin time: no catch-up at start
-    settings = {"NEWSDESK_BRIEFING_CHANNEL_ID": news, "NEWSDESK_BRIEFING_TIME": "07:30",
-                "NEWSDESK_BRIEFING_TIMEZONE": "Europe/Berlin"}
+    settings = {
+        "NEWSDESK_BRIEFING_CHANNEL_ID": news,
+        "NEWSDESK_BRIEFING_TIME": "07:30",
+        "NEWSDESK_BRIEFING_TIMEZONE": "Europe/Berlin",
+    }
     bot = await start(clock=lambda: now[0], **settings)
     cog = bot.get_cog("Briefing")
     assert cog.daily.is_running() and cog.daily.next_iteration is not None

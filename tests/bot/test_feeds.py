@@ -6,14 +6,18 @@ from tests.bot.helpers import replies, text_of
 
 
 def sub(name: str, **options: str) -> list[dict]:
-    return [{"name": name, "type": 1, "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}]
+    return [
+        {"name": name, "type": 1, "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
+    ]
 
 
 async def test_feeds_add_list_remove_are_scoped(world) -> None:
     w, start = world
     bot = await start()
     emu = w.emu
-    token = await emu.slash("feeds", w.alpha, w.admin, options=sub("add", url="http://127.0.0.1:9/feed.xml", every="1h"))
+    token = await emu.slash(
+        "feeds", w.alpha, w.admin, options=sub("add", url="http://127.0.0.1:9/feed.xml", every="1h")
+    )
     (added,) = await replies(emu, token)
     assert added["content"].startswith("Added feed #1") and "every 1h" in added["content"]
     token = await emu.slash("feeds", w.alpha, w.admin, options=sub("list"))
@@ -29,4 +33,9 @@ async def test_feeds_add_list_remove_are_scoped(world) -> None:
     (removed,) = await replies(emu, token)
     assert removed["content"].startswith("Removed feed #1")
     assert [a["action"] for a in bot.state.audit_log()] == [
-        "/feeds add", "/feeds list", "/feeds list", "/feeds remove", "/feeds remove"]
+        "/feeds add",
+        "/feeds list",
+        "/feeds list",
+        "/feeds remove",
+        "/feeds remove",
+    ]

@@ -15,8 +15,12 @@ async def test_more_passages_full_paragraph_and_feedback(world, need_seed, tmp_p
     w, start = world
     bot = await start()
     emu = w.emu
-    token = await emu.slash("ask", w.alpha, w.user, options=[
-        opt("question", "What did Japan say it would do if Russia invades?"), opt("k", 2, 4)])
+    token = await emu.slash(
+        "ask",
+        w.alpha,
+        w.user,
+        options=[opt("question", "What did Japan say it would do if Russia invades?"), opt("k", 2, 4)],
+    )
     (msg,) = await replies(emu, token)
     assert "**1.**" in text_of(msg) and "**3.**" not in text_of(msg)
 
@@ -49,14 +53,20 @@ async def test_mention_answers_in_thread_and_followup_keeps_filters(world, need_
     w, start = world
     await start()
     emu = w.emu
-    await emu.say(w.alpha, w.user, "what did the Russian ambassador warn Japan about? source:\"Kyodo News\"",
-                  mention_bot=True)
+    await emu.say(
+        w.alpha,
+        w.user,
+        'what did the Russian ambassador warn Japan about? source:"Kyodo News"',
+        mention_bot=True,
+    )
     (thread_id,) = await emu.wait_for(lambda: list(emu.threads))
     answer = await emu.wait_for(lambda: emu.created(thread_id))
     assert "counterproductive" in text_of(answer[0])
     assert "source: Kyodo News" in text_of(answer[0])
     # a follow-up in the thread is a new question with the thread's filters
-    await emu.say(w.alpha, w.user, "What measures did Japan take after Russia annexed Crimea?", channel=thread_id)
+    await emu.say(
+        w.alpha, w.user, "What measures did Japan take after Russia annexed Crimea?", channel=thread_id
+    )
     second = await emu.wait_for(lambda: emu.created(thread_id)[1:])
     assert "source: Kyodo News" in text_of(second[0])
     assert "Crimea" in text_of(second[0])
@@ -70,9 +80,13 @@ async def test_watched_channel(world, need_seed) -> None:
     emu = w.emu
     news = emu.channel(w.alpha, "news")
     await emu.say(w.alpha, w.user, "Why is Tokyo reluctant to announce sanctions?", channel="news")
-    token = await emu.slash("newsdesk", w.alpha, w.admin, options=[
-        {"name": "watch", "type": 1, "options": [opt("channel", str(news), 7)]}],
-        resolved={"channels": {str(news): {"id": str(news), "name": "news", "type": 0, "permissions": "0"}}})
+    token = await emu.slash(
+        "newsdesk",
+        w.alpha,
+        w.admin,
+        options=[{"name": "watch", "type": 1, "options": [opt("channel", str(news), 7)]}],
+        resolved={"channels": {str(news): {"id": str(news), "name": "news", "type": 0, "permissions": "0"}}},
+    )
     (ok,) = await replies(emu, token)
     assert "Watching" in ok["content"]
     await emu.say(w.alpha, w.user, "Why is Tokyo reluctant to announce sanctions?", channel="news")
@@ -81,9 +95,13 @@ async def test_watched_channel(world, need_seed) -> None:
     answer = await emu.wait_for(lambda: emu.created(tid))
     assert "Kyodo News" in text_of(answer[0])
     # unwatch: no more answers there
-    token = await emu.slash("newsdesk", w.alpha, w.admin, options=[
-        {"name": "unwatch", "type": 1, "options": [opt("channel", str(news), 7)]}],
-        resolved={"channels": {str(news): {"id": str(news), "name": "news", "type": 0, "permissions": "0"}}})
+    token = await emu.slash(
+        "newsdesk",
+        w.alpha,
+        w.admin,
+        options=[{"name": "unwatch", "type": 1, "options": [opt("channel", str(news), 7)]}],
+        resolved={"channels": {str(news): {"id": str(news), "name": "news", "type": 0, "permissions": "0"}}},
+    )
     await replies(emu, token)
     n = len(emu.requests)
     await emu.say(w.alpha, w.user, "Another question?", channel="news")
@@ -95,12 +113,19 @@ async def test_everyone_in_article_never_pings(world) -> None:
     w, start = world
     await start()
     emu = w.emu
-    article = ("---\ntitle: Flood warning\nsource: Local Gazette\ndate: 2024-03-02\n---\n\n"
-               "@everyone The river authority issued a flood warning for the lower valley on Saturday.\n\n"
-               "Residents were told to move cars from the riverside car park by noon.\n")
+    article = (
+        "---\ntitle: Flood warning\nsource: Local Gazette\ndate: 2024-03-02\n---\n\n"
+        "@everyone The river authority issued a flood warning for the lower valley on Saturday.\n\n"
+        "Residents were told to move cars from the riverside car park by noon.\n"
+    )
     att = emu.attachment("flood.md", article.encode())
-    token = await emu.slash("ingest", w.alpha, w.admin, options=[opt("file", att["id"], 11)],
-                            resolved={"attachments": {att["id"]: att}})
+    token = await emu.slash(
+        "ingest",
+        w.alpha,
+        w.admin,
+        options=[opt("file", att["id"], 11)],
+        resolved={"attachments": {att["id"]: att}},
+    )
     await replies(emu, token)
     token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", "Who issued a flood warning?")])
     (msg,) = await replies(emu, token)
@@ -114,7 +139,9 @@ async def test_rate_limit_429_is_survived(world, need_seed) -> None:
     emu = w.emu
     emu.rate_limit_once(lambda m, p: m == "POST" and p.startswith("/webhooks/"), retry_after=0.3)
     emu.rate_limit_once(lambda m, p: m == "POST" and p.startswith("/webhooks/"), retry_after=0.2)
-    token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", "What did the Russian ambassador warn?")])
+    token = await emu.slash(
+        "ask", w.alpha, w.user, options=[opt("question", "What did the Russian ambassador warn?")]
+    )
     (msg,) = await replies(emu, token)
     assert "counterproductive" in text_of(msg)
     assert [r.status for r in emu.requests if r.path.startswith("/webhooks/")][:3] == [429, 429, 200]

@@ -8,9 +8,20 @@ from tests.discord_emulator import validate_message
 
 
 def quote(text: str, n: int = 1) -> Quote:
-    return Quote(text=text, article_id=f"a{n}", title=f"Title {n} [x]", source="Outlet", date="2024-01-02",
-                 url="https://example.org/a_(1)", paragraph=n, paragraph_id=n, start=0, end=len(text), score=1.0,
-                 also_in=[SourceRef("b", "Copycat", "T", "https://example.org/b", None)])
+    return Quote(
+        text=text,
+        article_id=f"a{n}",
+        title=f"Title {n} [x]",
+        source="Outlet",
+        date="2024-01-02",
+        url="https://example.org/a_(1)",
+        paragraph=n,
+        paragraph_id=n,
+        start=0,
+        end=len(text),
+        score=1.0,
+        also_in=[SourceRef("b", "Copycat", "T", "https://example.org/b", None)],
+    )
 
 
 def test_long_answer_paginates_and_keeps_every_word() -> None:
@@ -31,4 +42,7 @@ def test_long_answer_paginates_and_keeps_every_word() -> None:
 
 
 def test_progress_line() -> None:
-    assert render.progress_line("Embedding", 12400, 37221) == "Embedding 12,400 / 37,221 paragraphs ▓▓▓░░░░░░░ 33%"
+    assert (
+        render.progress_line("Embedding", 12400, 37221)
+        == "Embedding 12,400 / 37,221 paragraphs ▓▓▓░░░░░░░ 33%"
+    )

@@ -17,15 +17,20 @@ def test_missing_token_is_one_clear_sentence(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
     with pytest.raises(SettingsError) as exc:
         load_settings()
-    assert str(exc.value) == "DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)."
+    assert (
+        str(exc.value) == "DISCORD_TOKEN is not set: put it in the environment or in .env (see .env.example)."
+    )
 
 
-@pytest.mark.parametrize(("name", "value", "fragment"), [
-    ("NEWSDESK_BRIEFING_TIMEZONE", "Mars/Olympus", "NEWSDESK_BRIEFING_TIMEZONE is invalid"),
-    ("NEWSDESK_BRIEFING_TIME", "25:99", "NEWSDESK_BRIEFING_TIME is invalid"),
-    ("NEWSDESK_ADMIN_ROLE_IDS", "admins", "NEWSDESK_ADMIN_ROLE_IDS is invalid"),
-    ("DISCORD_TOKEN", "Bot abc", "DISCORD_TOKEN is invalid"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "fragment"),
+    [
+        ("NEWSDESK_BRIEFING_TIMEZONE", "Mars/Olympus", "NEWSDESK_BRIEFING_TIMEZONE is invalid"),
+        ("NEWSDESK_BRIEFING_TIME", "25:99", "NEWSDESK_BRIEFING_TIME is invalid"),
+        ("NEWSDESK_ADMIN_ROLE_IDS", "admins", "NEWSDESK_ADMIN_ROLE_IDS is invalid"),
+        ("DISCORD_TOKEN", "Bot abc", "DISCORD_TOKEN is invalid"),
+    ],
+)
 def test_bad_setting_is_one_clear_sentence(monkeypatch, tmp_path, name, value, fragment) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISCORD_TOKEN", "abc")
