@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="where the index lives (env NEWSDESK_DATA_DIR, default ./data)",
     )
-    parser = argparse.ArgumentParser(prog="newsdesk", description=__doc__.splitlines()[0], parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Ask the news; get verbatim, cited quotes.", parents=[common]
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

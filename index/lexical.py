@@ -278,24 +278,23 @@ class LexicalIndex:
         df = self.df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
-        """BM25 score of every indexed paragraph (aligned with ``self.ids``)."""
+    def scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph ids, BM25 score of each), from one consistent snapshot even while a rebuild swaps in."""
         with self._lock:
-            retriever, n = self.retriever, len(self.ids)
+            retriever, ids = self.retriever, self.ids
         if retriever is None:
-            return np.zeros(n, dtype=np.float32)
+            return ids, np.zeros(len(ids), dtype=np.float32)
         vocab = retriever.vocab_dict
         known = [t for t in query_tokens if t in vocab]
         if not known:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(retriever.get_scores(known), dtype=np.float32)
+            return ids, np.zeros(len(ids), dtype=np.float32)
+        return ids, np.asarray(retriever.get_scores(known), dtype=np.float32)
 
     def search(
         self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` (ids, scores) with a positive score, restricted to ``allowed`` ids when given."""
-        scores = self.scores(query_tokens)
-        ids = self.ids
+        ids, scores = self.scores(query_tokens)
         if allowed is not None:
             mask = np.isin(ids, allowed)
             scores = np.where(mask, scores, 0.0)
