@@ -72,10 +72,9 @@ def ingest_ratio(embedder: Embedder, sample: int) -> None:
 
 def query_latency(embedder: Embedder, data_dir: Path, n_queries: int) -> None:
     desk = Newsdesk.open(CoreSettings(data_dir=data_dir), embedder=embedder)
-    if desk.stats().articles < 1000:
-        t0 = time.perf_counter()
-        desk.ingest_paths([SHARED / "newsqa-dev" / "articles.jsonl", SHARED / "rtqa" / "articles.jsonl"])
-        print(f"built the index in {time.perf_counter() - t0:.0f} s")
+    t0 = time.perf_counter()  # idempotent: a data dir that already holds both sets only re-reads them
+    desk.ingest_paths([SHARED / "newsqa-dev" / "articles.jsonl", SHARED / "rtqa" / "articles.jsonl"])
+    print(f"index ready in {time.perf_counter() - t0:.0f} s")
     stats = desk.stats()
     with open(SHARED / "newsqa-dev" / "questions.jsonl", encoding="utf-8") as fh:
         questions = [json.loads(x)["question"] for x in fh][:n_queries]

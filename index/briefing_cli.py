@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from .briefing import build_briefing
+from .cli import iso_date, positive_int
 from .models import Briefing
 
 log = logging.getLogger(__name__)
@@ -34,20 +35,6 @@ def render_markdown(b: Briefing) -> str:
     return render("briefing.md.j2", b=b)
 
 
-def _date(value: str) -> str:
-    try:
-        return Date.fromisoformat(value[:10]).isoformat()
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from exc
-
-
-def _positive(value: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
-
-
 def register(subparsers) -> None:
     """Add ``briefing`` and ``eval-briefing`` to the ``newsdesk`` parser (``--data-dir`` comes from the parent)."""
     common = argparse.ArgumentParser(add_help=False)
@@ -57,13 +44,13 @@ def register(subparsers) -> None:
         "briefing", parents=[common], help="the day's stories across outlets, with quotes"
     )
     p.add_argument(
-        "--date", type=_date, help="the day (YYYY-MM-DD, configured time zone); default: last 24 hours"
+        "--date", type=iso_date, help="the day (YYYY-MM-DD, configured time zone); default: last 24 hours"
     )
     p.add_argument("--topic", help="only stories about this topic")
     p.add_argument(
         "--sources", action="append", help="only these outlets (comma-separated, or repeat the option)"
     )
-    p.add_argument("--top", type=_positive, default=8, help="number of stories (default 8)")
+    p.add_argument("--top", type=positive_int, default=8, help="number of stories (default 8)")
     p.add_argument("--json", action="store_true", help="print the Briefing as JSON")
     p.add_argument("--output", type=Path, help="also write the Markdown to this file")
     p.set_defaults(func=cmd_briefing)
@@ -73,14 +60,14 @@ def register(subparsers) -> None:
     )
     p.add_argument("articles", type=Path)
     p.add_argument("questions", type=Path)
-    p.add_argument("--top", type=_positive, default=8, help="stories per daily briefing (default 8)")
-    p.add_argument("--days", type=_positive, default=7, help="days before each question_date (default 7)")
+    p.add_argument("--top", type=positive_int, default=8, help="stories per daily briefing (default 8)")
+    p.add_argument("--days", type=positive_int, default=7, help="days before each question_date (default 7)")
     p.add_argument(
         "--work-dir",
         type=Path,
         help="index the articles here and reuse it on the next run (default: a throw-away directory)",
     )
-    p.add_argument("--show", type=_date, help="also print the rendered briefing of this day")
+    p.add_argument("--show", type=iso_date, help="also print the rendered briefing of this day")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_eval_briefing, needs_index=False)
 

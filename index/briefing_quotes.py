@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .models import Paragraph, Quote, SourceRef
-from .quotes import verify
+from .quotes import span_quote, verify
 
 if TYPE_CHECKING:
     from .briefing import _Content, _Item
@@ -168,21 +168,8 @@ def _overlap(a: _Candidate, b: _Candidate) -> float:
 
 
 def make_quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
-    para = cand.content.paragraphs[cand.row]
-    return Quote(
-        text=para.text[cand.start : cand.end],
-        article_id=item.id,  # the window article carrying this text (the canonical, or its copy)
-        title=item.title,
-        source=item.source,
-        date=item.date,
-        url=item.url,
-        paragraph=para.ordinal,
-        paragraph_id=para.id,
-        start=cand.start,
-        end=cand.end,
-        score=round(cand.score, 4),
-        also_in=also_in,
-    )
+    # ``item`` is the window article carrying this text (the canonical, or its copy).
+    return span_quote(cand.content.paragraphs[cand.row], item, cand.start, cand.end, cand.score, also_in)
 
 
 def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
@@ -191,7 +178,7 @@ def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
         return [], 0
     ids = [q.paragraph_id for q in quotes]
     stored = desk.store.paragraphs(ids)
-    sums = desk.store.checksums(ids) if hasattr(desk.store, "checksums") else {}
+    sums = desk.store.checksums(ids)
     kept = [
         q
         for q in quotes

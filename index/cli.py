@@ -30,7 +30,7 @@ class CliError(Exception):
     """A user-facing failure: printed as one sentence, exit status 1."""
 
 
-def _date(value: str) -> str:
+def iso_date(value: str) -> str:
     from datetime import date
 
     try:
@@ -39,7 +39,7 @@ def _date(value: str) -> str:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from exc
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
     n = int(value)
     if n < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
@@ -70,11 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with verbatim quotes")
     p.add_argument("question")
-    p.add_argument("-k", type=_positive, default=5, help="number of quotes (default 5)")
+    p.add_argument("-k", type=positive_int, default=5, help="number of quotes (default 5)")
     p.add_argument("--source", help="only this outlet")
-    p.add_argument("--since", type=_date, help="only articles published on or after this date")
-    p.add_argument("--until", type=_date, help="only articles published on or before this date")
-    p.add_argument("--as-of", dest="as_of", type=_date, help="only articles published before this date")
+    p.add_argument("--since", type=iso_date, help="only articles published on or after this date")
+    p.add_argument("--until", type=iso_date, help="only articles published on or before this date")
+    p.add_argument("--as-of", dest="as_of", type=iso_date, help="only articles published before this date")
     p.add_argument("--per-article", type=int, default=None, help="quotes per article (0 = no cap)")
     p.add_argument("--offset", type=int, default=0, help="skip this many quotes (pagination)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")

@@ -94,21 +94,24 @@ class Embedder:
         """Normalised float32 vectors, one row per text; ``progress`` is told how many were done per batch."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out = []
+        # Sort by length once for the whole call (as model.encode does inside each call), so the progress-sized
+        # sub-calls below still get batches of similar length and waste nothing on padding.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         step = max(self.batch_size * 4, 256)
         for i in range(0, len(texts), step):
-            chunk = list(texts[i : i + step])
+            rows = order[i : i + step]
             vecs = self.model.encode(
-                chunk,
+                [texts[j] for j in rows],
                 batch_size=self.batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            out.append(np.asarray(vecs, dtype=np.float32))
+            out[rows] = np.asarray(vecs, dtype=np.float32)
             if progress:
-                progress(len(chunk))
-        return np.vstack(out)
+                progress(len(rows))
+        return out
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .models import Paragraph
+from .models import Paragraph, Quote, SourceRef
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +94,26 @@ def verify(text: str, start: int, end: int, stored: Paragraph | None, stored_che
     if stored.text[start:end] != text:
         return False
     return stored_checksum is None or checksum(stored.text) == stored_checksum
+
+
+def span_quote(para: Paragraph, src, start: int, end: int, score: float, also_in=None) -> Quote:
+    """The Quote for characters [start:end] of a stored paragraph; ``src`` is the article it is shown under
+    (anything with id, title, source, date and url)."""
+    return Quote(
+        text=para.text[start:end],
+        article_id=src.id,
+        title=src.title,
+        source=src.source,
+        date=src.date,
+        url=src.url,
+        paragraph=para.ordinal,
+        paragraph_id=para.id,
+        start=start,
+        end=end,
+        score=round(float(score), 4),
+        also_in=list(also_in or []),
+    )
+
+
+def source_ref(src) -> SourceRef:
+    return SourceRef(src.id, src.source, src.title, src.url, src.date)

@@ -15,8 +15,8 @@ import numpy as np
 
 from .attribution import attributed_to, question_speaker
 from .lexical import LexicalIndex, tokenize
-from .models import Answer, Article, Filters, Paragraph, Quote
-from .quotes import best_window, verify
+from .models import Answer, Filters, Quote
+from .quotes import best_window, source_ref, span_quote, verify
 from .store import Store
 from .vectors import VectorIndex
 
@@ -165,7 +165,7 @@ def build_answer(
             continue
         article = articles[para.article_id]
         start, end, _ = windows[c.pid]
-        quote = _quote(para, article, start, end, c.score)
+        quote = span_quote(para, article, start, end, c.score)
         quote.also_in = list(copies.get(article.id, []))
         relevant = _relevant(c, method) if not quotes else (method != "hybrid" or c.score >= MIN_FOLLOW)
         if not relevant:
@@ -179,7 +179,7 @@ def build_answer(
             continue
         same = seen_text.get(quote.text)
         if same is not None:  # the same passage in two differently edited copies of a story
-            same.also_in.append(_ref(article))
+            same.also_in.append(source_ref(article))
             continue
         if per_article and per.get(article.id, 0) >= per_article:
             continue
@@ -192,7 +192,9 @@ def build_answer(
     no_answer = not quotes
     if no_answer and not misses:
         misses = [
-            _quote(paragraphs[c.pid], articles[paragraphs[c.pid].article_id], *windows[c.pid][:2], c.score)
+            span_quote(
+                paragraphs[c.pid], articles[paragraphs[c.pid].article_id], *windows[c.pid][:2], c.score
+            )
             for c in pool[:3]
             if c.pid in paragraphs
         ]
@@ -211,25 +213,3 @@ def _relevant(c: Candidate, method: str) -> bool:
     if method != "hybrid":
         return True
     return c.score >= MIN_SCORE and (c.dense >= MIN_DENSE or c.coverage >= MIN_COVERAGE)
-
-
-def _ref(article: Article):
-    from .models import SourceRef
-
-    return SourceRef(article.id, article.source, article.title, article.url, article.date)
-
-
-def _quote(para: Paragraph, article: Article, start: int, end: int, score: float) -> Quote:
-    return Quote(
-        text=para.text[start:end],
-        article_id=article.id,
-        title=article.title,
-        source=article.source,
-        date=article.date,
-        url=article.url,
-        paragraph=para.ordinal,
-        paragraph_id=para.id,
-        start=start,
-        end=end,
-        score=round(float(score), 4),
-    )

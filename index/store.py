@@ -88,6 +88,14 @@ class Store:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()
 
+    def query_in(self, sql: str, values: Sequence, chunk: int = 500) -> list[sqlite3.Row]:
+        """``sql`` with ``{marks}`` standing for an IN list, run over ``values`` in chunks (SQLite's limit)."""
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(values), chunk):
+            part = list(values[i : i + chunk])
+            rows.extend(self.query(sql.format(marks=",".join("?" * len(part))), part))
+        return rows
+
     class _Tx:
         def __init__(self, store: Store):
             self.store = store
@@ -163,14 +171,8 @@ class Store:
         return rows[0] if rows else None
 
     def articles(self, ids: Sequence[str]) -> dict[str, Article]:
-        out: dict[str, Article] = {}
-        ids = list(dict.fromkeys(ids))
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.query(f"SELECT * FROM articles WHERE id IN ({marks})", chunk):
-                out[row["id"]] = self._article(row)
-        return out
+        rows = self.query_in("SELECT * FROM articles WHERE id IN ({marks})", list(dict.fromkeys(ids)))
+        return {row["id"]: self._article(row) for row in rows}
 
     def unique_article_id(self, wanted: str) -> str:
         candidate, n = wanted, 1
@@ -211,24 +213,14 @@ class Store:
         )
 
     def paragraphs(self, ids: Sequence[int]) -> dict[int, Paragraph]:
-        out: dict[int, Paragraph] = {}
-        ids = [int(i) for i in ids]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.query(f"SELECT * FROM paragraphs WHERE id IN ({marks})", chunk):
-                out[row["id"]] = self._paragraph(row)
-        return out
+        rows = self.query_in("SELECT * FROM paragraphs WHERE id IN ({marks})", [int(i) for i in ids])
+        return {row["id"]: self._paragraph(row) for row in rows}
 
     def checksums(self, ids: Sequence[int]) -> dict[int, str]:
-        out: dict[int, str] = {}
-        ids = [int(i) for i in ids]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.query(f"SELECT id, checksum FROM paragraphs WHERE id IN ({marks})", chunk):
-                out[row["id"]] = row["checksum"]
-        return out
+        rows = self.query_in(
+            "SELECT id, checksum FROM paragraphs WHERE id IN ({marks})", [int(i) for i in ids]
+        )
+        return {row["id"]: row["checksum"] for row in rows}
 
     def article_paragraphs(self, article_id: str) -> list[Paragraph]:
         rows = self.query("SELECT * FROM paragraphs WHERE article_id=? ORDER BY ordinal", (article_id,))
@@ -257,9 +249,7 @@ class Store:
         else:
             wanted = sorted(int(i) for i in ids)
             for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                yield self.query(sql + f" WHERE p.id IN ({marks}) ORDER BY p.id", chunk)
+                yield self.query_in(sql + " WHERE p.id IN ({marks}) ORDER BY p.id", wanted[i : i + 500])
 
     def allowed_paragraph_ids(self, filters: Filters) -> np.ndarray | None:
         """Ids of paragraphs that pass the filters, or None when nothing is filtered."""
