@@ -28,7 +28,8 @@ from tests.discord_emulator import DiscordEmulator, Guild, Member  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus" / "wikinews" / "articles.jsonl"
-SEED = ROOT.parent / "shared" / "data" / "seed" / "kyodo-japan-russia-sanctions.txt"  # read by path, never copied
+# Read by path from the evaluation data beside the checkout, never copied into the repository.
+SEED = ROOT.parent / "shared" / "data" / "seed" / "kyodo-japan-russia-sanctions.txt"
 SEED_FRONT = (
     "---\ntitle: US urges Japan to consider sanctions on Russia over Ukraine\nsource: Kyodo News\n"
     "date: 2022-01-29\nurl: https://english.kyodonews.net/news/2022/01/us-urges-japan-sanctions.html\n---\n\n"
