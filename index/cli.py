@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with verbatim quotes")
-    p.add_argument("question")
+    p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
     p.add_argument("-k", type=positive_int, default=5, help="number of quotes (default 5)")
     p.add_argument("--source", help="only this outlet")
     p.add_argument("--since", type=iso_date, help="only articles published on or after this date")
@@ -185,9 +185,8 @@ def cmd_ingest(args, desk) -> int:
 
 def cmd_ask(args, desk) -> int:
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
-    answer = desk.ask(
-        args.question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article
-    )
+    question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
+    answer = desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=1, ensure_ascii=False))
     else:

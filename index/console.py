@@ -65,27 +65,28 @@ def run_console(settings: CoreSettings, corpus: Path, stdin=None, stdout=None) -
                 if last is None:
                     print("Ask a question first.", file=out)
                     continue
-                words, offset = last[0], last[1] + 5
+                words, offset = last[0], last[1]
                 words = [w for w in words if not w.startswith("--offset")] + [f"--offset={offset}"]
             elif verb not in VERBS:
-                words = ["ask", line]
-            _run_line(parser, words, desk, out)
-            if words[0] == "ask":
-                offsets = [int(w.split("=", 1)[1]) for w in words if w.startswith("--offset=")]
-                last = (words, offsets[-1] if offsets else 0)
+                words = ["ask", *words]
+            args = _run_line(parser, words, desk, out)
+            if args is not None and words[0] == "ask":
+                last = (words, args.offset + args.k)  # where the next page starts
     finally:
         desk.close()
     print("Bye.", file=out)
     return 0
 
 
-def _run_line(parser, words: list[str], desk, out) -> None:
+def _run_line(parser, words: list[str], desk, out):
+    """Run one parsed line; returns its arguments, or None when the line could not be parsed."""
     import contextlib
 
     try:
-        args = parser.parse_args(words)
+        with contextlib.redirect_stderr(out):
+            args = parser.parse_args(words)
     except SystemExit:
-        return  # argparse already printed the usage error
+        return None  # argparse already printed the usage error
     try:
         with contextlib.redirect_stdout(out):
             if words[0] == "reindex":
@@ -100,3 +101,4 @@ def _run_line(parser, words: list[str], desk, out) -> None:
     except Exception as exc:  # noqa: BLE001 - the session must survive any single command
         log.exception("console command failed")
         print(f"Error: {type(exc).__name__}: {exc}", file=out)
+    return args

@@ -23,6 +23,7 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 CANDIDATES = 100  # top-N taken from each retriever before fusion
+POOL = 40  # fused candidates re-scored with sentence coverage and attribution
 W_DENSE, W_LEXICAL, W_COVERAGE = 0.6, 0.15, 0.25
 # "What did X say": a statement attributed to X (attribution.py) is evidence of an answer.
 W_ATTRIBUTION = 0.25
@@ -120,7 +121,7 @@ def build_answer(
     """Pick the best sentences of the top candidates, collapse copies, cap per article, verify, decide no-answer."""
     weights = query_weights(lexical, q_tokens)
     speaker = question_speaker(question) if method == "hybrid" else set()
-    pool = candidates[: max(4 * (k + offset), 40)]
+    pool = candidates[: max(4 * (k + offset), POOL)]
     paragraphs = store.paragraphs([c.pid for c in pool])
     articles = store.articles([p.article_id for p in paragraphs.values()])
     captions = (
