@@ -265,15 +265,6 @@ def render_briefing(b: Briefing) -> list[Page]:
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 
-def md_quote(q: Quote) -> str:
-    lines = [blockquote(q.text)]
-    meta = f"— {q.source}, [{q.title}]({q.url})" if q.url else f"— {q.source}, {q.title}"
-    lines.append(f"{meta}, {q.date or 'undated'}, paragraph {q.paragraph} (verbatim)")
-    if q.also_in:
-        lines.append("also in: " + ", ".join(r.source for r in q.also_in))
-    return "\n".join(lines)
-
-
 def briefing_markdown(b: Briefing) -> str:
     """The attachment: the same Markdown as the terminal, from ``prompts/briefing.md.j2``."""
     from index.briefing_cli import render_markdown
