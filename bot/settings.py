@@ -50,6 +50,11 @@ class BotSettings(CoreSettings):
     max_concurrent_searches: int = Field(default=4, ge=1, validation_alias="NEWSDESK_MAX_SEARCHES")
     feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
     progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
+    # An interaction token may edit its messages for 15 minutes; a longer rebuild moves its progress to a channel
+    # message after this many seconds.
+    interaction_edit_seconds: float = Field(
+        default=14 * 60, ge=0, validation_alias="NEWSDESK_INTERACTION_EDIT_SECONDS"
+    )
     max_attachment_bytes: int = Field(
         default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT"
     )

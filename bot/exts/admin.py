@@ -153,6 +153,7 @@ class Admin(commands.Cog):
                 progress["done"], progress["total"] = done, total
 
             job = asyncio.ensure_future(asyncio.to_thread(self.bot.desk.reindex, on_progress))
+            show = self._progress_display(interaction)
             shown = ""
             interval = max(self.bot.settings.progress_interval_seconds, 0.01)
             while not job.done():
@@ -160,7 +161,7 @@ class Admin(commands.Cog):
                 if progress["total"] and not job.done():
                     text = render.progress_line("Embedding", progress["done"], progress["total"])
                     if text != shown:
-                        await interaction.edit_original_response(content=text)
+                        await show(text)
                         shown = text
             try:
                 report = job.result()
@@ -172,9 +173,30 @@ class Admin(commands.Cog):
             await self.bot.audit(
                 interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}"
             )
-            await interaction.edit_original_response(
-                content=done_line + render.report_text(report, "Reindex done")
-            )
+            await show(done_line + render.report_text(report, "Reindex done"))
+
+    def _progress_display(self, interaction: discord.Interaction):
+        """An async ``show(text)`` that edits the command's reply while its token is valid (15 minutes), then
+        moves to a channel message of its own, so a long rebuild still ends with its report."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        limit = self.bot.settings.interaction_edit_seconds
+        none = discord.AllowedMentions.none()
+        moved: discord.Message | None = None
+
+        async def show(text: str) -> None:
+            nonlocal moved
+            if moved is not None:
+                await moved.edit(content=text, allowed_mentions=none)
+            elif loop.time() - started >= limit and interaction.channel is not None:
+                moved = await interaction.channel.send(text, allowed_mentions=none)
+                await interaction.edit_original_response(
+                    content=f"The rebuild is still running; its progress continues in {moved.jump_url}."
+                )
+            else:
+                await interaction.edit_original_response(content=text)
+
+        return show
 
     # ------------------------------------------------------------------------------------------ sources, stats
     @app_commands.command(name="sources", description="Outlets in the index, with article counts and dates")

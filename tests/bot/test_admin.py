@@ -137,6 +137,25 @@ async def test_reindex_edits_progress_and_reports(world) -> None:
     print("REINDEX EDITS:", edits)
 
 
+async def test_long_reindex_moves_progress_to_a_channel_message(world) -> None:
+    """After the interaction token's edit window the progress and report continue in a channel message."""
+    w, start = world
+    await start(NEWSDESK_INTERACTION_EDIT_SECONDS="0")
+    emu = w.emu
+    token = await emu.slash("reindex", w.alpha, w.admin)
+
+    def moved():
+        return next(
+            (m for m in emu.messages.values() if m["_via"] == "channel" and "Reindex done" in m["content"]),
+            None,
+        )
+
+    msg = await emu.wait_for(moved, timeout=300)
+    original = emu.messages[emu.interactions[token]["original"]]
+    assert "progress continues in" in original["content"]
+    assert "failed 0" in msg["content"]
+
+
 async def test_non_admin_refused_on_every_admin_command(world) -> None:
     w, start = world
     bot = await start()
