@@ -21,10 +21,7 @@ from index.feeds import (
 )
 from index.fetch import FetchPolicy, ingest_urls
 
-try:
-    from .loopback_news import NewsSite, load_records
-except ImportError:  # tests/ not a package: pytest put this folder on sys.path
-    from loopback_news import NewsSite, load_records
+from .loopback_news import NewsSite, load_records
 
 RECORDS = load_records()
 

@@ -20,10 +20,7 @@ from index.fetch import (
     non_public_reason,
 )
 
-try:
-    from .loopback_news import NewsSite, article_html, load_records
-except ImportError:  # tests/ not a package: pytest put this folder on sys.path
-    from loopback_news import NewsSite, article_html, load_records
+from .loopback_news import NewsSite, article_html, load_records
 
 LOOPBACK = FetchPolicy(allow_hosts="127.0.0.1", read_timeout=1.0, total_timeout=10.0)
 
