@@ -48,6 +48,10 @@ class BotSettings(CoreSettings):
     dev_guild_id: int | None = Field(default=None, validation_alias="NEWSDESK_DEV_GUILD_ID")
     ask_cooldown_seconds: float = Field(default=5.0, ge=0, validation_alias="NEWSDESK_ASK_COOLDOWN")
     max_concurrent_searches: int = Field(default=4, ge=1, validation_alias="NEWSDESK_MAX_SEARCHES")
+    # A scheduled briefing that failed (Discord down, missing permission) is tried again this often that day.
+    briefing_retry_minutes: float = Field(
+        default=10.0, gt=0, validation_alias="NEWSDESK_BRIEFING_RETRY_MINUTES"
+    )
     feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
     progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
     # An interaction token may edit its messages for 15 minutes; a longer rebuild moves its progress to a channel

@@ -155,6 +155,7 @@ class DiscordEmulator:
         ] = {}  # token -> {"id", "original": message id, "responded"}
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
+        self.failures: list[tuple[Callable[[str, str], bool], int, int]] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
         self._ws: web.WebSocketResponse | None = None
@@ -248,6 +249,10 @@ class DiscordEmulator:
 
     def rate_limit_once(self, predicate: Callable[[str, str], bool], retry_after: float = 0.2) -> None:
         self.rate_limits.append((predicate, retry_after))
+
+    def fail_once(self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013) -> None:
+        """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions)."""
+        self.failures.append((predicate, status, code))
 
     # ----------------------------------------------------------------- gateway
     async def _send(self, op: int, d: Any, t: str | None = None) -> None:
@@ -624,6 +629,10 @@ class DiscordEmulator:
 
     async def _route(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
         m, path, body = req.method, req.path, req.json or {}
+        for i, (pred, status, code) in enumerate(self.failures):
+            if pred(m, path):
+                del self.failures[i]
+                return error(status, "Missing Permissions" if code == 50013 else "Failed", code)
         for i, (pred, retry_after) in enumerate(self.rate_limits):
             if pred(m, path):
                 del self.rate_limits[i]

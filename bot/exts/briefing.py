@@ -43,14 +43,23 @@ class BriefingCog(commands.Cog, name="Briefing"):
         self.bot = bot
         self.daily = tasks.loop(time=bot.settings.briefing_at)(self.post_scheduled)
         self.daily.before_loop(self._wait_ready)
+        # Retries a failed post later the same day; a no-op once the day's briefing is posted (or not yet due).
+        self.retry = tasks.loop(minutes=bot.settings.briefing_retry_minutes)(self.retry_due)
+        self.retry.before_loop(self._wait_ready)
         self._caught_up = False
 
     async def cog_load(self) -> None:
         if self.bot.settings.briefing_channel_id and not self.bot.sync_only:
             self.daily.start()
+            self.retry.start()
 
     async def cog_unload(self) -> None:
         self.daily.cancel()
+        self.retry.cancel()
+
+    async def retry_due(self) -> bool:
+        """Post today's briefing if its time has passed and it is not posted yet (after a failed attempt)."""
+        return await self.post_scheduled(catch_up=True, quiet=True)
 
     async def _wait_ready(self) -> None:
         await self.bot.wait_until_ready()
@@ -91,7 +100,9 @@ class BriefingCog(commands.Cog, name="Briefing"):
         self._caught_up = True
         await self.post_scheduled(catch_up=True)
 
-    async def post_scheduled(self, now: datetime | None = None, catch_up: bool = False) -> bool:
+    async def post_scheduled(
+        self, now: datetime | None = None, catch_up: bool = False, quiet: bool = False
+    ) -> bool:
         """Post the daily briefing unless already posted today; returns True when it posted."""
         channel_id = self.bot.settings.briefing_channel_id
         if not channel_id:
@@ -101,7 +112,12 @@ class BriefingCog(commands.Cog, name="Briefing"):
             return False  # today's time has not come yet; the loop will post it
         day = local.date().isoformat()
         if not await asyncio.to_thread(self.bot.state.claim_briefing, day, channel_id):
-            log.info("briefing for %s already posted to %s", day, channel_id)
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
+                "briefing for %s already posted to %s",
+                day,
+                channel_id,
+            )
             return False
         try:
             channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)

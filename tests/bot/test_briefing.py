@@ -71,3 +71,30 @@ async def test_scheduled_briefing_posts_once_per_day_across_restarts(world) -> N
     days = [(b["day"], b["status"]) for b in bot.state.posted_briefings()]
     assert days == [("2004-12-23", "posted"), ("2004-12-24", "posted")]
     assert_no_pings(emu)
+
+
+async def test_failed_scheduled_briefing_is_retried_the_same_day(world, allow_errors) -> None:
+    w, start = world
+    emu = w.emu
+    news = emu.channel(w.alpha, "news")
+    now = [datetime(2004, 12, 23, 6, 0, tzinfo=UTC)]  # before 07:30 Berlin: nothing due at start
+    bot = await start(
+        clock=lambda: now[0],
+        NEWSDESK_BRIEFING_CHANNEL_ID=news,
+        NEWSDESK_BRIEFING_TIME="07:30",
+        NEWSDESK_BRIEFING_TIMEZONE="Europe/Berlin",
+    )
+    cog = bot.get_cog("Briefing")
+    assert cog.retry.is_running()
+    assert await cog.retry.coro() is False  # not due yet
+    now[0] = datetime(2004, 12, 23, 6, 30, tzinfo=UTC)
+    emu.fail_once(lambda m, p: m == "POST" and p == f"/channels/{news}/messages")
+    assert await cog.daily.coro() is False  # Discord refused the post: the day's claim is released
+    assert emu.created(news) == [] and allow_errors.records
+    now[0] += timedelta(minutes=10)
+    assert await cog.retry.coro() is True  # the retry posts it
+    assert "Briefing for 2004-12-22" in text_of(emu.created(news)[0])
+    n = len(emu.created(news))
+    assert await cog.retry.coro() is False and await cog.daily.coro() is False  # and never twice
+    assert len(emu.created(news)) == n
+    assert [(b["day"], b["status"]) for b in bot.state.posted_briefings()] == [("2004-12-23", "posted")]
