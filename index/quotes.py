@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
-
-import numpy as np
+from collections.abc import Callable
 
 from .models import Paragraph, Quote, SourceRef
 
@@ -20,8 +18,6 @@ log = logging.getLogger(__name__)
 # Window length: a negative cost prefers up to three sentences around the match (measured on NewsQA dev:
 # quote hit@5 0.613 at -0.05 vs 0.581 at +0.02; the answer is often in the sentence next to the one that matches).
 EXTRA_SENTENCE_COST = -0.05
-# Among equally good windows, start at the matching sentence (news answers tend to follow it) or end at it.
-START_AT_MATCH = False
 MAX_SENTENCES = 3
 
 
@@ -40,21 +36,18 @@ def best_window(
     paragraph: Paragraph,
     query_weights: dict[str, float],
     tokenize: Callable[[list[str]], list[list[str]]],
-    sentence_scores: Sequence[float] | None = None,
 ) -> tuple[int, int, float]:
     """(start, end, coverage) of the best run of 1-3 consecutive sentences.
 
     Windows are scored by the idf-weighted share of the question's terms they contain, minus a cost per extra
-    sentence; ``sentence_scores`` (dense similarity of each sentence, when the caller has it) breaks ties and
-    decides when no sentence shares a term with the question.
+    sentence; among equal scores the earlier window wins.
     """
     spans = paragraph.sentences or [(0, len(paragraph.text))]
     if len(spans) == 1:
         sent_tokens = [set(tokenize([paragraph.text])[0])]
         return spans[0][0], spans[0][1], coverage(sent_tokens[0], query_weights)
     sent_tokens = [set(t) for t in tokenize([paragraph.text[s:e] for s, e in spans])]
-    dense = list(sentence_scores) if sentence_scores is not None else [0.0] * len(spans)
-    best: tuple[float, float, int, int] | None = None
+    best: tuple[float, int, int] | None = None
     best_cov = 0.0
     for i in range(len(spans)):
         union: set[str] = set()
@@ -62,26 +55,12 @@ def best_window(
             union |= sent_tokens[j]
             cov = coverage(union, query_weights)
             size = j - i + 1
-            window_dense = max(dense[i : j + 1])
-            key = (
-                cov - EXTRA_SENTENCE_COST * (size - 1),
-                window_dense - 0.01 * (size - 1),
-                i if START_AT_MATCH else -i,
-                -size,
-            )
+            key = (cov - EXTRA_SENTENCE_COST * (size - 1), -i, -size)
             if best is None or key > best:
                 best = key
                 best_cov = cov
                 start, end = spans[i][0], spans[j][1]
     return start, end, best_cov
-
-
-def sentence_texts(paragraph: Paragraph) -> list[str]:
-    return [paragraph.text[s:e] for s, e in (paragraph.sentences or [(0, len(paragraph.text))])]
-
-
-def dense_sentence_scores(query_vec: np.ndarray, vectors: np.ndarray) -> list[float]:
-    return [float(x) for x in vectors @ query_vec]
 
 
 def verify(text: str, start: int, end: int, stored: Paragraph | None, stored_checksum: str | None) -> bool:

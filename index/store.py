@@ -119,12 +119,6 @@ class Store:
         rows = self.query("SELECT value FROM meta WHERE key=?", (key,))
         return rows[0]["value"] if rows else default
 
-    def set_meta(self, key: str, value: str, conn: sqlite3.Connection | None = None) -> None:
-        (conn or self.conn).execute(
-            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            (key, value),
-        )
-
     def bump_version(self, conn: sqlite3.Connection) -> None:
         """Every change to paragraphs bumps this counter, so derived caches (BM25) know they are stale."""
         conn.execute(

@@ -21,7 +21,7 @@ from index.feeds import (
 )
 from index.fetch import FetchPolicy, ingest_urls
 
-from .loopback_news import NewsSite, load_records
+from .loopback_news import load_records
 
 RECORDS = load_records()
 
@@ -30,14 +30,6 @@ RECORDS = load_records()
 def desk(make_desk):
     """The shared real service (tests/conftest.py), allowed to fetch from the loopback test server."""
     return make_desk(allow_hosts="127.0.0.1")
-
-
-@pytest.fixture
-async def site():
-    s = NewsSite()
-    await s.start()
-    yield s
-    await s.stop()
 
 
 def _status(desk, feed_id):

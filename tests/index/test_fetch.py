@@ -25,14 +25,6 @@ from .loopback_news import NewsSite, article_html, load_records
 LOOPBACK = FetchPolicy(allow_hosts="127.0.0.1", read_timeout=1.0, total_timeout=10.0)
 
 
-@pytest.fixture
-async def site():
-    s = NewsSite()
-    await s.start()
-    yield s
-    await s.stop()
-
-
 def _page(site: NewsSite, path: str = "/page") -> str:
     item = site.article(load_records(1)[0], outlet="Daily Planet", path=path)
     return item.path
