@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import discord
 
 from index.models import Answer, Article, Briefing, Paragraph, Quote, SourceStats, Stats, Story
+from index.render import briefing_markdown as render_briefing_markdown
 
 DESCRIPTION_LIMIT = 4096
 EMBED_TOTAL_LIMIT = 6000
@@ -267,9 +268,7 @@ def render_briefing(b: Briefing) -> list[Page]:
 
 def briefing_markdown(b: Briefing) -> str:
     """The attachment: the same Markdown as the terminal, from ``prompts/briefing.md.j2``."""
-    from index.briefing_cli import render_markdown
-
-    return render_markdown(b)
+    return render_briefing_markdown(b)
 
 
 # ---------------------------------------------------------------------------------------------------- admin

@@ -1,0 +1,100 @@
+"""Newsdesk's retrieval core: articles -> paragraphs -> embeddings -> search -> verified quotes.
+
+This module is the public API that front ends outside ``index/`` (the Discord bot) may import; everything else is
+internal (an import-linter contract in ``pyproject.toml`` enforces it). Names load lazily, so importing a plain
+dataclass does not start torch or FAISS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    # the facade and its settings
+    "Newsdesk": "index.service",
+    "CoreSettings": "index.config",
+    "ModelMismatch": "index.vectors",
+    "ModelError": "index.embed",
+    # plain data that crosses layers
+    "Answer": "index.models",
+    "Article": "index.models",
+    "ArticleIn": "index.models",
+    "Briefing": "index.models",
+    "Filters": "index.models",
+    "IngestItem": "index.models",
+    "IngestReport": "index.models",
+    "Paragraph": "index.models",
+    "Quote": "index.models",
+    "SourceRef": "index.models",
+    "SourceStats": "index.models",
+    "Stats": "index.models",
+    "Story": "index.models",
+    # sentences and rendering
+    "say": "index.render",
+    "counted": "index.render",
+    "briefing_markdown": "index.render",
+    # live sources
+    "ingest_urls": "index.sources.fetch",
+    "feeds": "index.sources",
+}
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleIn",
+    "Briefing",
+    "CoreSettings",
+    "Filters",
+    "IngestItem",
+    "IngestReport",
+    "ModelError",
+    "ModelMismatch",
+    "Newsdesk",
+    "Paragraph",
+    "Quote",
+    "SourceRef",
+    "SourceStats",
+    "Stats",
+    "Story",
+    "briefing_markdown",
+    "counted",
+    "feeds",
+    "ingest_urls",
+    "say",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    mod = importlib.import_module(module)
+    value = getattr(mod, name) if hasattr(mod, name) else importlib.import_module(f"{module}.{name}")
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from index.config import CoreSettings
+    from index.embed import ModelError
+    from index.models import (
+        Answer,
+        Article,
+        ArticleIn,
+        Briefing,
+        Filters,
+        IngestItem,
+        IngestReport,
+        Paragraph,
+        Quote,
+        SourceRef,
+        SourceStats,
+        Stats,
+        Story,
+    )
+    from index.render import briefing_markdown, counted, say
+    from index.service import Newsdesk
+    from index.sources import feeds
+    from index.sources.fetch import ingest_urls
+    from index.vectors import ModelMismatch

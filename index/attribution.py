@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .lexical import FOLD, tokenize
+from index.lexical import FOLD, tokenize
 
 _QUESTION = re.compile(
     r"^\s*(?:what|how|why|when|whom?)\s+(?:did|does|do|has|have|had|will|would|is|was|were)\s+(?:the\s+)?"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from index.config import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

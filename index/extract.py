@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
-from .models import ArticleIn
-from .segment import derive_title, normalize, passages
+from index.models import ArticleIn
+from index.segment import derive_title, normalize, passages
+from index.validate import ACCEPTED_SUFFIXES, ACCEPTED_SUFFIXES_TEXT
 
 log = logging.getLogger(__name__)
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
+SUPPORTED = ACCEPTED_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024  # a news article is kilobytes; 20 MB is a dump or a mistake
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _NOT_ARTICLES = {"README", "ATTRIBUTION", "LICENSE", "CHANGELOG"}
@@ -181,7 +182,7 @@ def articles_from_bytes(
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         raise ExtractError(
-            f"{name}: unsupported file type {suffix or '(none)'}; use .txt .md .html .json or .jsonl."
+            f"{name}: unsupported file type {suffix or '(none)'}; use {ACCEPTED_SUFFIXES_TEXT}."
         )
     if len(data) > MAX_FILE_BYTES:
         raise ExtractError(

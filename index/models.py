@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index.render import say
+
 
 @dataclass
 class ArticleIn:
@@ -250,13 +252,13 @@ class Briefing:
 
     @property
     def message(self) -> str:
-        """The one sentence an empty briefing says (rendered by every front end)."""
+        """The one sentence an empty briefing says (from the message catalogue, the same in every front end)."""
         if self.n_articles == 0:
             when = "in the 24 hours before " + self.window_end if self.default_window else "on " + self.date
-            src = f" by {', '.join(self.sources)}" if self.sources else ""
-            return f"No articles published {when}{src}."
+            by = f" by {', '.join(self.sources)}" if self.sources else ""
+            return say("briefing_no_articles", when=when, by=by)
         if not self.stories and self.topic:
-            return f"No story about {self.topic!r} among the {self.n_articles} articles published on {self.date}."
+            return say("briefing_no_topic", topic=self.topic, n_articles=self.n_articles, date=self.date)
         return ""
 
     def to_dict(self) -> dict[str, Any]:

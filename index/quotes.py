@@ -11,7 +11,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 
-from .models import Paragraph, Quote, SourceRef
+from index.models import Paragraph, Quote, SourceRef
 
 log = logging.getLogger(__name__)
 

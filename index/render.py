@@ -1,18 +1,38 @@
-"""Jinja rendering of plain data through the templates in ``prompts/`` (text, not code)."""
+"""Every user-facing sentence comes from ``prompts/``: Jinja templates for whole answers and briefings, and the
+message catalogue ``prompts/messages.toml`` for single sentences (errors, reports, hints). The CLI, the terminal
+session and the bot all render through here, so a sentence reads the same wherever it is shown.
+"""
 
 from __future__ import annotations
 
+import tomllib
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+CATALOGUE = "messages.toml"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 article``, ``2 articles``, ``1,234 articles``: exact counts with the right plural."""
+    word = noun if n == 1 else (plural or _plural(noun))
+    return f"{n:,} {word}"
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(PROMPTS_DIR)),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -20,8 +40,31 @@ def environment() -> Environment:
         keep_trailing_newline=False,
         autoescape=False,
     )
+    env.globals["counted"] = counted
+    env.globals["say"] = say
+    return env
 
 
-def render(template: str, **context) -> str:
+def render(template: str, **context: Any) -> str:
     """Render ``prompts/<template>`` with ``context``."""
     return environment().get_template(template).render(**context).strip() + "\n"
+
+
+@cache
+def catalogue() -> dict[str, str]:
+    with open(PROMPTS_DIR / CATALOGUE, "rb") as fh:
+        return {k: str(v) for k, v in tomllib.load(fh).items()}
+
+
+def say(key: str, **context: Any) -> str:
+    """One sentence of the catalogue, filled in: ``say("no_answer", question=q)``."""
+    try:
+        text = catalogue()[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in prompts/{CATALOGUE}") from None
+    return environment().from_string(text).render(**context).strip()
+
+
+def briefing_markdown(b: Any) -> str:
+    """The briefing as Markdown through ``prompts/briefing.md.j2`` (CLI output, the bot's attachment)."""
+    return render("briefing.md.j2", b=b)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .attribution import attributed_to, question_speaker
-from .lexical import LexicalIndex, tokenize
-from .models import Answer, Filters, Quote
-from .quotes import best_window, source_ref, span_quote, verify
-from .store import Store
-from .vectors import VectorIndex
+from index.attribution import attributed_to, question_speaker
+from index.lexical import LexicalIndex, tokenize
+from index.models import Answer, Filters, Quote
+from index.quotes import best_window, source_ref, span_quote, verify
+from index.store import Store
+from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 

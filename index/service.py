@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import CoreSettings
-from .dedup import near_duplicate_of
-from .embed import Embedder
-from .extract import ExtractError, articles_from_bytes, iter_files
-from .lexical import LexicalIndex, tokenize
-from .models import (
+from index.config import CoreSettings
+from index.dedup import near_duplicate_of
+from index.embed import Embedder
+from index.extract import ExtractError, articles_from_bytes, iter_files
+from index.lexical import LexicalIndex, tokenize
+from index.models import (
     Answer,
     Article,
     ArticleIn,
@@ -33,14 +33,15 @@ from .models import (
     SourceStats,
     Stats,
 )
-from .quotes import checksum
-from .search import build_answer, retrieve
-from .segment import is_caption, sentence_spans
-from .store import Store, now_iso
-from .vectors import ModelMismatch, VectorIndex
+from index.quotes import checksum
+from index.search import build_answer, retrieve
+from index.segment import is_caption, sentence_spans
+from index.store import Store
+from index.validate import MAX_K, MAX_QUESTION_CHARS, now_iso
+from index.vectors import ModelMismatch, VectorIndex
 
 if TYPE_CHECKING:
-    from .models import Briefing
+    from index.models import Briefing
 
 log = logging.getLogger(__name__)
 
@@ -400,9 +401,9 @@ class Newsdesk:
         question = " ".join(question.split())
         if not question:
             raise ValueError("The question is empty: ask something about the news.")
-        if len(question) > 1000:
+        if len(question) > MAX_QUESTION_CHARS:
             raise ValueError("The question is over 1,000 characters: ask it in fewer words.")
-        k = max(1, min(int(k), 50))
+        k = max(1, min(int(k), MAX_K))
         filters = filters or Filters()
         per_article = self.settings.per_article_cap if per_article is None else per_article
         lexical = self._fresh_lexical()
@@ -440,7 +441,7 @@ class Newsdesk:
         top: int = 8,
         scopes: tuple[str, ...] | None = None,
     ) -> Briefing:
-        from .briefing import build_briefing
+        from index.briefing.stories import build_briefing
 
         return build_briefing(self, date=date, topic=topic, sources=sources, top=top, scopes=scopes)
 

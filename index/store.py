@@ -13,12 +13,11 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from .models import Article, Filters, Paragraph, SourceRef, SourceStats
+from index.models import Article, Filters, Paragraph, SourceRef, SourceStats
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +54,6 @@ CREATE TABLE IF NOT EXISTS paragraphs (
 CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:

@@ -39,7 +39,7 @@ async def require_admin(interaction: discord.Interaction) -> bool:
 
 async def ingest_url(bot: NewsdeskBot, url: str, scope: str) -> IngestReport:
     try:
-        from index.fetch import ingest_urls
+        from index.sources.fetch import ingest_urls
     except ImportError as exc:
         raise UserError("Ingesting URLs is not available on this server yet.") from exc
     if not url.startswith(("http://", "https://")):

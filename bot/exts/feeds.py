@@ -1,6 +1,6 @@
 """``/feeds add|list|remove|status|poll`` (admin) and the background poll of due feeds.
 
-Wraps ``index.feeds`` (the live-ingestion issue). Feeds a server adds are scoped to that server. When the module
+Wraps ``index.sources.feeds`` (the live-ingestion issue). Feeds a server adds are scoped to that server. When the module
 is not installed the commands answer that feeds are unavailable and the poll task does not start.
 """
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 def feeds_module() -> ModuleType | None:
     try:
-        from index import feeds
+        from index.sources import feeds
     except ImportError:
         return None
     return feeds

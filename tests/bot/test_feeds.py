@@ -1,4 +1,4 @@
-"""/feeds commands wrap index.feeds; feeds are scoped to the server that added them."""
+"""/feeds commands wrap index.sources.feeds; feeds are scoped to the server that added them."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from index.briefing import build_briefing, cluster, cue_score
-from index.briefing_cli import baseline_items, covered, evaluate_briefings, render_markdown
+from index.briefing.stories import build_briefing, cluster, cue_score
+from index.cli.briefing import baseline_items, covered, evaluate_briefings, render_markdown
 from index.config import CoreSettings
 from index.models import ArticleIn
 from index.service import Newsdesk
@@ -234,7 +234,7 @@ def test_eval_coverage_counts_cited_articles_and_answer_quotes(wiki):
         "question_date": "2004-12-29",
     }
     b = build_briefing(wiki, date="2004-12-28")
-    from index.briefing_cli import briefing_items
+    from index.cli.briefing import briefing_items
 
     items = briefing_items(b)
     assert covered(q, items, strict=True)
@@ -247,8 +247,8 @@ def test_eval_coverage_counts_cited_articles_and_answer_quotes(wiki):
 
 
 def test_cli_briefing_prints_markdown_and_json(wiki, capsys, tmp_path):
-    from index.briefing_cli import cmd_briefing
-    from index.cli import build_parser
+    from index.cli.briefing import cmd_briefing
+    from index.cli.main import build_parser
 
     out_file = tmp_path / "b.md"
     args = build_parser().parse_args(
@@ -270,8 +270,8 @@ def test_cli_briefing_prints_markdown_and_json(wiki, capsys, tmp_path):
 
 
 def test_cli_eval_briefing_indexes_into_a_throwaway_dir(wiki, capsys, tmp_path):
-    from index.briefing_cli import cmd_eval_briefing
-    from index.cli import build_parser
+    from index.cli.briefing import cmd_eval_briefing
+    from index.cli.main import build_parser
 
     questions = tmp_path / "q.jsonl"
     rows = [

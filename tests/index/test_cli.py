@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from index.cli import main
+from index.cli.console import run_console
+from index.cli.main import main
 from index.config import CoreSettings
-from index.console import run_console
 
 from ..conftest import ROOT, WIKINEWS
 

@@ -9,7 +9,7 @@ import json
 import pytest
 from aiohttp import web
 
-from index.feeds import (
+from index.sources.feeds import (
     FeedError,
     add_feed,
     feed_status,
@@ -19,7 +19,7 @@ from index.feeds import (
     poll,
     remove_feed,
 )
-from index.fetch import FetchPolicy, ingest_urls
+from index.sources.fetch import FetchPolicy, ingest_urls
 
 from .loopback_news import load_records
 
@@ -283,7 +283,7 @@ async def test_ingest_urls_uses_canonical_url_and_outlet(desk, site):
 
 # -- CLI --------------------------------------------------------------------------------------------------------
 def test_cli_registry_commands(tmp_path, capsys):
-    from index.cli import main
+    from index.cli.main import main
 
     data = ["--data-dir", str(tmp_path / "cli")]
     assert main(["feeds", "add", "https://example.org/feed.xml", "--every", "30m", *data]) == 0
@@ -300,7 +300,7 @@ def test_cli_registry_commands(tmp_path, capsys):
 
 
 async def test_cli_poll_and_status_output(desk, site, capsys):
-    from index.feeds_cli import _registry, cmd_feeds_status, cmd_poll
+    from index.cli.feeds import _registry, cmd_feeds_status, cmd_poll
 
     site.feed("/cli.rss", "CLI", [site.article(r) for r in RECORDS[10:12]])
     site.feed("/cli-broken.rss", "Broken", [], broken=True)
@@ -317,9 +317,9 @@ async def test_cli_poll_and_status_output(desk, site, capsys):
 
 
 async def test_new_item_cap_defers_the_rest_to_the_next_poll(desk, site, monkeypatch):
-    import index.feeds
+    import index.sources.feeds
 
-    monkeypatch.setattr(index.feeds, "MAX_NEW_PER_POLL", 2)
+    monkeypatch.setattr(index.sources.feeds, "MAX_NEW_PER_POLL", 2)
     site.feed("/many.rss", "Many", [site.article(r) for r in RECORDS[12:15]])
     info = await asyncio.to_thread(add_feed, desk, site.url("/many.rss"))
     first = (await poll(desk, force=True)).feeds[0]

@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 from aiohttp import web
 
-from index.fetch import (
+from index.sources.fetch import (
     USER_AGENT,
     Allowlist,
     Fetcher,

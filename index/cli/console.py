@@ -12,8 +12,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from .config import CoreSettings
-from .render import render
+from index.config import CoreSettings
+from index.render import render
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,8 @@ VERBS = {"ask", "briefing", "ingest", "reindex", "sources", "stats", "feeds", "p
 
 
 def run_console(settings: CoreSettings, corpus: Path, stdin=None, stdout=None) -> int:
-    from .cli import build_parser
-    from .service import Newsdesk
+    from index.cli.main import build_parser
+    from index.service import Newsdesk
 
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
@@ -91,7 +91,7 @@ def _run_line(parser, words: list[str], desk, out):
         with contextlib.redirect_stdout(out):
             if words[0] == "reindex":
                 report = desk.reindex()
-                from .cli import print_report
+                from index.cli.main import print_report
 
                 print_report(report)
             else:

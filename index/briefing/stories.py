@@ -37,8 +37,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from .briefing_quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
-from .models import Briefing, Filters, Paragraph, SourceRef, Story
+from index.briefing.quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
+from index.models import Briefing, Filters, Paragraph, SourceRef, Story
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .extract import ExtractError, article_from_text
-from .feeds_db import (
+from index.extract import ExtractError, article_from_text
+from index.models import ArticleIn
+from index.sources.feed_store import (
     FeedInfo,
     FeedStatus,
     ItemRecord,
@@ -48,8 +49,8 @@ from .feeds_db import (
     record_feed_success,
     url_indexed,
 )
-from .fetch import Allowlist, Fetcher, FetchError, FetchPolicy, check_url, fetch_article
-from .models import ArticleIn
+from index.sources.fetch import Allowlist, Fetcher, FetchError, FetchPolicy, check_url, fetch_article
+from index.validate import now_iso
 
 log = logging.getLogger(__name__)
 
@@ -505,7 +506,7 @@ def _html_to_text(fragment: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return now_iso()
 
 
 def next_due(info: FeedInfo) -> datetime | None:

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .models import Paragraph, Quote, SourceRef
-from .quotes import span_quote, verify
+from index.models import Paragraph, Quote, SourceRef
+from index.quotes import span_quote, verify
 
 if TYPE_CHECKING:
-    from .briefing import _Content, _Item
+    from index.briefing.stories import _Content, _Item
 
 log = logging.getLogger(__name__)
 

@@ -21,18 +21,17 @@ from datetime import date as Date
 from datetime import timedelta
 from pathlib import Path
 
-from .briefing import build_briefing
-from .cli import iso_date, positive_int
-from .models import Briefing
+from index.briefing.stories import build_briefing
+from index.cli.main import iso_date, positive_int
+from index.models import Briefing
+from index.render import briefing_markdown
 
 log = logging.getLogger(__name__)
 
 
 def render_markdown(b: Briefing) -> str:
     """The briefing as Markdown through ``prompts/briefing.md.j2``."""
-    from .render import render
-
-    return render("briefing.md.j2", b=b)
+    return briefing_markdown(b)
 
 
 def register(subparsers) -> None:
@@ -221,8 +220,8 @@ def _load_jsonl(path: Path) -> list[dict]:
 
 
 def cmd_eval_briefing(args, desk=None) -> int:
-    from .cli import settings_from
-    from .service import Newsdesk
+    from index.cli.main import settings_from
+    from index.service import Newsdesk
 
     if not args.articles.exists() or not args.questions.exists():
         raise FileNotFoundError(f"evaluation data not found: {args.articles} / {args.questions}")

@@ -37,8 +37,8 @@ import aiohttp
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from .extract import ExtractError, article_from_html, decode
-from .models import ArticleIn, IngestItem, IngestReport
+from index.extract import ExtractError, article_from_html, decode
+from index.models import ArticleIn, IngestItem, IngestReport
 
 log = logging.getLogger(__name__)
 

@@ -13,17 +13,17 @@ import os
 import sys
 from pathlib import Path
 
-from .config import CoreSettings
-from .embed import ModelError
-from .models import Filters
-from .render import render
-from .vectors import ModelMismatch
+from index.config import CoreSettings
+from index.embed import ModelError
+from index.models import Filters
+from index.render import render
+from index.vectors import ModelMismatch
 
 log = logging.getLogger(__name__)
 
 # Feature modules that add their own subcommands: each exposes ``register(subparsers)``.
-EXTRA_COMMAND_MODULES = ["index.briefing_cli", "index.feeds_cli"]
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "wikinews"
+EXTRA_COMMAND_MODULES = ["index.cli.briefing", "index.cli.feeds"]
+BUNDLED_CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "wikinews"
 
 
 class CliError(Exception):
@@ -128,7 +128,7 @@ def settings_from(args: argparse.Namespace) -> CoreSettings:
 
 
 def open_desk(args: argparse.Namespace):
-    from .service import Newsdesk
+    from index.service import Newsdesk
 
     return Newsdesk.open(settings_from(args))
 
@@ -170,13 +170,13 @@ def print_report(report, as_json: bool = False) -> None:
 def cmd_ingest(args, desk) -> int:
     urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
     paths = [Path(p) for p in args.paths if p not in urls]
-    from .models import IngestReport
+    from index.models import IngestReport
 
     report = IngestReport()
     if paths:
         report.merge(desk.ingest_paths(paths, scope=args.server, progress=_progress_bar("Embedding")))
     if urls:
-        from .fetch import ingest_urls_sync
+        from index.sources.fetch import ingest_urls_sync
 
         report.merge(ingest_urls_sync(desk, urls, scope=args.server))
     print_report(report, args.json)
@@ -195,7 +195,7 @@ def cmd_ask(args, desk) -> int:
 
 
 def cmd_reindex(args, desk) -> int:
-    from .service import Newsdesk
+    from index.service import Newsdesk
 
     desk = Newsdesk(settings_from(args))
     try:
@@ -235,7 +235,7 @@ def cmd_stats(args, desk) -> int:
 
 
 def cmd_eval(args, desk) -> int:
-    from .evaluate import run_eval
+    from index.eval.retrieval import run_eval
 
     return run_eval(args, settings_from(args))
 
@@ -246,7 +246,7 @@ def cmd_run(args, desk) -> int:
         from bot.settings import load_settings
 
         return run_bot(load_settings())
-    from .console import run_console
+    from index.cli.console import run_console
 
     return run_console(settings_from(args), BUNDLED_CORPUS)
 

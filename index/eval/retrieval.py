@@ -17,10 +17,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import CoreSettings
-from .lexical import tokenize
-from .models import Filters
-from .search import retrieve
+from index.config import CoreSettings
+from index.lexical import tokenize
+from index.models import Filters
+from index.search import retrieve
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def gate(result: dict) -> list[str]:
 
 
 def run_eval(args, settings: CoreSettings) -> int:
-    from .service import Newsdesk
+    from index.service import Newsdesk
 
     articles = Path(args.articles)
     questions = load_jsonl(Path(args.questions))

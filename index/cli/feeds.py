@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .feeds import FeedError, add_feed, describe_every, feed_status, list_feeds, poll_sync, remove_feed
-from .feeds_db import FeedInfo
+from index.sources.feed_store import FeedInfo
+from index.sources.feeds import (
+    FeedError,
+    add_feed,
+    describe_every,
+    feed_status,
+    list_feeds,
+    poll_sync,
+    remove_feed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +85,8 @@ def _registry(handler):
     def run(args: argparse.Namespace, desk: Any) -> int:
         own = None
         if desk is None:
-            from .cli import settings_from
-            from .store import Store
+            from index.cli.main import settings_from
+            from index.store import Store
 
             settings = settings_from(args)
             own = desk = _RegistryDesk(Store(Path(settings.data_dir) / "newsdesk.db"), settings)

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .feeds import ItemOutcome
-    from .store import Store
+    from index.sources.feeds import ItemOutcome
+    from index.store import Store
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS feeds (
@@ -108,8 +108,7 @@ class FeedStatus:
         return {"feed": self.feed.to_dict(), "items": [asdict(i) for i in self.items]}
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from index.validate import now_iso  # noqa: E402
 
 
 def ensure_schema(store: Store) -> None:
