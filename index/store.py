@@ -293,3 +293,9 @@ class Store:
             "(SELECT COUNT(DISTINCT source) FROM articles) s"
         )[0]
         return {"articles": row["a"], "paragraphs": row["p"], "duplicates": row["d"], "sources": row["s"]}
+
+    # -- queries for the briefing (index/briefing) ------------------------------------------------------------
+
+    # -- queries for live sources (index/sources) -------------------------------------------------------------
+
+    # -- queries for evaluation (index/eval) ------------------------------------------------------------------
