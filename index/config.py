@@ -27,3 +27,18 @@ class CoreSettings(BaseSettings):
     # Quotes per article in one answer unless the caller asks otherwise.
     per_article_cap: int = Field(default=3, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
+
+
+def configure_runtime() -> None:
+    """Process-wide settings, applied where a process starts (CLI ``main``, the bot, tests), never at import.
+
+    No model hub at run time; tokenizers' own threads off (they fight the encoder for two cores); FAISS on one
+    OpenMP thread: two threads next to the encoder turn microsecond adds into milliseconds (PITFALLS.md).
+    """
+    import os
+
+    import faiss
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    faiss.omp_set_num_threads(1)

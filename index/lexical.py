@@ -1,8 +1,8 @@
-"""Lexical search with bm25s over paragraphs (each prefixed with its article's title).
+"""Lexical search: our tokenizer, and BM25 over paragraphs (each prefixed with its article's title).
 
-The BM25 index is derived data: rebuilt in memory from the store when the store's version changes. Token lists
-are cached per paragraph id, so after an ingest only the new paragraphs are tokenised before the (fast, sparse)
-re-index. The same stemmed tokens and document frequencies serve sentence scoring in ``quotes.py``.
+The tokens (lower-cased, stop words dropped, demonyms folded onto countries, Snowball-stemmed) are what the store's
+FTS5 table indexes and what questions are matched with; the same tokens and document frequencies serve sentence
+scoring in ``quotes.py``. The index itself lives in SQLite, so it is never rebuilt per change.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
-from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
 
-import bm25s
 import numpy as np
 import Stemmer
 
+if TYPE_CHECKING:
+    from index.models import Filters
+
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -223,85 +223,43 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return out
 
 
+class LexicalStore(Protocol):
+    """What the lexical index needs from the store."""
+
+    def positions(self) -> tuple[int, int]: ...
+    def paragraph_count(self) -> int: ...
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]: ...
+    def lexical_search(
+        self, terms: list[str], k: int, filters: Filters | None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 class LexicalIndex:
-    """BM25 over paragraph ids; ``scores`` gives a full score vector so any filter is an exact mask."""
+    """BM25 over paragraphs, served by the store's FTS5 table (written with each article, shared by every
+    process). This class adds what retrieval needs around it: query tokens in, ranked ids out, and IDF weights
+    for sentence choice, with the collection size cached until the store moves."""
 
-    def __init__(self) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)
-        self.retriever: bm25s.BM25 | None = None
-        self.version = -1
-        self.df: dict[str, int] = {}
-        self.article_of: dict[int, str] = {}  # paragraph id -> article id, for article-level evidence
-        self._tokens: dict[int, list[str]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, store: LexicalStore) -> None:
+        self.store = store
+        self._size: tuple[tuple[int, int], int] | None = None
 
-    def __len__(self) -> int:
-        return len(self.ids)
+    def size(self) -> int:
+        where = self.store.positions()
+        if self._size is None or self._size[0] != where:
+            self._size = (where, self.store.paragraph_count())
+        return self._size[1]
 
-    def rebuild(self, rows: Iterable[tuple[int, str, str]], version: int) -> None:
-        """Re-index from (paragraph id, text, article id) rows; cached token lists are reused for known ids."""
-        ids: list[int] = []
-        corpus: list[list[str]] = []
-        todo_ids: list[int] = []
-        todo_text: list[str] = []
-        article_of: dict[int, str] = {}
-        for pid, text, article_id in rows:
-            ids.append(pid)
-            article_of[pid] = article_id
-            if pid not in self._tokens:
-                todo_ids.append(pid)
-                todo_text.append(text)
-        for pid, toks in zip(todo_ids, tokenize(todo_text) if todo_text else [], strict=True):
-            self._tokens[pid] = toks
-        keep = set(ids)
-        for pid in [p for p in self._tokens if p not in keep]:
-            del self._tokens[pid]
-        corpus = [self._tokens[pid] or ["∅"] for pid in ids]
-        retriever = None
-        if corpus:
-            retriever = bm25s.BM25()
-            retriever.index(corpus, show_progress=False)
-        df: dict[str, int] = {}
-        for toks in corpus:
-            for tok in set(toks):
-                df[tok] = df.get(tok, 0) + 1
-        with self._lock:
-            self.ids = np.asarray(ids, dtype=np.int64)
-            self.retriever = retriever
-            self.df = df
-            self.article_of = article_of
-            self.version = version
-        log.debug("BM25 index rebuilt: %d paragraphs, version %d", len(ids), version)
+    def idf(self, token: str, df: dict[str, int] | None = None) -> float:
+        n = max(self.size(), 1)
+        freq = (df if df is not None else self.store.document_frequencies([token])).get(token, 0)
+        return math.log(1 + (n - freq + 0.5) / (freq + 0.5))
 
-    def idf(self, token: str) -> float:
-        n = max(len(self.ids), 1)
-        df = self.df.get(token, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
-
-    def scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(paragraph ids, BM25 score of each), from one consistent snapshot even while a rebuild swaps in."""
-        with self._lock:
-            retriever, ids = self.retriever, self.ids
-        if retriever is None:
-            return ids, np.zeros(len(ids), dtype=np.float32)
-        vocab = retriever.vocab_dict
-        known = [t for t in query_tokens if t in vocab]
-        if not known:
-            return ids, np.zeros(len(ids), dtype=np.float32)
-        return ids, np.asarray(retriever.get_scores(known), dtype=np.float32)
+    def weights(self, tokens: list[str]) -> dict[str, float]:
+        """IDF of each distinct query token (the evidence weights of sentence choice)."""
+        df = self.store.document_frequencies(tokens)
+        return {t: self.idf(t, df) for t in dict.fromkeys(tokens)}
 
     def search(
-        self, query_tokens: list[str], k: int, allowed: np.ndarray | None = None
+        self, query_tokens: list[str], k: int, filters: Filters | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) with a positive score, restricted to ``allowed`` ids when given."""
-        ids, scores = self.scores(query_tokens)
-        if allowed is not None:
-            mask = np.isin(ids, allowed)
-            scores = np.where(mask, scores, 0.0)
-        positive = int(np.count_nonzero(scores > 0))
-        k = min(k, positive)
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return ids[top], scores[top]
+        return self.store.lexical_search(query_tokens, k, filters)

@@ -8,6 +8,7 @@ that ``--json`` prints (scripts rely on its field names: extend, never rename).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from index.render import say
@@ -105,10 +106,21 @@ class Answer:
         }
 
 
+class IngestStatus(StrEnum):
+    """What ingest did with one article (a ``str``, so JSON and comparisons with plain strings keep working)."""
+
+    ADDED = "added"
+    UNCHANGED = "unchanged"
+    REPLACED = "replaced"
+    DUPLICATE = "duplicate"  # same or nearly the same text as an indexed article: shown as "also in"
+    FAILED = "failed"
+    REINDEXED = "reindexed"  # re-embedded by ``reindex``; its text did not change
+
+
 @dataclass
 class IngestItem:
     origin: str
-    status: str  # added | unchanged | replaced | duplicate | failed
+    status: IngestStatus
     article_id: str | None = None
     title: str | None = None
     reason: str | None = None  # for failed, and for duplicate (of what)
@@ -118,28 +130,32 @@ class IngestItem:
 class IngestReport:
     items: list[IngestItem] = field(default_factory=list)
 
-    def count(self, status: str) -> int:
+    def count(self, status: IngestStatus) -> int:
         return sum(1 for i in self.items if i.status == status)
 
     @property
     def added(self) -> int:
-        return self.count("added")
+        return self.count(IngestStatus.ADDED)
 
     @property
     def unchanged(self) -> int:
-        return self.count("unchanged")
+        return self.count(IngestStatus.UNCHANGED)
 
     @property
     def replaced(self) -> int:
-        return self.count("replaced")
+        return self.count(IngestStatus.REPLACED)
 
     @property
     def duplicates(self) -> int:
-        return self.count("duplicate")
+        return self.count(IngestStatus.DUPLICATE)
+
+    @property
+    def reindexed(self) -> int:
+        return self.count(IngestStatus.REINDEXED)
 
     @property
     def failed(self) -> list[IngestItem]:
-        return [i for i in self.items if i.status == "failed"]
+        return [i for i in self.items if i.status == IngestStatus.FAILED]
 
     def merge(self, other: IngestReport) -> None:
         self.items.extend(other.items)
@@ -150,6 +166,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "replaced": self.replaced,
             "duplicates": self.duplicates,
+            "reindexed": self.reindexed,
             "failed": [{"origin": i.origin, "reason": i.reason} for i in self.failed],
             "items": [asdict(i) for i in self.items],
         }

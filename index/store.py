@@ -1,9 +1,12 @@
-"""SQLite (WAL) store: articles, paragraphs with their sentence spans, and small bookkeeping tables.
+"""SQLite (WAL) store, the only truth: articles, paragraphs with their sentence spans, checksums and vectors, and
+the lexical (FTS5) index. Every query on articles and paragraphs lives here.
 
-Paragraph ids are SQLite ``INTEGER PRIMARY KEY AUTOINCREMENT`` values: stable, never reused (so a vector left
-behind by a crash can never be mistaken for a newer paragraph), and used as the FAISS ids.
-Each article is written in one transaction; the vector index is updated after the commit, and the start-up
-consistency check repairs whatever a crash between the two left behind.
+Paragraph ids are SQLite ``INTEGER PRIMARY KEY AUTOINCREMENT`` values: stable, never reused, and the FAISS ids.
+Writers are serialised across processes by SQLite itself (``BEGIN IMMEDIATE`` and a busy timeout), and since ids are
+assigned inside those serialised transactions they grow in commit order: a derived cache that remembers the highest
+id it holds and the last tombstone it applied catches up by reading only what came after (``vectors_after``,
+``tombstones_after``). Each article (paragraphs, spans, checksums, vectors, lexical terms) is one transaction, so
+there is no state in which a paragraph is stored but not searchable.
 """
 
 from __future__ import annotations
@@ -13,62 +16,49 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.models import Article, Filters, Paragraph, SourceRef, SourceStats
+from index.schema import lexical_text, migrate, terms_of
+from index.store_vectors import VectorRows
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    source TEXT NOT NULL,
-    date TEXT,
-    published_at TEXT,
-    url TEXT,
-    author TEXT,
-    scope TEXT NOT NULL DEFAULT '',
-    content_hash TEXT NOT NULL,
-    duplicate_of TEXT REFERENCES articles(id) ON DELETE SET NULL,
-    origin TEXT,
-    title_derived INTEGER NOT NULL DEFAULT 0,
-    n_paragraphs INTEGER NOT NULL DEFAULT 0,
-    ingested_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
-CREATE INDEX IF NOT EXISTS articles_dup ON articles(duplicate_of);
-CREATE TABLE IF NOT EXISTS paragraphs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    sentences TEXT NOT NULL,
-    caption INTEGER NOT NULL DEFAULT 0,
-    checksum TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS paragraphs_article ON paragraphs(article_id, ordinal);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+# How long a writer waits for another process's transaction before giving up (an ingest of a big batch commits
+# article by article, so waits are short; a reindex swap is the longest single transaction).
+BUSY_TIMEOUT_S = 120.0
 
 
-class Store:
-    """One SQLite database; safe to share between threads (calls are serialised by a lock)."""
+@dataclass
+class NewParagraph:
+    """A paragraph ready to be stored: its text, sentence spans, caption flag, checksum and vector."""
+
+    text: str
+    sentences: list[tuple[int, int]]
+    caption: bool
+    checksum: str
+    vector: np.ndarray | None
+
+
+class Store(VectorRows):
+    """One SQLite database; safe to share between threads (calls are serialised by a lock) and processes."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_S
+        )
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.executescript(SCHEMA)
+        with self._lock:
+            migrate(self.conn)
 
     def close(self) -> None:
         with self._lock:
@@ -114,8 +104,15 @@ class Store:
         rows = self.query("SELECT value FROM meta WHERE key=?", (key,))
         return rows[0]["value"] if rows else default
 
+    @staticmethod
+    def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
     def bump_version(self, conn: sqlite3.Connection) -> None:
-        """Every change to paragraphs bumps this counter, so derived caches (BM25) know they are stale."""
+        """Every change to paragraphs bumps this counter (what ``reindex`` and the caches compare)."""
         conn.execute(
             "INSERT INTO meta(key, value) VALUES('version', '1') "
             "ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER) + 1"
@@ -124,6 +121,10 @@ class Store:
     @property
     def version(self) -> int:
         return int(self.get_meta("version", "0") or 0)
+
+    def data_version(self) -> int:
+        """Changes when *another* connection commits (SQLite's ``PRAGMA data_version``): a cheap staleness probe."""
+        return int(self.query("PRAGMA data_version")[0][0])
 
     # -- articles -----------------------------------------------------------------------------------------------
     @staticmethod
@@ -276,6 +277,91 @@ class Store:
             params += list(filters.scopes)
         return where, params
 
+    # -- writing an article (one transaction; the service orchestrates, the SQL is here) -------------------------
+    def upsert_article(self, conn: sqlite3.Connection, fields: dict) -> None:
+        cols = ", ".join(fields)
+        marks = ", ".join(f":{c}" for c in fields)
+        updates = ", ".join(f"{c}=excluded.{c}" for c in fields if c not in ("id", "key", "ingested_at"))
+        conn.execute(
+            f"INSERT INTO articles({cols}) VALUES({marks}) ON CONFLICT(key) DO UPDATE SET {updates}", fields
+        )
+
+    def delete_paragraphs(self, conn: sqlite3.Connection, article_id: str) -> list[int]:
+        """Remove an article's paragraphs (the trigger leaves tombstones and clears their lexical terms)."""
+        ids = [r[0] for r in conn.execute("SELECT id FROM paragraphs WHERE article_id=?", (article_id,))]
+        conn.execute("DELETE FROM paragraphs WHERE article_id=?", (article_id,))
+        return ids
+
+    def insert_paragraphs(
+        self,
+        conn: sqlite3.Connection,
+        article_id: str,
+        title: str,
+        title_derived: bool,
+        paras: list[NewParagraph],
+    ) -> list[int]:
+        """Paragraphs with spans, checksums, vectors and lexical terms, in the caller's transaction."""
+        terms = terms_of([lexical_text(p.text, title, title_derived) for p in paras])
+        ids: list[int] = []
+        for n, (para, term) in enumerate(zip(paras, terms, strict=True), 1):
+            blob = None if para.vector is None else np.asarray(para.vector, dtype=np.float32).tobytes()
+            cur = conn.execute(
+                "INSERT INTO paragraphs(article_id, ordinal, text, sentences, caption, checksum, vector) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article_id,
+                    n,
+                    para.text,
+                    json.dumps(para.sentences),
+                    int(para.caption),
+                    para.checksum,
+                    blob,
+                ),
+            )
+            pid = int(cur.lastrowid)
+            conn.execute("INSERT INTO paragraph_terms(rowid, terms) VALUES(?, ?)", (pid, term))
+            ids.append(pid)
+        return ids
+
+    # -- near-duplicate candidates (dedup.py decides; these read) ------------------------------------------------
+    def near_duplicate_candidates(
+        self, scope: str, exclude_id: str, date: str | None, since: str, days: int, size: int, limit: int
+    ) -> list[str]:
+        """Canonical articles ``scope`` can see, near in time, of roughly the same length (``size`` chars)."""
+        sql = (
+            "SELECT a.id FROM articles a JOIN paragraphs p ON p.article_id = a.id "
+            "WHERE a.duplicate_of IS NULL AND a.scope IN ('', ?) AND a.id != ? AND "
+        )
+        params: list = [scope, exclude_id]
+        if date:
+            sql += "a.date BETWEEN date(?, ?) AND date(?, ?) "
+            params += [date[:10], f"-{days} days", date[:10], f"+{days} days"]
+        else:
+            sql += "a.ingested_at >= ? "
+            params.append(since)
+        sql += (
+            "GROUP BY a.id HAVING SUM(length(p.text)) BETWEEN ? AND ? ORDER BY a.ingested_at, a.rowid LIMIT ?"
+        )
+        params += [int(size * 0.6), int(size / 0.6) + 1, limit]
+        return [r["id"] for r in self.query(sql, params)]
+
+    def article_texts(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        texts: dict[str, list[str]] = {i: [] for i in ids}
+        for row in self.query_in(
+            "SELECT article_id, text FROM paragraphs WHERE article_id IN ({marks}) ORDER BY article_id, ordinal",
+            list(ids),
+        ):
+            texts[row["article_id"]].append(row["text"])
+        return texts
+
+    def article_row(self, article_id: str) -> sqlite3.Row | None:
+        rows = self.query("SELECT * FROM articles WHERE id=?", (article_id,))
+        return rows[0] if rows else None
+
+    def article_rows(self) -> list[sqlite3.Row]:
+        """Every article's id, title, origin and copy link, in ingest order (the reindex report)."""
+        return self.query("SELECT id, title, origin, duplicate_of FROM articles ORDER BY rowid")
+
     # -- summaries ----------------------------------------------------------------------------------------------
     def sources(self, scopes: tuple[str, ...] | None = None) -> list[SourceStats]:
         sql = "SELECT source, COUNT(*) n, MIN(date) d0, MAX(date) d1 FROM articles"
@@ -286,13 +372,32 @@ class Store:
         rows = self.query(sql + " GROUP BY source ORDER BY n DESC, source", params)
         return [SourceStats(r["source"], r["n"], r["d0"], r["d1"]) for r in rows]
 
-    def counts(self) -> dict[str, int]:
-        row = self.query(
-            "SELECT (SELECT COUNT(*) FROM articles) a, (SELECT COUNT(*) FROM paragraphs) p, "
-            "(SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL) d, "
-            "(SELECT COUNT(DISTINCT source) FROM articles) s"
+    def counts(self, scopes: tuple[str, ...] | None = None) -> dict[str, int]:
+        """Articles, paragraphs, vectors, syndicated copies and outlets, optionally only those ``scopes`` see."""
+        where, params = "", []
+        if scopes is not None:
+            where = f" WHERE scope IN ({','.join('?' * len(scopes))})"
+            params = list(scopes)
+        art = self.query(
+            "SELECT COUNT(*) a, COALESCE(SUM(duplicate_of IS NOT NULL), 0) d, COUNT(DISTINCT source) s "
+            f"FROM articles{where}",
+            params,
         )[0]
-        return {"articles": row["a"], "paragraphs": row["p"], "duplicates": row["d"], "sources": row["s"]}
+        if scopes is None:
+            para = self.query("SELECT COUNT(*) p, COUNT(vector) v FROM paragraphs")[0]
+        else:
+            para = self.query(
+                "SELECT COUNT(*) p, COUNT(p.vector) v FROM paragraphs p JOIN articles a ON a.id = p.article_id"
+                + where.replace("scope", "a.scope"),
+                params,
+            )[0]
+        return {
+            "articles": art["a"],
+            "paragraphs": para["p"],
+            "vectors": para["v"],
+            "duplicates": art["d"],
+            "sources": art["s"],
+        }
 
     # -- queries for the briefing (index/briefing) ------------------------------------------------------------
 

@@ -20,6 +20,7 @@ ACCEPTED_SUFFIXES_TEXT = ".txt .md .markdown .html .htm .json .jsonl"
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 MAX_K = 50  # quotes in one answer: more is a reading list, not an answer
 MAX_QUESTION_CHARS = 1000
+MAX_OFFSET = 500  # pages past this are not a search any more; the answer says so instead of an empty page
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
@@ -140,8 +141,13 @@ def test_bad_files_are_reported_and_the_rest_ingests(desk, tmp_path):
 def test_filters(wikinews_desk):
     desk = wikinews_desk
     q = "tsunami death toll"
-    dates = lambda a: {x.date for x in a.quotes}  # noqa: E731
-    assert all(d >= "2005-01-01" for d in dates(desk.ask(q, filters=Filters(since="2005-01-01"))))
+
+    def dates(answer) -> set[str]:
+        found = {x.date for x in answer.quotes}
+        assert found, "each window holds tsunami articles: an empty answer would prove nothing"
+        return found
+
+    assert all(d >= "2004-12-29" for d in dates(desk.ask(q, filters=Filters(since="2004-12-29"))))
     assert all(d <= "2004-12-28" for d in dates(desk.ask(q, filters=Filters(until="2004-12-28"))))
     assert all(d < "2004-12-30" for d in dates(desk.ask(q, filters=Filters(as_of="2004-12-30"))))
     assert desk.ask(q, filters=Filters(source="Nonexistent Times")).no_answer
@@ -180,18 +186,21 @@ def test_model_mismatch_tells_admin_to_reindex(make_desk, tmp_path, embedder):
     d = make_desk(tmp_path / "m")
     d.ingest_paths([WIKINEWS])
     d.close()
-    manifest = tmp_path / "m" / "index" / "manifest.json"
-    data = json.loads(manifest.read_text())
-    data["model"] = "some/other-model"
-    manifest.write_text(json.dumps(data))
+    # The store records which model made its vectors; pretend another one did.
+    conn = sqlite3.connect(tmp_path / "m" / "newsdesk.db")
+    conn.execute("UPDATE meta SET value='some/other-model' WHERE key='model'")
+    conn.commit()
+    conn.close()
+    opened = Newsdesk.open(CoreSettings(data_dir=tmp_path / "m"), embedder=embedder)
+    assert opened.stats().articles == 41  # commands that do not search still work
     with pytest.raises(ModelMismatch, match="newsdesk reindex"):
-        Newsdesk.open(CoreSettings(data_dir=tmp_path / "m"), embedder=embedder)
-    fixed = Newsdesk(CoreSettings(data_dir=tmp_path / "m"), embedder=embedder)
-    fixed.reindex()
-    fixed.close()
-    reopened = Newsdesk.open(CoreSettings(data_dir=tmp_path / "m"), embedder=embedder)
-    assert reopened.stats().vectors == reopened.stats().paragraphs
-    reopened.close()
+        opened.ask(TSUNAMI_Q)
+    with pytest.raises(ModelMismatch, match="newsdesk reindex"):
+        opened.ingest_paths([WIKINEWS])
+    opened.reindex()
+    assert opened.stats().model == CoreSettings().model
+    assert opened.ask(TSUNAMI_Q, k=3).quotes
+    opened.close()
 
 
 def test_reindex_keeps_every_article_and_reports_progress(wikinews_desk):
@@ -205,6 +214,27 @@ def test_reindex_keeps_every_article_and_reports_progress(wikinews_desk):
         before.paragraphs,
     )
     assert seen[0] == (0, before.paragraphs) and seen[-1] == (before.paragraphs, before.paragraphs)
+
+
+def test_bad_numbers_are_refused_not_answered_empty(wikinews_desk):
+    with pytest.raises(ValueError, match="offset must be at least 0"):
+        wikinews_desk.ask(TSUNAMI_Q, offset=-5)
+    with pytest.raises(ValueError, match="per_article must be at least 0"):
+        wikinews_desk.ask(TSUNAMI_Q, per_article=-1)
+
+
+def test_stats_and_sources_never_load_the_model(wikinews_dir, tmp_path):
+    import shutil
+
+    data = tmp_path / "light"
+    shutil.copytree(wikinews_dir, data)
+    desk = Newsdesk.open(CoreSettings(data_dir=data))  # its own embedder, not the session's loaded one
+    try:
+        assert desk.stats().articles == 41 and desk.sources()
+        assert desk.briefing(date="2004-12-29").stories
+        assert desk._embedder is None or desk._embedder._model is None
+    finally:
+        desk.close()
 
 
 def test_empty_and_huge_questions_are_refused(wikinews_desk):
