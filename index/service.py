@@ -212,6 +212,19 @@ class Newsdesk:
         )
         return build_answer(cands, self.store, request, searched)
 
+    def rank(self, question: str, method: str, n: int = 10, filters: Filters | None = None) -> list[int]:
+        """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
+        answer stage: what the evaluation compares Newsdesk's quotes against."""
+        filters = filters or Filters()
+        query = Query(
+            tokenize([question])[0],
+            self.embedder.encode_query(question),
+            filters,
+            self.store.allowed_paragraph_ids(filters),
+        )
+        cands = retrieve(query, Sources(self.vectors, self.lexical, self.store), method=method, n=n)
+        return [c.pid for c in cands[:n]]
+
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours (the bot's "Full paragraph")."""
         para = self.store.paragraphs([paragraph_id]).get(paragraph_id)

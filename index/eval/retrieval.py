@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.config import CoreSettings
-from index.lexical import tokenize
 from index.models import Filters
-from index.search import retrieve
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +67,6 @@ def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) 
     tallies = {name: Tally() for name in ("newsdesk", "newsdesk_paragraph", *BASELINES)}
     failures: list[dict] = []
     no_answer_total = no_answer_ok = 0
-    lexical = desk._fresh_lexical()
     started = time.perf_counter()
     for q in questions:
         as_of = q.get(as_of_field) if as_of_field else None
@@ -100,15 +97,10 @@ def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) 
             failures.append(
                 {"id": q.get("id"), "question": q["question"], "why": "no answer string in top 5"}
             )
-        allowed = desk.store.allowed_paragraph_ids(filters)
-        q_tokens = tokenize([q["question"]])[0]
-        q_vec = desk.embedder.encode_query(q["question"])
         for name in BASELINES:
-            cands = retrieve(q_vec, q_tokens, desk.vectors, lexical, allowed, method=name, n=10)[:10]
-            texts = desk.store.paragraphs([c.pid for c in cands])
-            tallies[name].ranks.append(
-                first_hit([texts[c.pid].text for c in cands if c.pid in texts], answers)
-            )
+            ranked = desk.rank(q["question"], name, 10, filters)
+            texts = desk.store.paragraphs(ranked)
+            tallies[name].ranks.append(first_hit([texts[p].text for p in ranked if p in texts], answers))
     elapsed = time.perf_counter() - started
     return {
         "questions": len(questions),
