@@ -101,7 +101,11 @@ class Newsdesk:
                 self._vectors = vi
             elif (vi.position.last_id, vi.position.tomb_seq) != self.store.positions():
                 vi.catch_up(self.store)
-                vi.save_if_due(self.vector_dir)
+                if not vi.approximate and len(vi) > vi.exact_max:
+                    vi.build_approximate(self.store)
+                    vi.save(self.vector_dir)
+                else:
+                    vi.save_if_due(self.vector_dir)
             return vi
 
     def _check_model(self) -> None:

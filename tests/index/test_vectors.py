@@ -1,0 +1,88 @@
+"""The FAISS cache: exact while small, approximate (IVF-SQ8) past a size, with recall checked on real vectors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index.models import ArticleIn
+from index.store import Store
+from index.vectors import VectorIndex, exact_top
+
+from ..conftest import SHARED, WIKINEWS
+
+NEWSQA = SHARED / "newsqa-dev"
+
+
+def _corpus(limit: int = 2500) -> tuple[list[ArticleIn], list[str]]:
+    """Real news text and real questions: NewsQA dev when it is beside the checkout, else the Wikinews sample's
+    paragraphs with its titles as questions (smaller, but the same kind of text)."""
+    if (NEWSQA / "articles.jsonl").exists():
+        lines = (NEWSQA / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+        questions = [
+            json.loads(q)["question"] for q in (NEWSQA / "questions.jsonl").read_text().splitlines()[:300]
+        ]
+    else:
+        lines = WIKINEWS.read_text(encoding="utf-8").splitlines()
+        questions = [json.loads(line)["title"] for line in lines]
+    articles, n = [], 0
+    for line in lines:
+        rec = json.loads(line)
+        paras = [p for p in rec["text"].split("\n\n") if p.strip()]
+        articles.append(ArticleIn(paragraphs=paras, title=rec["title"], source="Test", external_id=rec["id"]))
+        n += len(paras)
+        if n >= limit:
+            break
+    return articles, questions
+
+
+@pytest.fixture(scope="module")
+def real_index(tmp_path_factory, embedder):
+    """A data dir of ~2,500 real paragraphs embedded with the real model, and real question vectors."""
+    from index.config import CoreSettings
+    from index.service import Newsdesk
+
+    articles, questions = _corpus()
+    data = tmp_path_factory.mktemp("ann") / "data"
+    desk = Newsdesk.open(CoreSettings(data_dir=data), embedder=embedder)
+    desk.ingest_articles(articles)
+    desk.close()
+    return data, embedder.encode(questions)
+
+
+def test_past_the_size_limit_the_index_is_approximate_with_recall_at_least_097(real_index):
+    data, qvecs = real_index
+    store = Store(data / "newsdesk.db")
+    try:
+        epoch = store.epoch()
+        exact = VectorIndex.open(data / "exact", store, 384, "m", epoch, exact_max=10**9)
+        approx = VectorIndex.open(data / "approx", store, 384, "m", epoch, exact_max=1000)
+        assert not exact.approximate and approx.approximate and len(approx) == len(exact) > 1000
+        ids, vecs = exact.ids(), exact.vectors(exact.ids())
+        truth = exact_top(qvecs, vecs, ids)
+        got = np.stack([np.pad(approx.search(q, 10)[0], (0, 10))[:10] for q in qvecs])
+        recall = np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got, strict=True)])
+        assert recall >= 0.97, recall
+    finally:
+        store.close()
+
+
+def test_approximate_index_filters_inside_the_search_and_survives_a_reload(real_index):
+    data, qvecs = real_index
+    store = Store(data / "newsdesk.db")
+    try:
+        approx = VectorIndex.open(data / "approx2", store, 384, "m", store.epoch(), exact_max=1000)
+        ids = approx.ids()
+        allowed = ids[::2]
+        found, _ = approx.search(qvecs[0], 10, allowed)
+        assert len(found) == 10 and set(found.tolist()) <= set(allowed.tolist())
+        few = ids[:50]  # a narrow filter is answered exactly from the stored vectors
+        found, scores = approx.search(qvecs[0], 5, few)
+        assert set(found.tolist()) <= set(few.tolist()) and list(scores) == sorted(scores, reverse=True)
+        reloaded = VectorIndex.open(data / "approx2", store, 384, "m", store.epoch(), exact_max=1000)
+        assert reloaded.approximate and reloaded.nprobe == approx.nprobe and len(reloaded) == len(approx)
+        assert approx.remove(ids[:3]) == 3 and len(approx) == len(ids) - 3
+    finally:
+        store.close()
