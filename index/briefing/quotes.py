@@ -11,15 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
 from index.quotes import span_quote, verify
-
-if TYPE_CHECKING:
-    from index.briefing.stories import _Content, _Item
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +90,7 @@ def _windows(paragraph: Paragraph) -> list[tuple[int, int]]:
 
 @dataclass
 class _Candidate:
-    content: _Content
+    content: ArticleContent
     row: int  # paragraph index inside the content
     start: int
     end: int
@@ -102,7 +99,7 @@ class _Candidate:
 
 
 def candidates(
-    contents: list[_Content], centroid: np.ndarray, earlier: np.ndarray | None
+    contents: list[ArticleContent], centroid: np.ndarray, earlier: np.ndarray | None
 ) -> list[_Candidate]:
     """Best sentence window of the most central paragraphs, scored by centrality, cues and (if developing) novelty.
 
@@ -114,7 +111,7 @@ def candidates(
     base_all = (stacked @ centroid).tolist()
     has_prior = earlier is not None and len(earlier) > 0
     prior_all = (stacked @ earlier.T).max(axis=1).tolist() if has_prior else None
-    pool: list[tuple[float, _Content, int, bool]] = []
+    pool: list[tuple[float, ArticleContent, int, bool]] = []
     offset = 0
     for content in contents:
         for row, para in enumerate(content.paragraphs):
@@ -167,7 +164,7 @@ def _overlap(a: _Candidate, b: _Candidate) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def make_quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
+def make_quote(cand: _Candidate, item: ArticleItem, also_in: list[SourceRef]) -> Quote:
     # ``item`` is the window article carrying this text (the canonical, or its copy).
     return span_quote(cand.content.paragraphs[cand.row], item, cand.start, cand.end, cand.score, also_in)
 

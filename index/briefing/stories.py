@@ -30,7 +30,6 @@ import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from index.briefing.quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
+from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Briefing, Filters, Paragraph, SourceRef, Story
 
 log = logging.getLogger(__name__)
@@ -47,34 +47,6 @@ DEVELOPING_MIN = 0.40  # continuation threshold between short texts (<= 3 paragr
 DEVELOPING_LONG = 0.55  # ... rising linearly to this for long ones (>= 15 paragraphs)
 LOOKBACK_DAYS = 7
 TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
-
-
-@dataclass
-class _Item:
-    """One article of the window (a canonical article or a syndicated copy)."""
-
-    id: str
-    title: str
-    source: str
-    date: str | None
-    published_at: str | None
-    url: str | None
-    content_id: str  # the article whose paragraphs carry this text (itself, or the canonical of a copy)
-    local_day: Date | None
-    when: datetime | None  # publication time when known
-
-
-@dataclass
-class _Content:
-    """The paragraphs and vectors of one canonical text."""
-
-    id: str
-    paragraphs: list[Paragraph]
-    vectors: np.ndarray  # rows aligned with ``paragraphs``
-    caption: list[bool]
-    vector: np.ndarray  # the article vector
-    n_paras: int  # paragraphs that are not captions
-    items: list[_Item] = field(default_factory=list)
 
 
 # -- time window ---------------------------------------------------------------------------------------------------
@@ -122,7 +94,7 @@ def _in_window(
 
 def _select_items(
     desk, first: Date, last: Date, tz: ZoneInfo, scopes: tuple[str, ...] | None, sources: Sequence[str] | None
-) -> list[_Item]:
+) -> list[ArticleItem]:
     """Articles whose stored date is within [first-1, last+1] (a timestamp may move an article across midnight)."""
     sql = (
         "SELECT id, title, source, date, published_at, url, duplicate_of FROM articles "
@@ -139,7 +111,7 @@ def _select_items(
     for row in desk.store.query(sql + " ORDER BY date, published_at, id", params):
         day, when = _local_day(row, tz)
         items.append(
-            _Item(
+            ArticleItem(
                 row["id"],
                 row["title"],
                 row["source"],
@@ -155,7 +127,7 @@ def _select_items(
 
 
 # -- vectors -------------------------------------------------------------------------------------------------------
-def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
+def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, ArticleContent]:
     """Paragraphs and stored vectors of these canonical articles; articles without vectors are left out."""
     ids = list(dict.fromkeys(content_ids))
     rows = []
@@ -174,7 +146,7 @@ def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
     by_article: dict[str, list[int]] = {}
     for n, r in enumerate(rows):
         by_article.setdefault(r["article_id"], []).append(n)
-    out: dict[str, _Content] = {}
+    out: dict[str, ArticleContent] = {}
     for aid, idx in by_article.items():
         paras = [
             Paragraph(
@@ -198,7 +170,7 @@ def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
         if norm == 0:
             continue
         n_text = sum(1 for c in caption if not c)
-        out[aid] = _Content(aid, paras, v, caption, (mean / norm).astype(np.float32), n_text)
+        out[aid] = ArticleContent(aid, paras, v, caption, (mean / norm).astype(np.float32), n_text)
     return out
 
 
@@ -267,9 +239,9 @@ def _topic_relevance(desk, topic: str, first: Date, last: Date, scopes) -> tuple
 
 
 def _story(
-    members: list[_Content],
-    earlier: list[_Content],
-    earlier_first: dict[str, tuple[Date | None, list[_Item]]],
+    members: list[ArticleContent],
+    earlier: list[ArticleContent],
+    earlier_first: dict[str, tuple[Date | None, list[ArticleItem]]],
     start: datetime,
     end: datetime,
 ) -> tuple[Story, np.ndarray, np.ndarray | None]:
@@ -284,7 +256,7 @@ def _story(
     lead_content = members[int(np.argmax(vecs @ centroid))]
     lead_item = next((i for i in lead_content.items if i.id == lead_content.id), lead_content.items[0])
     # Developing: the story continues articles of the days before.
-    matched: list[tuple[float, _Content]] = []
+    matched: list[tuple[float, ArticleContent]] = []
     best_prior = 0.0
     if earlier:
         sims = np.stack([c.vector for c in earlier]) @ centroid
@@ -380,7 +352,7 @@ def build_briefing(
     if not window:
         return briefing
     contents = _load_contents(desk, [i.content_id for i in window] + [i.content_id for i in earlier_items])
-    today: dict[str, _Content] = {}
+    today: dict[str, ArticleContent] = {}
     for item in window:
         content = contents.get(item.content_id)
         if content is None:
@@ -388,7 +360,7 @@ def build_briefing(
             continue
         content.items.append(item)
         today.setdefault(content.id, content)
-    earlier_first: dict[str, tuple[Date | None, list[_Item]]] = {}
+    earlier_first: dict[str, tuple[Date | None, list[ArticleItem]]] = {}
     for item in earlier_items:
         if item.content_id in today or item.content_id not in contents:
             continue

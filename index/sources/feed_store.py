@@ -11,11 +11,11 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from index.sources.feeds import ItemOutcome
-    from index.store import Store
+from index.sources.report import ItemOutcome
+from index.store import Store
+from index.validate import now_iso
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS feeds (
@@ -106,9 +106,6 @@ class FeedStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {"feed": self.feed.to_dict(), "items": [asdict(i) for i in self.items]}
-
-
-from index.validate import now_iso  # noqa: E402
 
 
 def ensure_schema(store: Store) -> None:
