@@ -26,7 +26,6 @@ Method (all from stored embeddings, nothing is re-embedded):
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ import numpy as np
 
 from index.briefing.quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
 from index.briefing.types import ArticleContent, ArticleItem
-from index.models import Briefing, Filters, Paragraph, SourceRef, Story
+from index.models import Article, Briefing, Filters, SourceRef, Story
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +61,12 @@ def _parse_ts(value: str | None, tz: ZoneInfo) -> datetime | None:
     return ts.astimezone(tz)
 
 
-def _local_day(row, tz: ZoneInfo) -> tuple[Date | None, datetime | None]:
-    ts = _parse_ts(row["published_at"], tz)
+def _local_day(article: Article, tz: ZoneInfo) -> tuple[Date | None, datetime | None]:
+    ts = _parse_ts(article.published_at, tz)
     if ts is not None:
         return ts.date(), ts
     try:
-        return (Date.fromisoformat(row["date"][:10]) if row["date"] else None), None
+        return (Date.fromisoformat(article.date[:10]) if article.date else None), None
     except ValueError:
         return None, None
 
@@ -96,31 +95,15 @@ def _select_items(
     desk, first: Date, last: Date, tz: ZoneInfo, scopes: tuple[str, ...] | None, sources: Sequence[str] | None
 ) -> list[ArticleItem]:
     """Articles whose stored date is within [first-1, last+1] (a timestamp may move an article across midnight)."""
-    sql = (
-        "SELECT id, title, source, date, published_at, url, duplicate_of FROM articles "
-        "WHERE date >= ? AND date <= ?"
+    articles = desk.store.articles_dated(
+        (first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat(), scopes, sources
     )
-    params: list = [(first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat() + "~"]
-    if scopes is not None:
-        sql += f" AND scope IN ({','.join('?' * len(scopes))})"
-        params += list(scopes)
-    if sources:
-        sql += f" AND lower(source) IN ({','.join('?' * len(sources))})"
-        params += [s.lower() for s in sources]
     items = []
-    for row in desk.store.query(sql + " ORDER BY date, published_at, id", params):
-        day, when = _local_day(row, tz)
+    for a in articles:
+        day, when = _local_day(a, tz)
         items.append(
             ArticleItem(
-                row["id"],
-                row["title"],
-                row["source"],
-                row["date"],
-                row["published_at"],
-                row["url"],
-                row["duplicate_of"] or row["id"],
-                day,
-                when,
+                a.id, a.title, a.source, a.date, a.published_at, a.url, a.duplicate_of or a.id, day, when
             )
         )
     return items
@@ -129,36 +112,19 @@ def _select_items(
 # -- vectors -------------------------------------------------------------------------------------------------------
 def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, ArticleContent]:
     """Paragraphs and stored vectors of these canonical articles; articles without vectors are left out."""
-    ids = list(dict.fromkeys(content_ids))
-    rows = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rows += desk.store.query(
-            "SELECT id, article_id, ordinal, text, sentences, caption FROM paragraphs "
-            f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, ordinal",
-            chunk,
-        )
+    rows = desk.store.paragraphs_of(content_ids)
     if not rows:
         return {}
-    indexed = set(desk.vectors.ids().tolist()) if hasattr(desk.vectors, "ids") else None
-    rows = [r for r in rows if indexed is None or r["id"] in indexed]
-    vecs = desk.vectors.vectors([r["id"] for r in rows]) if rows else np.zeros((0, 1), np.float32)
+    indexed = desk.vectors.ids()
+    rows = [r for r, keep in zip(rows, np.isin([p.id for p, _ in rows], indexed), strict=True) if keep]
+    vecs = desk.vectors.vectors([p.id for p, _ in rows]) if rows else np.zeros((0, 1), np.float32)
     by_article: dict[str, list[int]] = {}
     for n, r in enumerate(rows):
-        by_article.setdefault(r["article_id"], []).append(n)
+        by_article.setdefault(r[0].article_id, []).append(n)
     out: dict[str, ArticleContent] = {}
     for aid, idx in by_article.items():
-        paras = [
-            Paragraph(
-                rows[n]["id"],
-                aid,
-                rows[n]["ordinal"],
-                rows[n]["text"],
-                [tuple(s) for s in json.loads(rows[n]["sentences"])],
-            )
-            for n in idx
-        ]
-        caption = [bool(rows[n]["caption"]) for n in idx]
+        paras = [rows[n][0] for n in idx]
+        caption = [rows[n][1] for n in idx]
         v = vecs[idx]
         weights = np.array(
             [0.0 if c else 1.0 / math.sqrt(p.ordinal) for p, c in zip(paras, caption, strict=True)]

@@ -159,17 +159,6 @@ def known_items(store: Store, feed_id: int) -> dict[str, sqlite3.Row]:
     return {r["guid"]: r for r in rows}
 
 
-def url_indexed(store: Store, url: str | None, scope: str) -> str | None:
-    """Id of an article already stored under ``url`` that ``scope`` can see (global or its own), else None."""
-    if not url:
-        return None
-    rows = store.query(
-        "SELECT id FROM articles WHERE url=? AND scope IN ('', ?) ORDER BY rowid LIMIT 1",
-        (url.strip(), scope),
-    )
-    return rows[0]["id"] if rows else None
-
-
 def record_feed_error(store: Store, feed_id: int, message: str) -> None:
     now = now_iso()
     with store.transaction() as conn:

@@ -47,7 +47,6 @@ from index.sources.feed_store import (
     known_items,
     record_feed_error,
     record_feed_success,
-    url_indexed,
 )
 from index.sources.fetch import Allowlist, Fetcher, FetchError, FetchPolicy, check_url, fetch_article
 from index.sources.report import FeedPollResult, ItemOutcome, PollReport
@@ -334,7 +333,7 @@ async def _prepare(desk: Any, fetcher: Fetcher, info: FeedInfo, feed_title: str,
     if link and urlsplit(link).scheme.lower() not in ("http", "https"):
         link, problem = None, f"the item's link {entry['link']!r} is not an http or https URL"
     if link:
-        already = await asyncio.to_thread(url_indexed, desk.store, link, info.scope)
+        already = await asyncio.to_thread(desk.store.article_id_by_url, link, info.scope)
         if already:
             prep.outcome.status, prep.outcome.article_id = "unchanged", already
             prep.outcome.reason = f"already indexed as {already} (same URL); not fetched again"
@@ -345,7 +344,7 @@ async def _prepare(desk: Any, fetcher: Fetcher, info: FeedInfo, feed_title: str,
         except FetchError as exc:
             problem = str(exc)
         else:
-            canonical = await asyncio.to_thread(url_indexed, desk.store, article.url, info.scope)
+            canonical = await asyncio.to_thread(desk.store.article_id_by_url, article.url, info.scope)
             if canonical:
                 prep.outcome.status, prep.outcome.article_id = "unchanged", canonical
                 prep.outcome.reason = f"already indexed as {canonical} (same canonical URL {article.url})"
