@@ -17,6 +17,7 @@ import numpy as np
 from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
 from index.quotes import span_quote, verify
+from index.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -169,13 +170,13 @@ def make_quote(cand: _Candidate, item: ArticleItem, also_in: list[SourceRef]) ->
     return span_quote(cand.content.paragraphs[cand.row], item, cand.start, cand.end, cand.score, also_in)
 
 
-def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
+def verify_quotes(store: Store, quotes: list[Quote]) -> tuple[list[Quote], int]:
     """Keep the quotes whose text is exactly their span of the stored paragraph, read afresh now."""
     if not quotes:
         return [], 0
     ids = [q.paragraph_id for q in quotes]
-    stored = desk.store.paragraphs(ids)
-    sums = desk.store.checksums(ids)
+    stored = store.paragraphs(ids)
+    sums = store.checksums(ids)
     kept = [
         q
         for q in quotes

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from index.briefing.quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
-from index.briefing.types import ArticleContent, ArticleItem
+from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
 from index.models import Article, Briefing, Filters, SourceRef, Story
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,12 @@ def _in_window(
 
 
 def _select_items(
-    desk, first: Date, last: Date, tz: ZoneInfo, scopes: tuple[str, ...] | None, sources: Sequence[str] | None
+    desk: BriefingDesk,
+    first: Date,
+    last: Date,
+    tz: ZoneInfo,
+    scopes: tuple[str, ...] | None,
+    sources: Sequence[str] | None,
 ) -> list[ArticleItem]:
     """Articles whose stored date is within [first-1, last+1] (a timestamp may move an article across midnight)."""
     articles = desk.store.articles_dated(
@@ -110,7 +115,7 @@ def _select_items(
 
 
 # -- vectors -------------------------------------------------------------------------------------------------------
-def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, ArticleContent]:
+def _load_contents(desk: BriefingDesk, content_ids: Sequence[str]) -> dict[str, ArticleContent]:
     """Paragraphs and stored vectors of these canonical articles; articles without vectors are left out."""
     rows = desk.store.paragraphs_of(content_ids)
     if not rows:
@@ -190,18 +195,18 @@ def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
     return list(dict.fromkeys(out)) or None
 
 
-def _topic_relevance(desk, topic: str, first: Date, last: Date, scopes) -> tuple[np.ndarray | None, set[str]]:
+def _topic_relevance(
+    desk: BriefingDesk, topic: str, first: Date, last: Date, scopes
+) -> tuple[np.ndarray | None, set[str]]:
     """The topic's query vector and the articles ``ask`` retrieves for it in the window (same machinery)."""
     hits: set[str] = set()
-    if hasattr(desk, "ask"):
-        filters = Filters(since=first.isoformat(), until=last.isoformat(), scopes=scopes)
-        answer = desk.ask(topic, k=10, filters=filters, per_article=1)
-        if not answer.no_answer:
-            for q in answer.quotes:
-                hits.add(q.article_id)
-                hits.update(ref.article_id for ref in q.also_in)
-    qvec = desk.embedder.encode_query(topic) if getattr(desk, "embedder", None) is not None else None
-    return qvec, hits
+    filters = Filters(since=first.isoformat(), until=last.isoformat(), scopes=scopes)
+    answer = desk.ask(topic, k=10, filters=filters, per_article=1)
+    if not answer.no_answer:
+        for q in answer.quotes:
+            hits.add(q.article_id)
+            hits.update(ref.article_id for ref in q.also_in)
+    return desk.embedder.encode_query(topic), hits
 
 
 def _story(
@@ -268,7 +273,7 @@ def _story(
 
 
 def build_briefing(
-    desk,
+    desk: BriefingDesk,
     date: str | None = None,
     topic: str | None = None,
     sources: Sequence[str] | str | None = None,
@@ -277,7 +282,7 @@ def build_briefing(
     now: datetime | None = None,
 ) -> Briefing:
     """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
-    tz_name = getattr(desk.settings, "timezone", "UTC") or "UTC"
+    tz_name = desk.settings.timezone or "UTC"
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -364,7 +369,7 @@ def build_briefing(
                 if i.id != item.id
             ]
             quotes.append(make_quote(cand, item, also))
-        story.quotes, dropped = verify_quotes(desk, quotes)
+        story.quotes, dropped = verify_quotes(desk.store, quotes)
         briefing.dropped_unverified += dropped
         briefing.stories.append(story)
     return briefing

@@ -1,4 +1,5 @@
-"""The story types shared by clustering (``stories``) and quote choice (``quotes``).
+"""The story types shared by clustering (``stories``) and quote choice (``quotes``), and what a briefing needs
+from the service (``BriefingDesk``).
 
 They live apart from both so that neither imports the other's internals: ``stories`` builds them from the store,
 ``quotes`` reads them, and the dependency runs one way (stories -> quotes -> types).
@@ -6,13 +7,50 @@ They live apart from both so that neither imports the other's internals: ``stori
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
-from index.models import Paragraph
+from index.config import CoreSettings
+from index.models import Answer, Filters, Paragraph
+from index.store import Store
+
+
+class VectorSource(Protocol):
+    """The stored paragraph vectors (the FAISS index): a briefing reads them, it never re-embeds."""
+
+    def ids(self) -> np.ndarray: ...
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray: ...
+
+
+class QueryEncoder(Protocol):
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+class BriefingDesk(Protocol):
+    """What ``build_briefing`` uses of a ``Newsdesk``: the store, the time zone, the stored vectors, and for a
+    topic the query encoder and ``ask`` (the same retrieval the analyst's questions get)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def settings(self) -> CoreSettings: ...
+
+    @property
+    def vectors(self) -> VectorSource: ...
+
+    @property
+    def embedder(self) -> QueryEncoder: ...
+
+    def ask(
+        self, question: str, *, k: int = 5, filters: Filters | None = None, per_article: int | None = None
+    ) -> Answer: ...
 
 
 @dataclass

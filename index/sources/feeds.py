@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from index.extract import ExtractError, article_from_text
 from index.models import ArticleIn
+from index.sources.desk import IngestDesk, RegistryDesk
 from index.sources.feed_store import (
     FeedInfo,
     FeedStatus,
@@ -91,11 +92,11 @@ def describe_every(seconds: int) -> str:
 
 
 # -- registry (sync) ------------------------------------------------------------------------------------------
-def add_feed(desk: Any, url: str, every: str | int = "15m", scope: str = "") -> FeedInfo:
+def add_feed(desk: RegistryDesk, url: str, every: str | int = "15m", scope: str = "") -> FeedInfo:
     """Register a feed URL (http/https only; private addresses are refused at fetch time, not here)."""
     url = url.strip()
     try:
-        check_url(url, Allowlist(getattr(desk.settings, "allow_hosts", "") or ""))
+        check_url(url, Allowlist(desk.settings.allow_hosts))
     except FetchError as exc:
         raise FeedError(str(exc)) from exc
     seconds = parse_every(every)
@@ -113,7 +114,7 @@ def add_feed(desk: Any, url: str, every: str | int = "15m", scope: str = "") -> 
     return get_feed(desk.store, feed_id)  # type: ignore[return-value]
 
 
-def list_feeds(desk: Any, scope: str | None = None) -> list[FeedInfo]:
+def list_feeds(desk: RegistryDesk, scope: str | None = None) -> list[FeedInfo]:
     ensure_schema(desk.store)
     sql, params = "SELECT id FROM feeds", ()
     if scope is not None:
@@ -121,7 +122,7 @@ def list_feeds(desk: Any, scope: str | None = None) -> list[FeedInfo]:
     return [get_feed(desk.store, r["id"]) for r in desk.store.query(sql + " ORDER BY id", params)]  # type: ignore[misc]
 
 
-def find_feed(desk: Any, feed: int | str, scope: str | None = None) -> FeedInfo:
+def find_feed(desk: RegistryDesk, feed: int | str, scope: str | None = None) -> FeedInfo:
     """A feed by id ("3", "#3") or URL, visible in ``scope`` (None = any scope)."""
     ensure_schema(desk.store)
     text = str(feed).strip().lstrip("#")
@@ -135,7 +136,7 @@ def find_feed(desk: Any, feed: int | str, scope: str | None = None) -> FeedInfo:
     return get_feed(desk.store, rows[0]["id"])  # type: ignore[return-value]
 
 
-def remove_feed(desk: Any, feed: int | str, scope: str | None = None) -> FeedInfo:
+def remove_feed(desk: RegistryDesk, feed: int | str, scope: str | None = None) -> FeedInfo:
     """Stop polling a feed and forget its item history; articles already indexed stay indexed."""
     info = find_feed(desk, feed, scope)
     with desk.store.transaction() as conn:
@@ -146,7 +147,7 @@ def remove_feed(desk: Any, feed: int | str, scope: str | None = None) -> FeedInf
 
 
 def feed_status(
-    desk: Any, feed: int | str | None = None, scope: str | None = None, limit: int = 20
+    desk: RegistryDesk, feed: int | str | None = None, scope: str | None = None, limit: int = 20
 ) -> list[FeedStatus]:
     """Each feed with its most recent items (newest first): what was added, and why anything was skipped."""
     feeds = [find_feed(desk, feed, scope)] if feed is not None else list_feeds(desk, scope)
@@ -162,7 +163,7 @@ def feed_status(
 
 # -- polling (async) ------------------------------------------------------------------------------------------
 async def poll(
-    desk: Any,
+    desk: IngestDesk,
     feed_ids: Sequence[int] | None = None,
     force: bool = False,
     scope: str | None = None,
@@ -199,12 +200,19 @@ async def poll(
     return report
 
 
-def poll_sync(desk: Any, feed_ids: Sequence[int] | None = None, force: bool = False, **kw: Any) -> PollReport:
+def poll_sync(
+    desk: IngestDesk,
+    feed_ids: Sequence[int] | None = None,
+    force: bool = False,
+    scope: str | None = None,
+    *,
+    policy: FetchPolicy | None = None,
+) -> PollReport:
     """``poll`` for cron and the CLI; not for callers already inside an event loop."""
-    return asyncio.run(poll(desk, feed_ids, force, **kw))
+    return asyncio.run(poll(desk, feed_ids, force, scope, policy=policy))
 
 
-async def _poll_feed(desk: Any, fetcher: Fetcher, info: FeedInfo) -> FeedPollResult:
+async def _poll_feed(desk: IngestDesk, fetcher: Fetcher, info: FeedInfo) -> FeedPollResult:
     result = FeedPollResult(info.id, info.url, "ok")
     try:
         doc = await fetcher.fetch(info.url, etag=info.etag, last_modified=info.last_modified)
@@ -325,7 +333,9 @@ class _Prepared:
     note: str | None = None  # why the feed's text was used instead of the page
 
 
-async def _prepare(desk: Any, fetcher: Fetcher, info: FeedInfo, feed_title: str, entry: dict) -> _Prepared:
+async def _prepare(
+    desk: IngestDesk, fetcher: Fetcher, info: FeedInfo, feed_title: str, entry: dict
+) -> _Prepared:
     """One new item → an article to ingest (from its page, else the feed's text) or a recorded skip."""
     link = entry["link"]
     prep = _Prepared(entry, ItemOutcome(entry["guid"], link, entry["title"] or link or entry["guid"], ""))
@@ -376,7 +386,7 @@ async def _prepare(desk: Any, fetcher: Fetcher, info: FeedInfo, feed_title: str,
 
 
 async def _ingest_entries(
-    desk: Any, fetcher: Fetcher, info: FeedInfo, feed_title: str, entries: list[dict]
+    desk: IngestDesk, fetcher: Fetcher, info: FeedInfo, feed_title: str, entries: list[dict]
 ) -> list[ItemOutcome]:
     """Prepare the new items concurrently (per-host limits apply), then ingest the articles in one batch."""
     prepared = list(await asyncio.gather(*(_prepare(desk, fetcher, info, feed_title, e) for e in entries)))

@@ -37,8 +37,10 @@ import aiohttp
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
+from index.config import CoreSettings
 from index.extract import ExtractError, article_from_html, decode
 from index.models import ArticleIn, IngestItem, IngestReport
+from index.sources.desk import IngestDesk
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,9 @@ class FetchPolicy:
     user_agent: str = USER_AGENT
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> FetchPolicy:
+    def from_settings(cls, settings: CoreSettings, **overrides: Any) -> FetchPolicy:
         """The policy for a service's settings: the allowlist comes from ``settings.allow_hosts``."""
-        policy = cls(allow_hosts=getattr(settings, "allow_hosts", "") or "")
+        policy = cls(allow_hosts=settings.allow_hosts)
         return replace(policy, **overrides) if overrides else policy
 
 
@@ -461,7 +463,7 @@ async def fetch_article(
 
 
 async def ingest_urls(
-    desk: Any,
+    desk: IngestDesk,
     urls: Sequence[str],
     scope: str = "",
     *,
@@ -497,6 +499,8 @@ async def ingest_urls(
     return report
 
 
-def ingest_urls_sync(desk: Any, urls: Iterable[str], scope: str = "", **kwargs: Any) -> IngestReport:
+def ingest_urls_sync(
+    desk: IngestDesk, urls: Iterable[str], scope: str = "", *, policy: FetchPolicy | None = None
+) -> IngestReport:
     """``ingest_urls`` for synchronous callers (the CLI); must not be called from a running event loop."""
-    return asyncio.run(ingest_urls(desk, list(urls), scope, **kwargs))
+    return asyncio.run(ingest_urls(desk, list(urls), scope, policy=policy))
