@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from index.briefing.stories import build_briefing, cluster, cue_score
+from index.briefing import build_briefing
+from index.briefing.cluster import cluster
+from index.briefing.quotes import cue_score
 from index.cli.briefing import baseline_items, covered, evaluate_briefings, render_markdown
 from index.config import CoreSettings
 from index.models import ArticleIn
