@@ -30,7 +30,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from index.config import CoreSettings  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 from index.sources.feeds import add_feed, poll  # noqa: E402
-from tests.index.loopback_news import NewsSite, load_records  # noqa: E402
+from tests.index.sources.loopback_news import NewsSite, load_records  # noqa: E402
 
 RTQA = ROOT.parent / "shared" / "data" / "rtqa" / "articles.jsonl"
 

@@ -400,7 +400,44 @@ class Store(VectorRows):
         }
 
     # -- queries for the briefing (index/briefing) ------------------------------------------------------------
+    def articles_dated(
+        self,
+        first: str,
+        last: str,
+        scopes: Sequence[str] | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Article]:
+        """Articles whose stored date is between the days ``first`` and ``last`` (inclusive), syndicated copies
+        included, ordered by date, publication time and id (the briefing's window and look-back).
+
+        ``date`` may carry a time after the day (``2004-12-29T10:00``); ``~`` sorts after any such suffix.
+        ``sources`` match outlets case-insensitively; ``scopes=None`` means every scope.
+        """
+        sql = "SELECT * FROM articles WHERE date >= ? AND date <= ?"
+        params: list = [first, last + "~"]
+        if scopes is not None:
+            sql += f" AND scope IN ({','.join('?' * len(scopes))})"
+            params += list(scopes)
+        if sources:
+            sql += f" AND lower(source) IN ({','.join('?' * len(sources))})"
+            params += [s.lower() for s in sources]
+        return [self._article(row) for row in self.query(sql + " ORDER BY date, published_at, id", params)]
+
+    def paragraphs_of(self, article_ids: Sequence[str]) -> list[tuple[Paragraph, bool]]:
+        """Every paragraph of these articles with its caption flag, in article and paragraph order."""
+        rows = self.query_in(
+            "SELECT * FROM paragraphs WHERE article_id IN ({marks}) ORDER BY article_id, ordinal",
+            list(dict.fromkeys(article_ids)),
+        )
+        return [(self._paragraph(row), bool(row["caption"])) for row in rows]
 
     # -- queries for live sources (index/sources) -------------------------------------------------------------
+    def article_id_by_url(self, url: str, scope: str) -> str | None:
+        """Id of the first article stored under ``url`` that ``scope`` can see (global or its own), else None."""
+        rows = self.query(
+            "SELECT id FROM articles WHERE url=? AND scope IN ('', ?) ORDER BY rowid LIMIT 1",
+            (url.strip(), scope),
+        )
+        return rows[0]["id"] if rows else None
 
     # -- queries for evaluation (index/eval) ------------------------------------------------------------------

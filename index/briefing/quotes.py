@@ -11,23 +11,40 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
 from index.quotes import span_quote, verify
-
-if TYPE_CHECKING:
-    from index.briefing.stories import _Content, _Item
+from index.store import Store
 
 log = logging.getLogger(__name__)
 
 NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
-MAX_QUOTES = 3
-QUOTE_MAX_CHARS = 420
-CANDIDATE_PARAGRAPHS = 40  # paragraphs per story whose sentences are scored
+MAX_QUOTES = 3  # a briefing is skimmed: one to three quotes say what a story is without retelling it
+QUOTE_MAX_CHARS = 420  # about three lines of a Discord embed; longer windows read as a paragraph dump
+CANDIDATE_PARAGRAPHS = 40  # paragraphs per story whose sentences are scored (cues add at most ~0.3)
 QUOTE_KEEP = 0.30  # a second or third quote must score within this of the first
+MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs are datelines, bylines and headings, not statements
+LEAD_PARAGRAPHS = 2  # the first paragraphs carry the story (inverted pyramid) ...
+LEAD_BONUS = 0.05  # ... and get this much on top of their centrality
+NOVELTY_WEIGHT = 0.25  # for a developing story, how much being unlike the earlier days' paragraphs counts
+REPEAT_COSINE = 0.85  # a paragraph this close to a chosen one says the same thing again
+REPEAT_WORDS = 0.6  # share of words two quotes may have in common before they are the same wire sentence
+SHORT_SENTENCE = 120  # a sentence shorter than this is also tried together with the next one
+
+# Cue points (small next to centrality, ~0.6-0.9, so they only reorder near-equals).
+CUE_ATTRIBUTED = 0.12  # who said it: an attribution verb outside quotation marks
+CUE_DECISION = 0.08  # what was decided or done
+CUE_FIGURE = 0.06  # numbers an analyst will want to cite
+CUE_QUOTATION = 0.04  # someone's own words
+FRAGMENT_CHARS = 60  # shorter windows are fragments ...
+FRAGMENT_PENALTY = 0.25  # ... and lose this much
+LONG_PENALTY = 0.10  # a window over QUOTE_MAX_CHARS
+SCENE_PENALTY = 0.20  # questions, scene-setting and boilerplate ("Read more", "Sign up")
+UNATTRIBUTED_PENALTY = 0.10  # a quotation cut off from its speaker
+SOCIAL_PENALTY = 0.30  # embedded posts and links are not statements a briefing should lead with
 
 _ATTRIBUTION = re.compile(
     r"\b(said|says|told|warned|warns|announced|according to|added|stated|confirmed|denied|urged|called for|"
@@ -58,25 +75,25 @@ def cue_score(text: str) -> float:
     # Attribution counts outside quotation marks: "said" inside a quotation does not name the speaker.
     attributed = bool(_ATTRIBUTION.search(_QUOTED.sub(" ", text)))
     if attributed:
-        score += 0.12
+        score += CUE_ATTRIBUTED
     if _DECISION.search(text):
-        score += 0.08
+        score += CUE_DECISION
     if _FIGURE.search(text):
-        score += 0.06
+        score += CUE_FIGURE
     if _QUOTE_MARK.search(text):
-        score += 0.04
+        score += CUE_QUOTATION
     n = len(text)
-    if n < 60:
-        score -= 0.25
+    if n < FRAGMENT_CHARS:
+        score -= FRAGMENT_PENALTY
     elif n > QUOTE_MAX_CHARS:
-        score -= 0.10
+        score -= LONG_PENALTY
     stripped = text.strip()
     if stripped.endswith("?") or _SCENE.search(stripped):
-        score -= 0.20
-    if stripped[:1] in '"“' and not attributed:  # a quotation cut off from its speaker
-        score -= 0.10
-    if _SOCIAL.search(stripped):  # embedded posts and links are not statements a briefing should lead with
-        score -= 0.30
+        score -= SCENE_PENALTY
+    if stripped[:1] in '"“' and not attributed:
+        score -= UNATTRIBUTED_PENALTY
+    if _SOCIAL.search(stripped):
+        score -= SOCIAL_PENALTY
     return score
 
 
@@ -86,14 +103,16 @@ def _windows(paragraph: Paragraph) -> list[tuple[int, int]]:
     out = []
     for i, (s, e) in enumerate(spans):
         out.append((s, e))
-        if e - s < 120 and i + 1 < len(spans) and spans[i + 1][1] - s <= QUOTE_MAX_CHARS:
+        if e - s < SHORT_SENTENCE and i + 1 < len(spans) and spans[i + 1][1] - s <= QUOTE_MAX_CHARS:
             out.append((s, spans[i + 1][1]))
     return out
 
 
 @dataclass
-class _Candidate:
-    content: _Content
+class Candidate:
+    """The best sentence window of one paragraph of a story, with its score."""
+
+    content: ArticleContent
     row: int  # paragraph index inside the content
     start: int
     end: int
@@ -102,8 +121,8 @@ class _Candidate:
 
 
 def candidates(
-    contents: list[_Content], centroid: np.ndarray, earlier: np.ndarray | None
-) -> list[_Candidate]:
+    contents: list[ArticleContent], centroid: np.ndarray, earlier: np.ndarray | None
+) -> list[Candidate]:
     """Best sentence window of the most central paragraphs, scored by centrality, cues and (if developing) novelty.
 
     Only the ``CANDIDATE_PARAGRAPHS`` paragraphs with the best centrality-plus-novelty are split into sentence
@@ -112,36 +131,35 @@ def candidates(
     # One matrix product per story (many small ones thrash BLAS threads on a busy two-core machine).
     stacked = np.vstack([c.vectors for c in contents])
     base_all = (stacked @ centroid).tolist()
-    has_prior = earlier is not None and len(earlier) > 0
-    prior_all = (stacked @ earlier.T).max(axis=1).tolist() if has_prior else None
-    pool: list[tuple[float, _Content, int, bool]] = []
+    prior_all = (stacked @ earlier.T).max(axis=1).tolist() if earlier is not None and len(earlier) else None
+    pool: list[tuple[float, ArticleContent, int, bool]] = []
     offset = 0
     for content in contents:
         for row, para in enumerate(content.paragraphs):
             n = offset + row
-            if content.caption[row] or len(para.text) < 40:
+            if content.caption[row] or len(para.text) < MIN_PARAGRAPH_CHARS:
                 continue
-            score = base_all[n] + (0.05 if para.ordinal <= 2 else 0.0)
+            score = base_all[n] + (LEAD_BONUS if para.ordinal <= LEAD_PARAGRAPHS else 0.0)
             novel = True
             if prior_all is not None:
-                score += 0.25 * (1.0 - prior_all[n])
+                score += NOVELTY_WEIGHT * (1.0 - prior_all[n])
                 novel = prior_all[n] < NOVEL_MAX
             pool.append((score, content, row, novel))
         offset += len(content.paragraphs)
     pool.sort(key=lambda t: (-t[0], t[1].id, t[2]))
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     for score, content, row, novel in pool[:CANDIDATE_PARAGRAPHS]:
         para = content.paragraphs[row]
         cues = {w: cue_score(para.text[w[0] : w[1]]) for w in _windows(para)}
         best = max(cues, key=lambda w: (cues[w], -w[0]))
-        out.append(_Candidate(content, row, best[0], best[1], score + cues[best], novel))
+        out.append(Candidate(content, row, best[0], best[1], score + cues[best], novel))
     out.sort(key=lambda c: (-c.score, c.content.id, c.row))
     return out
 
 
-def choose_quotes(cands: list[_Candidate], developing: bool) -> list[_Candidate]:
+def choose_quotes(cands: list[Candidate], developing: bool) -> list[Candidate]:
     """Greedy choice of one to three quotes: the best first (for a developing story, the best *new* one), then
-    the next best that are not near-repeats of what was chosen (different paragraphs, cosine < 0.85)."""
+    the next best that are not near-repeats of what was chosen (other paragraphs, cosine < REPEAT_COSINE)."""
     if not cands:
         return []
     first = next((c for c in cands if c.novel), cands[0]) if developing else cands[0]
@@ -152,33 +170,34 @@ def choose_quotes(cands: list[_Candidate], developing: bool) -> list[_Candidate]
         if any(c.content.id == cand.content.id and c.row == cand.row for c in chosen):
             continue
         v = cand.content.vectors[cand.row]
-        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= 0.85:
+        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= REPEAT_COSINE:
             continue
-        if any(_overlap(cand, c) >= 0.6 for c in chosen):  # the same sentence carried by two outlets
+        if any(_overlap(cand, c) >= REPEAT_WORDS for c in chosen):  # the same sentence carried by two outlets
             continue
         chosen.append(cand)
     return chosen
 
 
-def _overlap(a: _Candidate, b: _Candidate) -> float:
+def _overlap(a: Candidate, b: Candidate) -> float:
     """Share of the shorter quote's words that the other one has too."""
     wa = set(_WORD.findall(a.content.paragraphs[a.row].text[a.start : a.end].lower()))
     wb = set(_WORD.findall(b.content.paragraphs[b.row].text[b.start : b.end].lower()))
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def make_quote(cand: _Candidate, item: _Item, also_in: list[SourceRef]) -> Quote:
-    # ``item`` is the window article carrying this text (the canonical, or its copy).
+def make_quote(cand: Candidate, item: ArticleItem, also_in: list[SourceRef]) -> Quote:
+    """The quote of a candidate, cut from its paragraph by offsets; ``item`` is the window article carrying the
+    text (the canonical, or its copy) and ``also_in`` the other outlets that carried it."""
     return span_quote(cand.content.paragraphs[cand.row], item, cand.start, cand.end, cand.score, also_in)
 
 
-def verify_quotes(desk, quotes: list[Quote]) -> tuple[list[Quote], int]:
+def verify_quotes(store: Store, quotes: list[Quote]) -> tuple[list[Quote], int]:
     """Keep the quotes whose text is exactly their span of the stored paragraph, read afresh now."""
     if not quotes:
         return [], 0
     ids = [q.paragraph_id for q in quotes]
-    stored = desk.store.paragraphs(ids)
-    sums = desk.store.checksums(ids)
+    stored = store.paragraphs(ids)
+    sums = store.checksums(ids)
     kept = [
         q
         for q in quotes

@@ -1,247 +1,125 @@
 """Daily briefing: the day's articles clustered into stories across outlets, ranked, each with verbatim quotes.
 
-Method (all from stored embeddings, nothing is re-embedded):
+The stages, one module each (all from stored embeddings, nothing is re-embedded):
 
-* Window: articles whose local publication day (``published_at`` converted to the configured time zone, else the
-  stored ``date``) is the requested day; without a date, the 24 hours before now (date-only articles count when
-  their day overlaps those 24 hours).
-* Article vector: the mean of the article's stored paragraph vectors weighted by ``1/sqrt(ordinal)`` (the lead
-  carries the story; long tails drift into background), captions left out, normalised. A syndicated copy has no
-  paragraphs of its own and shares its canonical article's vector (it joins that story as another outlet).
-* Stories: average-linkage agglomerative clustering of the day's article vectors, merging while the average
-  cosine between two clusters is at least ``CLUSTER_MIN``. Average linkage (unlike single linkage) does not chain
-  two different stories through one broad article; the threshold was set on RTQA days (see ``notes/briefing.md``).
-* Developing: a story whose centroid has cosine >= ``developing_threshold(n)`` with an article of the
-  ``LOOKBACK_DAYS`` days before continues that story. ``n`` is the smaller paragraph count of the two sides: the
-  threshold rises from 0.40 (short texts, whose mean vectors are noisy, e.g. Wikinews) to 0.55 (long articles,
-  whose mean vectors share a generic "news" direction, e.g. RTQA, where 0.40-0.50 still links unrelated
-  features). Its first quote is then the most central paragraph *unlike* those earlier articles' paragraphs (what
-  is new today), and ``first_seen`` is the earliest matching day.
-* Quotes (``briefing_quotes.py``): one to three sentence windows of the story's paragraphs, scored by centrality
-  (cosine with the story centroid) plus cues for attributed statements, decisions and figures, minus
-  scene-setting and captions; chosen greedily without repeats, then cut from the stored paragraph by offsets and
-  verified against a fresh read of it (``quotes.verify``).
-* Ranking: ``ln(1+outlets) + 0.5 ln(1+articles) + 0.3 recency + 0.3 novelty`` (+ topic relevance with a topic).
+* ``window``: articles whose local publication day (``published_at`` in the configured time zone, else the stored
+  ``date``) is the requested day; without a date, the 24 hours before now.
+* ``content``: each article's vector, the lead-weighted mean of its stored paragraph vectors. A syndicated copy
+  has no paragraphs of its own and shares its canonical article's vector (it joins that story as another outlet).
+* ``cluster``: stories by average-linkage clustering of the day's article vectors (``CLUSTER_MIN``).
+* here: a story *develops* when its centroid is close enough (``developing_threshold``) to an article of the
+  ``LOOKBACK_DAYS`` before; its first quote is then what is new today, and ``first_seen`` the earliest matching
+  day. Stories are ranked by ``ln(1+outlets) + 0.5 ln(1+articles) + 0.3 recency + 0.3 novelty`` (+ topic
+  relevance with a topic).
+* ``quotes``: one to three sentence windows per story shown, cut from the stored paragraph by offsets and verified
+  against a fresh read of it.
+
+Method, thresholds and figures: ``notes/briefing.md``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from index.briefing.quotes import candidates, choose_quotes, cue_score, make_quote, verify_quotes
-from index.models import Briefing, Filters, Paragraph, SourceRef, Story
+from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
+from index.briefing.content import load_contents
+from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
+from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
+from index.briefing.window import Window, select_items, time_zone, window
+from index.models import Briefing, Filters, Quote, Story
+from index.quotes import source_ref
+from index.store import Store
 
 log = logging.getLogger(__name__)
 
-CLUSTER_MIN = 0.55  # average cosine between two clusters of article vectors to merge them into one story
-DEVELOPING_MIN = 0.40  # continuation threshold between short texts (<= 3 paragraphs) ...
-DEVELOPING_LONG = 0.55  # ... rising linearly to this for long ones (>= 15 paragraphs)
-LOOKBACK_DAYS = 7
-TOPIC_MIN = 0.45  # cosine between the topic and a story's best paragraph (0.40 when `ask` also retrieves it)
+LOOKBACK_DAYS = 7  # a story "develops" when it continues an article of the week before
+PRIOR_ARTICLES = 5  # the closest earlier articles whose paragraphs tell what is not new today
+# Ranking: outlets count most (wider coverage = more important), articles less (one outlet's follow-ups are not
+# wider coverage); recency and novelty break near-ties.
+ARTICLES_WEIGHT = 0.5
+RECENCY_WEIGHT = 0.3
+NOVELTY_WEIGHT = 0.3
+UNKNOWN_RECENCY = 0.5  # date-only articles sit mid-window
+# Topic: a story is about the topic when its best paragraph has at least this cosine with it ...
+TOPIC_MIN = 0.45
+TOPIC_ASKED_MARGIN = (
+    0.05  # ... or this much less when ``ask`` (the same retrieval) also finds one of its articles
+)
+TOPIC_ASK_K = 10  # passages ``ask`` retrieves for the topic
+TOPIC_WEIGHT = 2.0  # a topic briefing ranks relevance above importance
 
 
 @dataclass
-class _Item:
-    """One article of the window (a canonical article or a syndicated copy)."""
+class History:
+    """The canonical texts of the ``LOOKBACK_DAYS`` before the window, each with its first day and articles."""
 
-    id: str
-    title: str
-    source: str
-    date: str | None
-    published_at: str | None
-    url: str | None
-    content_id: str  # the article whose paragraphs carry this text (itself, or the canonical of a copy)
-    local_day: Date | None
-    when: datetime | None  # publication time when known
+    contents: list[ArticleContent]
+    first: dict[str, tuple[Date | None, list[ArticleItem]]]
+
+    def matrix(self) -> np.ndarray | None:
+        return np.stack([c.vector for c in self.contents]) if self.contents else None
 
 
 @dataclass
-class _Content:
-    """The paragraphs and vectors of one canonical text."""
+class Built:
+    """A ranked story before its quotes: the cluster's texts, centroid, and the earlier paragraphs it continues."""
 
-    id: str
-    paragraphs: list[Paragraph]
-    vectors: np.ndarray  # rows aligned with ``paragraphs``
-    caption: list[bool]
-    vector: np.ndarray  # the article vector
-    n_paras: int  # paragraphs that are not captions
-    items: list[_Item] = field(default_factory=list)
+    story: Story
+    members: list[ArticleContent]
+    centroid: np.ndarray
+    prior: np.ndarray | None
 
 
-# -- time window ---------------------------------------------------------------------------------------------------
-def _parse_ts(value: str | None, tz: ZoneInfo) -> datetime | None:
-    if not value:
-        return None
-    try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=ZoneInfo("UTC"))
-    return ts.astimezone(tz)
-
-
-def _local_day(row, tz: ZoneInfo) -> tuple[Date | None, datetime | None]:
-    ts = _parse_ts(row["published_at"], tz)
-    if ts is not None:
-        return ts.date(), ts
-    try:
-        return (Date.fromisoformat(row["date"][:10]) if row["date"] else None), None
-    except ValueError:
-        return None, None
-
-
-def _window(date: str | None, tz: ZoneInfo, now: datetime | None) -> tuple[Date, datetime, datetime, bool]:
-    """(day, start, end, default) of the briefing window, in ``tz``."""
-    if date:
-        day = Date.fromisoformat(date[:10])
-        start = datetime(day.year, day.month, day.day, tzinfo=tz)
-        return day, start, start + timedelta(days=1), False
-    end = (now or datetime.now(tz)).astimezone(tz)
-    return end.date(), end - timedelta(hours=24), end, True
-
-
-def _in_window(
-    day: Date | None, when: datetime | None, start: datetime, end: datetime, default: bool
-) -> bool:
-    if when is not None:
-        return start <= when < end if not default else start <= when <= end
-    if day is None:
-        return False
-    return start.date() <= day <= (end - timedelta(microseconds=1)).date()
-
-
-def _select_items(
-    desk, first: Date, last: Date, tz: ZoneInfo, scopes: tuple[str, ...] | None, sources: Sequence[str] | None
-) -> list[_Item]:
-    """Articles whose stored date is within [first-1, last+1] (a timestamp may move an article across midnight)."""
-    sql = (
-        "SELECT id, title, source, date, published_at, url, duplicate_of FROM articles "
-        "WHERE date >= ? AND date <= ?"
+def build_briefing(
+    desk: BriefingDesk,
+    date: str | None = None,
+    topic: str | None = None,
+    sources: Sequence[str] | str | None = None,
+    top: int = 8,
+    scopes: tuple[str, ...] | None = None,
+    now: datetime | None = None,
+) -> Briefing:
+    """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
+    tz = time_zone(desk.settings.timezone)
+    win = window(date, tz, now)
+    top = max(1, int(top))
+    topic = " ".join(topic.split()) if topic else None
+    wanted = _sources_list(sources)
+    today_items, earlier_items = _items(desk.store, win, tz, scopes, wanted)
+    briefing = Briefing(
+        date=win.day.isoformat(),
+        timezone=str(tz.key),
+        window_start=win.start.isoformat(timespec="seconds"),
+        window_end=win.end.isoformat(timespec="seconds"),
+        topic=topic,
+        sources=wanted,
+        top=top,
+        n_articles=len(today_items),
+        default_window=win.default,
     )
-    params: list = [(first - timedelta(days=1)).isoformat(), (last + timedelta(days=1)).isoformat() + "~"]
-    if scopes is not None:
-        sql += f" AND scope IN ({','.join('?' * len(scopes))})"
-        params += list(scopes)
-    if sources:
-        sql += f" AND lower(source) IN ({','.join('?' * len(sources))})"
-        params += [s.lower() for s in sources]
-    items = []
-    for row in desk.store.query(sql + " ORDER BY date, published_at, id", params):
-        day, when = _local_day(row, tz)
-        items.append(
-            _Item(
-                row["id"],
-                row["title"],
-                row["source"],
-                row["date"],
-                row["published_at"],
-                row["url"],
-                row["duplicate_of"] or row["id"],
-                day,
-                when,
-            )
-        )
-    return items
+    if not today_items:
+        return briefing
+    today, history = _contents(desk, today_items, earlier_items)
+    if not today:
+        return briefing
+    built = _stories(desk, today, history, win, topic, scopes)
+    briefing.n_stories = len(built)
+    for b in built[:top]:
+        # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
+        b.story.quotes, dropped = _quotes(desk.store, b)
+        briefing.dropped_unverified += dropped
+        briefing.stories.append(b.story)
+    return briefing
 
 
-# -- vectors -------------------------------------------------------------------------------------------------------
-def _load_contents(desk, content_ids: Sequence[str]) -> dict[str, _Content]:
-    """Paragraphs and stored vectors of these canonical articles; articles without vectors are left out."""
-    ids = list(dict.fromkeys(content_ids))
-    rows = []
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rows += desk.store.query(
-            "SELECT id, article_id, ordinal, text, sentences, caption FROM paragraphs "
-            f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, ordinal",
-            chunk,
-        )
-    if not rows:
-        return {}
-    indexed = set(desk.vectors.ids().tolist()) if hasattr(desk.vectors, "ids") else None
-    rows = [r for r in rows if indexed is None or r["id"] in indexed]
-    vecs = desk.vectors.vectors([r["id"] for r in rows]) if rows else np.zeros((0, 1), np.float32)
-    by_article: dict[str, list[int]] = {}
-    for n, r in enumerate(rows):
-        by_article.setdefault(r["article_id"], []).append(n)
-    out: dict[str, _Content] = {}
-    for aid, idx in by_article.items():
-        paras = [
-            Paragraph(
-                rows[n]["id"],
-                aid,
-                rows[n]["ordinal"],
-                rows[n]["text"],
-                [tuple(s) for s in json.loads(rows[n]["sentences"])],
-            )
-            for n in idx
-        ]
-        caption = [bool(rows[n]["caption"]) for n in idx]
-        v = vecs[idx]
-        weights = np.array(
-            [0.0 if c else 1.0 / math.sqrt(p.ordinal) for p, c in zip(paras, caption, strict=True)]
-        )
-        if weights.sum() == 0:
-            weights = np.ones(len(paras))
-        mean = (v * weights[:, None]).sum(axis=0)
-        norm = float(np.linalg.norm(mean))
-        if norm == 0:
-            continue
-        n_text = sum(1 for c in caption if not c)
-        out[aid] = _Content(aid, paras, v, caption, (mean / norm).astype(np.float32), n_text)
-    return out
-
-
-def developing_threshold(n_paragraphs: int) -> float:
-    """Cosine above which a story continues an earlier article, for texts of ``n_paragraphs`` paragraphs."""
-    frac = min(1.0, max(0.0, (n_paragraphs - 3) / 12))
-    return DEVELOPING_MIN + frac * (DEVELOPING_LONG - DEVELOPING_MIN)
-
-
-def cluster(vectors: np.ndarray, threshold: float) -> list[list[int]]:
-    """Average-linkage agglomerative clustering on cosine similarity (rows are normalised vectors).
-
-    Deterministic: ties go to the lowest indices. Returns clusters as sorted index lists, ordered by their first
-    member. O(n^3) in numpy, a few milliseconds for a day's hundred articles.
-    """
-    n = len(vectors)
-    if n == 0:
-        return []
-    sim = (vectors @ vectors.T).astype(np.float64)
-    members: list[list[int] | None] = [[i] for i in range(n)]
-    np.fill_diagonal(sim, -np.inf)
-    active = np.ones(n, dtype=bool)
-    while active.sum() > 1:
-        masked = np.where(active[:, None] & active[None, :], sim, -np.inf)
-        flat = int(np.argmax(masked))
-        i, j = divmod(flat, n)
-        if masked[i, j] < threshold:
-            break
-        i, j = min(i, j), max(i, j)
-        a, b = len(members[i]), len(members[j])  # type: ignore[arg-type]
-        merged = (a * sim[i] + b * sim[j]) / (a + b)
-        sim[i, :] = merged
-        sim[:, i] = merged
-        sim[i, i] = -np.inf
-        sim[j, :] = -np.inf
-        sim[:, j] = -np.inf
-        members[i] = sorted(members[i] + members[j])  # type: ignore[operator]
-        members[j] = None
-        active[j] = False
-    return sorted((m for m in members if m is not None), key=lambda m: m[0])
-
-
-# -- stories -------------------------------------------------------------------------------------------------------
 def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
     """``["CNN,USA Today", "The Week"]`` (repeated or comma-separated) -> ``["CNN", "USA Today", "The Week"]``."""
     if not sources:
@@ -252,28 +130,83 @@ def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
     return list(dict.fromkeys(out)) or None
 
 
-def _topic_relevance(desk, topic: str, first: Date, last: Date, scopes) -> tuple[np.ndarray | None, set[str]]:
-    """The topic's query vector and the articles ``ask`` retrieves for it in the window (same machinery)."""
-    hits: set[str] = set()
-    if hasattr(desk, "ask"):
-        filters = Filters(since=first.isoformat(), until=last.isoformat(), scopes=scopes)
-        answer = desk.ask(topic, k=10, filters=filters, per_article=1)
-        if not answer.no_answer:
-            for q in answer.quotes:
-                hits.add(q.article_id)
-                hits.update(ref.article_id for ref in q.also_in)
-    qvec = desk.embedder.encode_query(topic) if getattr(desk, "embedder", None) is not None else None
-    return qvec, hits
+def _items(
+    store: Store, win: Window, tz: ZoneInfo, scopes: tuple[str, ...] | None, wanted: list[str] | None
+) -> tuple[list[ArticleItem], list[ArticleItem]]:
+    """The window's articles (of the wanted outlets) and the articles of the ``LOOKBACK_DAYS`` before it."""
+    look_from = win.first_day - timedelta(days=LOOKBACK_DAYS)
+    all_items = select_items(store, look_from, win.last_day, tz, scopes)
+    today = [i for i in all_items if win.contains(i)]
+    if wanted:
+        lower = {s.lower() for s in wanted}
+        today = [i for i in today if i.source.lower() in lower]
+    ids = {i.id for i in today}
+    earlier = [
+        i
+        for i in all_items
+        if i.id not in ids and i.local_day is not None and look_from <= i.local_day < win.first_day
+    ]
+    return today, earlier
 
 
-def _story(
-    members: list[_Content],
-    earlier: list[_Content],
-    earlier_first: dict[str, tuple[Date | None, list[_Item]]],
-    start: datetime,
-    end: datetime,
-) -> tuple[Story, np.ndarray, np.ndarray | None]:
-    """The story of one cluster (without quotes) with its centroid and the earlier paragraphs it continues."""
+def _contents(
+    desk: BriefingDesk, window_items: list[ArticleItem], earlier_items: list[ArticleItem]
+) -> tuple[list[ArticleContent], History]:
+    """The window's canonical texts (each carrying its window articles) and the earlier days' ones."""
+    contents = load_contents(
+        desk, [i.content_id for i in window_items] + [i.content_id for i in earlier_items]
+    )
+    today: dict[str, ArticleContent] = {}
+    for item in window_items:
+        content = contents.get(item.content_id)
+        if content is None:
+            log.warning("briefing: article %s has no indexed paragraphs; left out", item.id)
+            continue
+        content.items.append(item)
+        today.setdefault(content.id, content)
+    first: dict[str, tuple[Date | None, list[ArticleItem]]] = {}
+    for item in earlier_items:
+        if item.content_id in today or item.content_id not in contents:
+            continue
+        day_seen, its = first.get(item.content_id, (None, []))
+        if item.local_day is not None and (day_seen is None or item.local_day < day_seen):
+            day_seen = item.local_day
+        first[item.content_id] = (day_seen, its + [item])
+    return list(today.values()), History([contents[cid] for cid in sorted(first)], first)
+
+
+def _stories(
+    desk: BriefingDesk,
+    today: list[ArticleContent],
+    history: History,
+    win: Window,
+    topic: str | None,
+    scopes: tuple[str, ...] | None,
+) -> list[Built]:
+    """The day's stories, ranked (most important first); with a topic, only the stories about it."""
+    groups = cluster(np.stack([c.vector for c in today]), CLUSTER_MIN)
+    relevance = _TopicRelevance.of(desk, topic, win, scopes) if topic else None
+    earlier = history.matrix()
+    built = []
+    for group in groups:
+        b = _story([today[n] for n in group], history, earlier, win)
+        if relevance is not None:
+            rel = relevance.score(b)
+            if rel is None:
+                continue
+            b.story.score += TOPIC_WEIGHT * rel
+        built.append(b)
+    built.sort(key=lambda b: (-b.story.score, b.story.headline, b.story.lead_article_id))
+    return built
+
+
+def _lead_item(content: ArticleContent) -> ArticleItem:
+    """The window article that carries a text: the canonical itself when it is in the window, else a copy."""
+    return next((i for i in content.items if i.id == content.id), content.items[0])
+
+
+def _story(members: list[ArticleContent], history: History, earlier: np.ndarray | None, win: Window) -> Built:
+    """The story of one cluster, ranked, without quotes."""
     vecs = np.stack([c.vector for c in members])
     centroid = vecs.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -281,155 +214,115 @@ def _story(
         (i for c in members for i in c.items),
         key=lambda i: (i.when.isoformat() if i.when else "", i.date or "", i.id),
     )
-    lead_content = members[int(np.argmax(vecs @ centroid))]
-    lead_item = next((i for i in lead_content.items if i.id == lead_content.id), lead_content.items[0])
-    # Developing: the story continues articles of the days before.
-    matched: list[tuple[float, _Content]] = []
-    best_prior = 0.0
-    if earlier:
-        sims = np.stack([c.vector for c in earlier]) @ centroid
-        n_paras = sum(c.n_paras for c in members)
-        best_prior = float(sims.max())
-        matched = sorted(
-            (
-                (float(s), c)
-                for s, c in zip(sims, earlier, strict=True)
-                if s >= developing_threshold(min(n_paras, c.n_paras))
-            ),
-            key=lambda t: (-t[0], t[1].id),
-        )
-    developing = bool(matched)
+    lead = _lead_item(members[int(np.argmax(vecs @ centroid))])
+    matched, best_prior = _continued(centroid, sum(c.n_paras for c in members), history, earlier)
+    first_seen, earlier_ids = _first_seen(items, matched, history)
+    outlets = list(dict.fromkeys(i.source for i in items))
+    novelty = max(0.0, min(1.0, 1.0 - best_prior))
+    story = Story(
+        headline=lead.title,
+        lead_article_id=lead.id,
+        quotes=[],
+        articles=[source_ref(i) for i in items],
+        outlets=outlets,
+        first_seen=first_seen.isoformat() if first_seen else None,
+        developing=bool(matched),
+        earlier_article_ids=earlier_ids,
+        score=_importance(len(outlets), len(items), _recency(items, win), novelty),
+        novelty=novelty,
+    )
+    prior = np.vstack([c.vectors for c in matched[:PRIOR_ARTICLES]]) if matched else None
+    return Built(story, members, centroid, prior)
+
+
+def _continued(
+    centroid: np.ndarray, n_paras: int, history: History, earlier: np.ndarray | None
+) -> tuple[list[ArticleContent], float]:
+    """The earlier texts this story continues (closest first) and the highest similarity to any earlier text."""
+    if earlier is None:
+        return [], 0.0
+    sims = earlier @ centroid
+    matched = sorted(
+        (
+            (float(s), c)
+            for s, c in zip(sims, history.contents, strict=True)
+            if s >= developing_threshold(min(n_paras, c.n_paras))
+        ),
+        key=lambda t: (-t[0], t[1].id),
+    )
+    return [c for _, c in matched], float(sims.max())
+
+
+def _first_seen(
+    items: list[ArticleItem], matched: list[ArticleContent], history: History
+) -> tuple[Date | None, list[str]]:
+    """The earliest day the story was seen (today's, or an earlier matching day) and the earlier articles."""
     days = [i.local_day for i in items if i.local_day is not None]
     first_seen = min(days) if days else None
     earlier_ids: list[str] = []
-    for _, c in matched:
-        day, its = earlier_first[c.id]
+    for c in matched:
+        day, its = history.first[c.id]
         earlier_ids += [i.id for i in its]
         if day is not None and (first_seen is None or day < first_seen):
             first_seen = day
-    prior_vecs = np.vstack([c.vectors for _, c in matched[:5]]) if matched else None
+    return first_seen, list(dict.fromkeys(earlier_ids))
+
+
+def _recency(items: list[ArticleItem], win: Window) -> float:
+    """Where the latest publication time falls in the window (0 = its start, 1 = its end)."""
     when = [i.when for i in items if i.when is not None]
-    span = (end - start).total_seconds() or 1.0
-    recency = max(0.0, min(1.0, (max(when) - start).total_seconds() / span)) if when else 0.5
-    novelty = max(0.0, min(1.0, 1.0 - best_prior))
-    outlets = list(dict.fromkeys(i.source for i in items))
-    score = math.log1p(len(outlets)) + 0.5 * math.log1p(len(items)) + 0.3 * recency + 0.3 * novelty
-    story = Story(
-        headline=lead_item.title,
-        lead_article_id=lead_item.id,
-        quotes=[],
-        articles=[SourceRef(i.id, i.source, i.title, i.url, i.date) for i in items],
-        outlets=outlets,
-        first_seen=first_seen.isoformat() if first_seen else None,
-        developing=developing,
-        earlier_article_ids=list(dict.fromkeys(earlier_ids)),
-        score=score,
-        novelty=novelty,
+    if not when:
+        return UNKNOWN_RECENCY
+    span = (win.end - win.start).total_seconds() or 1.0
+    return max(0.0, min(1.0, (max(when) - win.start).total_seconds() / span))
+
+
+def _importance(outlets: int, articles: int, recency: float, novelty: float) -> float:
+    return (
+        math.log1p(outlets)
+        + ARTICLES_WEIGHT * math.log1p(articles)
+        + RECENCY_WEIGHT * recency
+        + NOVELTY_WEIGHT * novelty
     )
-    return story, centroid, prior_vecs
 
 
-def build_briefing(
-    desk,
-    date: str | None = None,
-    topic: str | None = None,
-    sources: Sequence[str] | str | None = None,
-    top: int = 8,
-    scopes: tuple[str, ...] | None = None,
-    now: datetime | None = None,
-) -> Briefing:
-    """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
-    tz_name = getattr(desk.settings, "timezone", "UTC") or "UTC"
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"Unknown time zone {tz_name!r} (NEWSDESK_TIMEZONE): use a name like Europe/Paris."
-        ) from exc
-    try:
-        day, start, end, default = _window(date, tz, now)
-    except ValueError as exc:
-        raise ValueError(f"Not a date: {date!r}. Give it as YYYY-MM-DD.") from exc
-    top = max(1, int(top))
-    topic = " ".join(topic.split()) if topic else None
-    wanted = _sources_list(sources)
-    wanted_lower = {s.lower() for s in wanted} if wanted else None
-    first_day, last_day = start.date(), (end - timedelta(microseconds=1)).date()
-    look_from = first_day - timedelta(days=LOOKBACK_DAYS)
-    all_items = _select_items(desk, look_from, last_day, tz, scopes, None)
-    window = [i for i in all_items if _in_window(i.local_day, i.when, start, end, default)]
-    if wanted_lower is not None:
-        window = [i for i in window if i.source.lower() in wanted_lower]
-    window_ids = {i.id for i in window}
-    earlier_items = [
-        i
-        for i in all_items
-        if i.id not in window_ids and i.local_day is not None and look_from <= i.local_day < first_day
-    ]
-    briefing = Briefing(
-        date=day.isoformat(),
-        timezone=str(tz.key),
-        window_start=start.isoformat(timespec="seconds"),
-        window_end=end.isoformat(timespec="seconds"),
-        topic=topic,
-        sources=wanted,
-        top=top,
-        n_articles=len(window),
-        default_window=default,
-    )
-    if not window:
-        return briefing
-    contents = _load_contents(desk, [i.content_id for i in window] + [i.content_id for i in earlier_items])
-    today: dict[str, _Content] = {}
-    for item in window:
-        content = contents.get(item.content_id)
-        if content is None:
-            log.warning("briefing: article %s has no indexed paragraphs; left out", item.id)
-            continue
-        content.items.append(item)
-        today.setdefault(content.id, content)
-    earlier_first: dict[str, tuple[Date | None, list[_Item]]] = {}
-    for item in earlier_items:
-        if item.content_id in today or item.content_id not in contents:
-            continue
-        day_seen, its = earlier_first.get(item.content_id, (None, []))
-        if item.local_day is not None and (day_seen is None or item.local_day < day_seen):
-            day_seen = item.local_day
-        earlier_first[item.content_id] = (day_seen, its + [item])
-    earlier = [contents[cid] for cid in sorted(earlier_first)]
-    order = list(today.values())
-    if not order:
-        return briefing
-    groups = cluster(np.stack([c.vector for c in order]), CLUSTER_MIN)
-    qvec, hits = _topic_relevance(desk, topic, first_day, last_day, scopes) if topic else (None, set())
-    built = []
-    for group in groups:
-        members = [order[n] for n in group]
-        story, centroid, prior_vecs = _story(members, earlier, earlier_first, start, end)
-        if topic:
-            rel = max(float((c.vectors @ qvec).max()) for c in members) if qvec is not None else 0.0
-            if not (rel >= TOPIC_MIN or (set(story.article_ids) & hits and rel >= TOPIC_MIN - 0.05)):
-                continue
-            story.score += 2.0 * rel
-        built.append((story, members, centroid, prior_vecs))
-    built.sort(key=lambda t: (-t[0].score, t[0].headline, t[0].lead_article_id))
-    briefing.n_stories = len(built)
-    for story, members, centroid, prior_vecs in built[:top]:
-        # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
-        chosen = choose_quotes(candidates(members, centroid, prior_vecs), story.developing)
-        quotes = []
-        for cand in chosen:
-            item = next((i for i in cand.content.items if i.id == cand.content.id), cand.content.items[0])
-            also = [
-                SourceRef(i.id, i.source, i.title, i.url, i.date)
-                for i in cand.content.items
-                if i.id != item.id
-            ]
-            quotes.append(make_quote(cand, item, also))
-        story.quotes, dropped = verify_quotes(desk, quotes)
-        briefing.dropped_unverified += dropped
-        briefing.stories.append(story)
-    return briefing
+@dataclass
+class _TopicRelevance:
+    """The topic's query vector and the articles ``ask`` retrieves for it in the window (the same machinery)."""
+
+    vector: np.ndarray
+    hits: set[str]
+
+    @classmethod
+    def of(
+        cls, desk: BriefingDesk, topic: str, win: Window, scopes: tuple[str, ...] | None
+    ) -> _TopicRelevance:
+        filters = Filters(since=win.first_day.isoformat(), until=win.last_day.isoformat(), scopes=scopes)
+        answer = desk.ask(topic, k=TOPIC_ASK_K, filters=filters, per_article=1)
+        hits: set[str] = set()
+        if not answer.no_answer:
+            for q in answer.quotes:
+                hits.add(q.article_id)
+                hits.update(ref.article_id for ref in q.also_in)
+        return cls(desk.embedder.encode_query(topic), hits)
+
+    def score(self, b: Built) -> float | None:
+        """The story's relevance (its best paragraph's cosine with the topic), or None when it is not about it."""
+        rel = max(float((c.vectors @ self.vector).max()) for c in b.members)
+        asked = bool(set(b.story.article_ids) & self.hits)
+        if rel >= TOPIC_MIN or (asked and rel >= TOPIC_MIN - TOPIC_ASKED_MARGIN):
+            return rel
+        return None
 
 
-__all__ = ["build_briefing", "cluster", "cue_score", "developing_threshold", "verify_quotes"]
+def _quotes(store: Store, b: Built) -> tuple[list[Quote], int]:
+    """One to three verified quotes of a story (for a developing story the first is what is new today)."""
+    quotes = []
+    for cand in choose_quotes(candidates(b.members, b.centroid, b.prior), b.story.developing):
+        item = _lead_item(cand.content)
+        also = [source_ref(i) for i in cand.content.items if i.id != item.id]
+        quotes.append(make_quote(cand, item, also))
+    return verify_quotes(store, quotes)
+
+
+__all__ = ["LOOKBACK_DAYS", "build_briefing"]

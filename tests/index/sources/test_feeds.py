@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 
 import pytest
 from aiohttp import web
 
+from index.sources import normalise_feed_url, polling
+from index.sources.client import FetchPolicy
 from index.sources.feeds import (
     FeedError,
     add_feed,
@@ -19,7 +19,7 @@ from index.sources.feeds import (
     poll,
     remove_feed,
 )
-from index.sources.fetch import FetchPolicy, ingest_urls
+from index.sources.fetch import ingest_urls
 
 from .loopback_news import load_records
 
@@ -58,6 +58,19 @@ def test_registry_add_list_remove(desk):
         remove_feed(desk, b.id, scope="7")  # another server's feed is not visible
     assert remove_feed(desk, "https://example.org/atom.xml").id == b.id
     assert [f.id for f in list_feeds(desk)] == [a.id]
+
+
+def test_feed_urls_differing_in_case_of_scheme_or_host_or_fragment_are_one_feed(desk):
+    a = add_feed(desk, "http://Example.org/Feed.xml?Edition=US#top")
+    assert a.url == "http://example.org/Feed.xml?Edition=US"  # path and query keep their case
+    for same in ("HTTP://example.org/Feed.xml?Edition=US", "http://EXAMPLE.ORG/Feed.xml?Edition=US#x"):
+        with pytest.raises(FeedError, match=f"Feed #{a.id} already polls http://example.org/Feed.xml"):
+            add_feed(desk, same)
+    other = add_feed(desk, "http://example.org/feed.xml?Edition=US")  # another path is another feed
+    assert other.id != a.id
+    assert add_feed(desk, "HTTP://example.org/Feed.xml?Edition=US", scope="42").scope == "42"  # per server
+    assert find_feed(desk, "http://EXAMPLE.org/Feed.xml?Edition=US#y", scope="").id == a.id
+    assert normalise_feed_url(" HTTPS://Host.Example:8443/a/B#frag ") == "https://host.example:8443/a/B"
 
 
 def test_parse_every():
@@ -281,49 +294,17 @@ async def test_ingest_urls_uses_canonical_url_and_outlet(desk, site):
     assert art.title == RECORDS[9]["title"]
 
 
-# -- CLI --------------------------------------------------------------------------------------------------------
-def test_cli_registry_commands(tmp_path, capsys):
-    from index.cli.main import main
-
-    data = ["--data-dir", str(tmp_path / "cli")]
-    assert main(["feeds", "add", "https://example.org/feed.xml", "--every", "30m", *data]) == 0
-    assert "Added feed #1" in capsys.readouterr().out
-    assert main(["feeds", "add", "ftp://example.org/feed.xml", *data]) == 1
-    assert "only http and https" in capsys.readouterr().err
-    assert main(["feeds", "list", "--json", *data]) == 0
-    listed = json.loads(capsys.readouterr().out)
-    assert listed[0]["url"] == "https://example.org/feed.xml" and listed[0]["every_seconds"] == 1800
-    assert main(["feeds", "status", *data]) == 0
-    assert "never polled" in capsys.readouterr().out
-    assert main(["feeds", "remove", "1", *data]) == 0 and "Removed feed #1" in capsys.readouterr().out
-    assert main(["feeds", "remove", "1", *data]) == 1 and "No feed 1" in capsys.readouterr().err
-
-
-async def test_cli_poll_and_status_output(desk, site, capsys):
-    from index.cli.feeds import _registry, cmd_feeds_status, cmd_poll
-
-    site.feed("/cli.rss", "CLI", [site.article(r) for r in RECORDS[10:12]])
-    site.feed("/cli-broken.rss", "Broken", [], broken=True)
-    for p in ("/cli.rss", "/cli-broken.rss"):
-        await asyncio.to_thread(add_feed, desk, site.url(p))
-    args = argparse.Namespace(feed_ids=None, force=True, json=False)
-    code = await asyncio.to_thread(cmd_poll, args, desk)
-    out = capsys.readouterr()
-    assert code == 0 and "2 added" in out.out and "FAILED" in out.out and "1 of 2 feeds failed" in out.err
-    status = argparse.Namespace(feed=None, server=None, limit=20, skips=False, json=False)
-    assert await asyncio.to_thread(_registry(cmd_feeds_status), status, desk) == 0
-    text = capsys.readouterr().out
-    assert "[added]" in text and "FAILING (last error" in text
-
-
 async def test_new_item_cap_defers_the_rest_to_the_next_poll(desk, site, monkeypatch):
-    import index.sources.feeds
-
-    monkeypatch.setattr(index.sources.feeds, "MAX_NEW_PER_POLL", 2)
+    monkeypatch.setattr(polling, "MAX_NEW_PER_POLL", 2)
     site.feed("/many.rss", "Many", [site.article(r) for r in RECORDS[12:15]])
     info = await asyncio.to_thread(add_feed, desk, site.url("/many.rss"))
-    first = (await poll(desk, force=True)).feeds[0]
-    assert (first.added, first.deferred) == (2, 1)
+    report = await poll(desk, force=True)
+    first = report.feeds[0]
+    assert (first.added, first.deferred, report.deferred) == (2, 1, 1)
+    assert (
+        "2 articles added from 1 feed" in report.summary()
+        and "1 item deferred to later polls" in report.summary()
+    )
     deferred = [i for i in _status(desk, info.id).values() if i.status == "deferred"]
     assert len(deferred) == 1 and "left for the next poll" in deferred[0].reason
     site.feeds["/many.rss"].items.append(site.article(RECORDS[15]))  # new ETag: the feed is read again

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "wikinews" / "articles.jsonl"
+CORPUS = Path(__file__).resolve().parents[3] / "corpus" / "wikinews" / "articles.jsonl"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -247,7 +247,9 @@ class NewsSite:
         return web.Response(status=404, text="not found")
 
 
-async def _serve_forever() -> None:  # pragma: no cover - manual poking: python tests/index/loopback_news.py
+async def _serve_forever() -> (
+    None
+):  # pragma: no cover - manual poking: python tests/index/sources/loopback_news.py
     site = NewsSite()
     items = [site.article(r) for r in load_records(10)]
     site.feed("/feed.rss", "Wikinews", items)

@@ -1,0 +1,70 @@
+"""Clustering of article vectors into stories, and the "continues an earlier story" threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.briefing.cluster import CLUSTER_MIN, DEVELOPING_LONG, DEVELOPING_MIN, cluster, developing_threshold
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def average_linkage(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """The definition, written out: merge the two clusters with the highest average pairwise cosine while it is
+    at least ``threshold`` (what the briefing did by hand before scipy; the oracle for ``cluster``)."""
+    clusters = [[i] for i in range(len(vectors))]
+    sim = vectors.astype(np.float64) @ vectors.astype(np.float64).T
+    while len(clusters) > 1:
+        best, pair = -np.inf, (0, 0)
+        for i in range(len(clusters)):
+            for j in range(i + 1, len(clusters)):
+                avg = sim[np.ix_(clusters[i], clusters[j])].mean()
+                if avg > best:
+                    best, pair = avg, (i, j)
+        if best < threshold:
+            break
+        i, j = pair
+        clusters[i] = sorted(clusters[i] + clusters.pop(j))
+    return sorted(clusters, key=lambda c: c[0])
+
+
+def test_cluster_is_average_linkage_with_a_threshold():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=16), rng.normal(size=16)
+    rows = [a + 0.1 * rng.normal(size=16) for _ in range(3)] + [
+        b + 0.1 * rng.normal(size=16) for _ in range(2)
+    ]
+    vecs = _normalised(np.stack(rows))
+    assert cluster(vecs, 0.9) == [[0, 1, 2], [3, 4]]
+    assert cluster(vecs, 1.01) == [[0], [1], [2], [3], [4]]
+    assert cluster(vecs[:0], 0.5) == []
+    assert cluster(vecs[:1], 0.5) == [[0]]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cluster_matches_the_definition_of_average_linkage(seed):
+    """Days of 5-40 articles around a few stories, some near the threshold: same clusters as the oracle."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(5, 40)), int(rng.integers(2, 8))
+    centres = rng.normal(size=(k, 32))
+    vecs = _normalised(centres[rng.integers(0, k, n)] + rng.normal(size=(n, 32)) * rng.uniform(0.3, 0.9))
+    for threshold in (CLUSTER_MIN, 0.3, 0.7):
+        assert cluster(vecs, threshold) == average_linkage(vecs, threshold)
+
+
+def test_average_linkage_does_not_chain_through_a_broad_article():
+    """Two stories and one article between them: single linkage would glue all three, average linkage does not."""
+    left, right = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    broad = (left + right) / np.sqrt(2)  # cosine 0.71 with each story, 0 between the stories
+    vecs = np.stack([left, broad, right]).astype(np.float32)
+    groups = cluster(vecs, CLUSTER_MIN)
+    assert [0, 1, 2] not in groups and len(groups) == 2
+
+
+def test_developing_threshold_rises_with_length():
+    assert developing_threshold(1) == developing_threshold(3) == DEVELOPING_MIN
+    assert developing_threshold(15) == developing_threshold(40) == DEVELOPING_LONG
+    assert DEVELOPING_MIN < developing_threshold(9) < DEVELOPING_LONG

@@ -1,0 +1,159 @@
+"""Stories of a day on the bundled Wikinews sample and on small made-up days: real model, FAISS and SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from index.briefing import build_briefing
+from index.models import ArticleIn
+from index.render import briefing_markdown
+
+from .wikinews import TSUNAMI, story_of
+
+
+def test_tsunami_articles_form_one_developing_story(wiki):
+    ids = wiki.store.articles(list(TSUNAMI.values()))
+    assert all(
+        "tsunami" in a.title.lower() or "earthquake" in a.title.lower() or "relief" in a.title.lower()
+        for a in ids.values()
+    ), "the sample's tsunami articles moved"
+    seen: list[str] = []
+    for day, aid in TSUNAMI.items():
+        story = story_of(build_briefing(wiki, date=day), aid)
+        if not seen:
+            assert not story.developing
+            assert story.first_seen == day
+        else:
+            assert story.developing, day
+            assert set(story.earlier_article_ids) & set(seen), day
+            assert story.first_seen is not None and story.first_seen < day
+            assert story.first_seen in TSUNAMI
+        seen.append(aid)
+
+
+def test_unrelated_stories_of_the_same_day_stay_apart(wiki):
+    for day in ("2004-12-22", "2004-12-27", "2004-12-28", "2004-12-29", "2004-11-13", "2004-11-18"):
+        b = build_briefing(wiki, date=day)
+        assert b.n_articles >= 2
+        assert len(b.stories) == b.n_articles, [s.headline for s in b.stories]
+        assert all(len(s.articles) == 1 for s in b.stories)
+
+
+def test_empty_day_gives_the_empty_briefing(wiki):
+    b = build_briefing(wiki, date="2004-12-25")
+    assert b.empty and b.n_articles == 0
+    assert b.message == "No articles published on 2004-12-25."
+    assert "No articles published on 2004-12-25." in briefing_markdown(b)
+    assert b.to_dict()["stories"] == []
+
+
+def test_default_window_is_the_24_hours_before_now(wiki):
+    now = datetime(2004, 12, 28, 9, 0, tzinfo=ZoneInfo("UTC"))
+    b = build_briefing(wiki, now=now)
+    # Date-only articles count when their day overlaps the window: 27 and 28 December.
+    assert {a.date for s in b.stories for a in s.articles} == {"2004-12-27", "2004-12-28"}
+    empty = build_briefing(wiki, now=datetime(2030, 1, 1, tzinfo=ZoneInfo("UTC")))
+    assert empty.empty and empty.message.startswith("No articles published in the 24 hours before")
+
+
+def test_topic_keeps_only_relevant_stories(wiki):
+    b = build_briefing(wiki, date="2004-12-29", topic="tsunami death toll")
+    assert [s.lead_article_id for s in b.stories] == [TSUNAMI["2004-12-29"]]
+    none = build_briefing(wiki, date="2004-12-22", topic="tsunami death toll")
+    assert none.empty and "tsunami" in none.message
+
+
+def test_syndicated_copy_joins_the_story_as_another_outlet(make_desk):
+    desk = make_desk()
+    text = (
+        "The health minister said on Monday that 120 new clinics will open across the country this year.\n\n"
+        '"We are building capacity where it is needed most," the minister told reporters in the capital.'
+    )
+    other = "Heavy snow closed mountain passes in the north, and the weather service warned of avalanches."
+    desk.ingest_articles(
+        [
+            ArticleIn(
+                paragraphs=text.split("\n\n"),
+                title="Clinics to open",
+                source="Wire",
+                date="2024-03-04",
+                url="https://wire.example/clinics",
+                external_id="wire-1",
+            ),
+            ArticleIn(
+                paragraphs=text.split("\n\n"),
+                title="Minister: 120 clinics",
+                source="Daily",
+                date="2024-03-04",
+                url="https://daily.example/clinics",
+                external_id="daily-1",
+            ),
+            ArticleIn(
+                paragraphs=[other],
+                title="Snow closes passes",
+                source="Daily",
+                date="2024-03-04",
+                external_id="daily-2",
+            ),
+            ArticleIn(
+                paragraphs=[other + " Schools closed."],
+                title="Private",
+                source="Wire",
+                date="2024-03-04",
+                external_id="secret-1",
+            ),
+        ],
+    )
+    desk.ingest_articles(
+        [
+            ArticleIn(
+                paragraphs=["A guild-only note about clinics."],
+                title="Guild",
+                source="Guild",
+                date="2024-03-04",
+                external_id="guild-1",
+            )
+        ],
+        scope="42",
+    )
+    b = build_briefing(desk, date="2024-03-04", scopes=("",))
+    clinics = story_of(b, "wire-1")
+    assert set(clinics.article_ids) == {"wire-1", "daily-1"}
+    assert clinics.outlets == ["Wire", "Daily"] or clinics.outlets == ["Daily", "Wire"]
+    assert any(ref.article_id == "daily-1" for q in clinics.quotes for ref in q.also_in)
+    assert "guild-1" not in {a for s in b.stories for a in s.article_ids}
+    assert "guild-1" in {a for s in build_briefing(desk, date="2024-03-04").stories for a in s.article_ids}
+    only_daily = build_briefing(desk, date="2024-03-04", sources=["daily"], scopes=("",))
+    assert {a.source for s in only_daily.stories for a in s.articles} == {"Daily"}
+    assert build_briefing(desk, date="2024-03-04", sources="Wire, Daily", scopes=("",)).n_articles == 4
+    # The attributed statement with a figure is preferred over other sentences.
+    assert "said" in clinics.quotes[0].text or "told" in clinics.quotes[0].text
+
+
+def test_publication_time_is_read_in_the_configured_time_zone(make_desk, tmp_path):
+    desk = make_desk(tmp_path / "tz", timezone="America/New_York")
+    desk.ingest_articles(
+        [
+            ArticleIn(
+                paragraphs=["The city council voted 7-2 on Tuesday night to approve the new budget."],
+                title="Budget approved",
+                source="Local",
+                date="2024-03-06",
+                published_at="2024-03-06T02:30:00+00:00",
+                external_id="late",
+            )
+        ]
+    )
+    assert build_briefing(desk, date="2024-03-05").n_articles == 1  # 21:30 on the 5th in New York
+    assert build_briefing(desk, date="2024-03-06").empty
+
+
+def test_bad_date_and_time_zone_are_clear_errors(make_desk, tmp_path):
+    desk = make_desk(tmp_path / "badtz", timezone="Mars/Olympus")
+    with pytest.raises(ValueError, match="Unknown time zone"):
+        build_briefing(desk, date="2024-03-05")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        build_briefing(make_desk(tmp_path / "ok"), date="yesterday")
