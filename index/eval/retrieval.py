@@ -14,55 +14,17 @@ import logging
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.config import CoreSettings
+from index.eval.data import load_jsonl
+from index.eval.gate import gate
+from index.eval.metrics import BASELINES, KS, Tally, first_hit
 from index.lexical import tokenize
 from index.models import Filters
 from index.search import retrieve
 
 log = logging.getLogger(__name__)
-
-KS = (1, 3, 5, 10)
-BASELINES = ("bm25", "dense", "rrf")
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def first_hit(passages: list[str], answers: list[str]) -> int | None:
-    """1-based rank of the first passage containing an answer, or None."""
-    wanted = [_norm(a) for a in answers if a and a.strip()]
-    for rank, text in enumerate(passages, 1):
-        t = _norm(text)
-        if any(a in t for a in wanted):
-            return rank
-    return None
-
-
-@dataclass
-class Tally:
-    ranks: list[int | None] = field(default_factory=list)
-
-    def hit(self, k: int) -> float:
-        return sum(1 for r in self.ranks if r is not None and r <= k) / max(len(self.ranks), 1)
-
-    def mrr(self) -> float:
-        return sum(1.0 / r for r in self.ranks if r is not None and r <= 10) / max(len(self.ranks), 1)
-
-    def row(self) -> dict[str, float]:
-        out = {f"hit@{k}": round(self.hit(k), 4) for k in KS}
-        out["mrr"] = round(self.mrr(), 4)
-        return out
-
-
-def load_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist.")
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def evaluate(desk, questions: list[dict], as_of_field: str | None, output=None) -> dict:
@@ -146,20 +108,6 @@ def format_table(result: dict, title: str) -> str:
             + f"{row['mrr']:>8.3f}"
         )
     return "\n".join(lines)
-
-
-def gate(result: dict) -> list[str]:
-    """The CI quality gate: Newsdesk's hit@5 at least the better baseline's, and no seed-style failure."""
-    problems = []
-    m = result["metrics"]
-    best = max(m[b]["hit@5"] for b in BASELINES)
-    if m["newsdesk"]["hit@5"] < best:
-        problems.append(
-            f"newsdesk hit@5 {m['newsdesk']['hit@5']:.3f} is below the best baseline's {best:.3f}"
-        )
-    if result["no_answer_correct"] < result["no_answer_expected"]:
-        problems.append("a question that has no answer in the corpus got one")
-    return problems
 
 
 def run_eval(args, settings: CoreSettings) -> int:
