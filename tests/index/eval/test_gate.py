@@ -6,7 +6,9 @@ from __future__ import annotations
 from index.eval.gate import gate
 
 
-def result(newsdesk: float, bm25: float, dense: float, rrf: float, refused: int = 1, expected: int = 1) -> dict:
+def result(
+    newsdesk: float, bm25: float, dense: float, rrf: float, refused: int = 1, expected: int = 1
+) -> dict:
     def row(h5: float) -> dict[str, float]:
         return {"hit@1": h5 / 2, "hit@3": h5, "hit@5": h5, "hit@10": h5, "mrr": h5 / 2}
 
