@@ -30,7 +30,8 @@ SHARED = ROOT.parent / "shared" / "data"
 from index.config import CoreSettings  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.lexical import tokenize  # noqa: E402
-from index.search import retrieve  # noqa: E402
+from index.models import Filters  # noqa: E402
+from index.search import Query, Sources, retrieve  # noqa: E402
 from index.segment import passages  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 
@@ -87,12 +88,13 @@ def query_latency(embedder: Embedder, data_dir: Path, n_queries: int) -> None:
         t0 = time.perf_counter()
         vec = embedder.encode_query(q)
         enc.append(time.perf_counter() - t0)
-        toks = tokenize([q])[0]
+        query = Query(tokenize([q])[0], vec, Filters(), None)
+        sources = Sources(desk.vectors, desk.lexical, desk.store)
         t0 = time.perf_counter()
-        retrieve(vec, toks, desk.vectors, desk.lexical, None, method="dense")
+        retrieve(query, sources, method="dense")
         dense.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        retrieve(vec, toks, desk.vectors, desk.lexical, None, method="bm25")
+        retrieve(query, sources, method="bm25")
         lex.append(time.perf_counter() - t0)
     desk.close()
     print(f"query latency over {stats.paragraphs:,} paragraphs, {len(questions)} questions (ms):")

@@ -441,3 +441,26 @@ class Store(VectorRows):
         return rows[0]["id"] if rows else None
 
     # -- queries for evaluation (index/eval) ------------------------------------------------------------------
+    def latest_articles_on(self, day: str, n: int) -> list[tuple[str, str]]:
+        """The ``n`` most recently published articles dated ``day``: (article id, id of the stored text).
+
+        The briefing evaluation's baseline; a syndicated copy's text is stored under its canonical article.
+        """
+        rows = self.query(
+            "SELECT id, duplicate_of FROM articles WHERE date = ? "
+            "ORDER BY COALESCE(published_at, '') DESC, rowid DESC LIMIT ?",
+            (day, n),
+        )
+        return [(r["id"], r["duplicate_of"] or r["id"]) for r in rows]
+
+    def lead_paragraph(self, article_id: str) -> str | None:
+        """The first paragraph of an article that is not a photo caption, or None."""
+        rows = self.query(
+            "SELECT text FROM paragraphs WHERE article_id = ? AND caption = 0 ORDER BY ordinal LIMIT 1",
+            (article_id,),
+        )
+        return rows[0]["text"] if rows else None
+
+    def article_dates(self) -> dict[str, str | None]:
+        """Every article's date by id (the briefing evaluation's reachability ceiling)."""
+        return {r["id"]: r["date"] for r in self.query("SELECT id, date FROM articles")}

@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--strict", action="store_true", help="fail when any question misses (for the seed set)")
     p.add_argument("--index-dir", type=Path, help="keep the evaluation index here between runs")
+    split_help = "tune: the tuning half, report: the reporting half (by story / quiz week), all (default)"
+    p.add_argument("--split", choices=("tune", "report", "all"), default="all", help=split_help)
     p.set_defaults(func=cmd_eval, needs_index=False)
 
     p = sub.add_parser(
