@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.briefing.stories import build_briefing  # noqa: E402
+from index.briefing import build_briefing  # noqa: E402
 from index.config import CoreSettings  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 
