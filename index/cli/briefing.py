@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,9 +21,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from index.briefing.stories import build_briefing
-from index.cli.main import iso_date, positive_int
+from index.cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
+from index.cli.output import emit, emit_json, progress_note
 from index.models import Briefing
-from index.render import briefing_markdown
+from index.render import briefing_markdown, say
+from index.service import Newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -34,44 +35,44 @@ def render_markdown(b: Briefing) -> str:
     return briefing_markdown(b)
 
 
-def register(subparsers) -> None:
-    """Add ``briefing`` and ``eval-briefing`` to the ``newsdesk`` parser (``--data-dir`` comes from the parent)."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="where the index lives")
-
-    p = subparsers.add_parser(
-        "briefing", parents=[common], help="the day's stories across outlets, with quotes"
-    )
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``briefing`` and ``eval-briefing`` to the ``newsdesk`` parser."""
+    common = common_options()
+    p = sub.add_parser("briefing", parents=[common], help="the day's stories across outlets, with quotes")
     p.add_argument(
-        "--date", type=iso_date, help="the day (YYYY-MM-DD, configured time zone); default: last 24 hours"
+        "--date", type=date_arg, help="the day (YYYY-MM-DD, configured time zone); default: last 24 hours"
     )
     p.add_argument("--topic", help="only stories about this topic")
     p.add_argument(
         "--sources", action="append", help="only these outlets (comma-separated, or repeat the option)"
     )
-    p.add_argument("--top", type=positive_int, default=8, help="number of stories (default 8)")
+    p.add_argument(
+        "--top", type=positive_int, default=DEFAULT_TOP, help=f"number of stories (default {DEFAULT_TOP})"
+    )
     p.add_argument("--json", action="store_true", help="print the Briefing as JSON")
     p.add_argument("--output", type=Path, help="also write the Markdown to this file")
-    p.set_defaults(func=cmd_briefing)
+    p.set_defaults(func=cmd_briefing, desk=DeskNeed.STORE)
 
-    p = subparsers.add_parser(
+    p = sub.add_parser(
         "eval-briefing", parents=[common], help="coverage of quiz questions by daily briefings vs a baseline"
     )
     p.add_argument("articles", type=Path)
     p.add_argument("questions", type=Path)
-    p.add_argument("--top", type=positive_int, default=8, help="stories per daily briefing (default 8)")
+    p.add_argument(
+        "--top", type=positive_int, default=DEFAULT_TOP, help="stories per daily briefing (default 8)"
+    )
     p.add_argument("--days", type=positive_int, default=7, help="days before each question_date (default 7)")
     p.add_argument(
         "--work-dir",
         type=Path,
         help="index the articles here and reuse it on the next run (default: a throw-away directory)",
     )
-    p.add_argument("--show", type=iso_date, help="also print the rendered briefing of this day")
+    p.add_argument("--show", type=date_arg, help="also print the rendered briefing of this day")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.set_defaults(func=cmd_eval_briefing, needs_index=False)
+    p.set_defaults(func=cmd_eval_briefing, desk=DeskNeed.NONE)
 
 
-def cmd_briefing(args, desk) -> int:
+def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
     t0 = time.perf_counter()
     b = desk.briefing(date=args.date, topic=args.topic, sources=args.sources, top=args.top)
     log.info("briefing built in %.2f s", time.perf_counter() - t0)
@@ -79,9 +80,9 @@ def cmd_briefing(args, desk) -> int:
     if args.output:
         args.output.write_text(markdown, encoding="utf-8")
     if args.json:
-        print(json.dumps(b.to_dict(), indent=1, ensure_ascii=False))
+        emit_json(b.to_dict())
     else:
-        print(markdown, end="")
+        emit(markdown, end="")
     return 0
 
 
@@ -219,38 +220,41 @@ def _load_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def cmd_eval_briefing(args, desk=None) -> int:
-    from index.cli.main import settings_from
-    from index.service import Newsdesk
-
+def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) -> int:
     if not args.articles.exists() or not args.questions.exists():
-        raise FileNotFoundError(f"evaluation data not found: {args.articles} / {args.questions}")
+        raise FileNotFoundError(
+            say("cli_eval_data_missing", articles=args.articles, questions=args.questions)
+        )
     questions = _load_jsonl(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-eval-") as tmp:
         data_dir = args.work_dir or Path(tmp)
-        # A desk passed in (tests) lends its loaded model; the CLI passes none (needs_index=False).
-        embedder = getattr(desk, "embedder", None)
+        # A desk passed in (tests) lends its loaded model; the CLI passes none (desk=DeskNeed.NONE).
+        embedder = desk.embedder if desk is not None else None
         own = Newsdesk.open(settings_from(args).model_copy(update={"data_dir": data_dir}), embedder=embedder)
         try:
             if own.store.counts()["articles"] == 0:
                 t0 = time.perf_counter()
                 report = own.ingest_paths([args.articles])
-                print(
-                    f"indexed {report.added} articles ({report.duplicates} duplicates, {len(report.failed)} failed) "
-                    f"in {time.perf_counter() - t0:.0f} s",
-                    file=sys.stderr,
+                progress_note(
+                    say(
+                        "cli_eval_indexed",
+                        added=report.added,
+                        duplicates=report.duplicates,
+                        failed=len(report.failed),
+                        seconds=time.perf_counter() - t0,
+                    )
                 )
             else:
-                print(f"reusing the index in {data_dir}", file=sys.stderr)
+                progress_note(say("cli_eval_reusing", data_dir=data_dir))
             result = evaluate_briefings(own, questions, top=args.top, days=args.days)
             shown = render_markdown(build_briefing(own, date=args.show, top=args.top)) if args.show else None
         finally:
             own.close()
     if args.json:
-        print(json.dumps(result, indent=1))
+        emit(json.dumps(result, indent=1))
     else:
-        print(format_result(result))
+        emit(format_result(result))
     if shown:
-        print()
-        print(shown, end="")
+        emit()
+        emit(shown, end="")
     return 0
