@@ -30,7 +30,7 @@ def test_seed_japan_question_top_quotes(seed_desk):
     assert "would be compelled to take an appropriate measure in case of an invasion" in answer.quotes[0].text
     assert any("strong action in response to any attack" in q.text for q in answer.quotes[:3])
     top = answer.quotes[0]
-    assert top.source == "unknown" and top.date is None  # never invented
+    assert top.source == "Kyodo" and top.date is None  # the outlet from its "(Kyodo)" credit; no date is invented
     assert top.title.startswith("The United States has urged Japan")
 
 
