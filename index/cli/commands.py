@@ -22,12 +22,13 @@ from index.cli.args import (
     positive_int,
     settings_from,
 )
-from index.cli.output import emit, emit_json, print_ingest_report, progress_bar
+from index.cli.ingest import cmd_ingest
+from index.cli.output import Bars, emit, emit_json, progress_bar, warn
 from index.eval.retrieval import run_eval
-from index.models import Filters, IngestReport
+from index.models import Filters
 from index.render import render, say
 from index.service import Newsdesk
-from index.validate import check_date_range, is_url
+from index.validate import check_date_range
 
 log = logging.getLogger(__name__)
 
@@ -80,21 +81,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval, desk=DeskNeed.NONE)
 
 
-def cmd_ingest(args: argparse.Namespace, desk: Newsdesk) -> int:
-    urls = [p for p in args.paths if is_url(p)]
-    paths = [Path(p) for p in args.paths if p not in urls]
-    report = IngestReport()
-    if paths:
-        report.merge(desk.ingest_paths(paths, scope=args.server, progress=progress_bar("Embedding")))
-    if urls:
-        # Imported here: aiohttp and the fetch guard cost half a second of start-up every other command skips.
-        from index.sources.fetch import ingest_urls_sync
-
-        report.merge(ingest_urls_sync(desk, urls, scope=args.server))
-    print_ingest_report(report, args.json)
-    return 1 if report.failed or not report.items else 0
-
-
 def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:
     check_date_range(args.since, args.until)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
@@ -108,15 +94,36 @@ def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:
 
 
 def reindex(desk: Newsdesk) -> int:
-    """Re-embed everything with a progress bar and say what was done (the CLI and the session share it)."""
-    report = desk.reindex(progress=progress_bar("Re-embedding"))
+    """Re-embed everything with a progress bar and say what was done (the CLI and the session share it).
+
+    The facade reports every article of a reindex as "replaced"; for an unchanged corpus that reads as if the
+    articles had changed, so what is said here is what happened: paragraphs re-embedded, and what failed.
+    """
+    with Bars() as bars:
+        report = desk.reindex(
+            progress=progress_bar(bars, say("cli_progress_reembedding"), say("cli_unit_paragraphs"))
+        )
     stats = desk.stats()
-    emit(say("cli_reindexed", paragraphs=stats.paragraphs, articles=stats.articles, model=stats.model))
-    print_ingest_report(report)
-    return 1 if report.failed else 0
+    emit(
+        say(
+            "cli_reindexed",
+            paragraphs=stats.paragraphs,
+            articles=stats.articles - stats.duplicates,
+            copies=stats.duplicates,
+            model=stats.model,
+        )
+    )
+    for item in report.failed:
+        warn(item.reason or say("cli_ingest_failed_no_reason", origin=item.origin))
+    if report.failed:
+        warn(say("cli_reindex_kept_old", failed=len(report.failed)))
+        return 1
+    return 0
 
 
 def cmd_reindex(args: argparse.Namespace, desk: Newsdesk | None) -> int:
+    if desk is not None:  # a caller's desk (a test's, sharing its model)
+        return reindex(desk)
     # Not Newsdesk.open: its start-up repair would embed what the reindex is about to re-embed anyway.
     own = Newsdesk(settings_from(args))
     try:

@@ -19,6 +19,7 @@ from typing import TextIO
 
 from index.cli.args import CliError, Parser, UsageError
 from index.cli.commands import reindex
+from index.cli.ingest import ingest_files
 from index.cli.output import error_sentence, ingest_report_lines
 from index.config import CoreSettings
 from index.render import render, say
@@ -118,8 +119,8 @@ def seed_if_empty(desk: Newsdesk, corpus: Path, out: TextIO) -> None:
     if desk.stats().articles or not corpus.exists():
         return
     print(say("cli_console_seeding", corpus=corpus), file=out, flush=True)
-    report = desk.ingest_paths([corpus])
-    print("\n".join(ingest_report_lines(report)), file=out, flush=True)
+    run = ingest_files(desk, [corpus])
+    print("\n".join(ingest_report_lines(run.report)), file=out, flush=True)
 
 
 def run_console(
