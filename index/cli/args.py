@@ -8,6 +8,7 @@ command line prints it on stderr with status 2 and the terminal session prints i
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 from collections.abc import Callable
 from enum import Enum
@@ -58,6 +59,26 @@ class Parser(argparse.ArgumentParser):
 
 
 _ARGUMENT = re.compile(r"^argument (?P<flag>[^:/]+)(?:/[^:]+)?: (?P<body>.*)$", re.DOTALL)
+_CHOICE = re.compile(r"^invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)$", re.DOTALL)
+# How close a mistyped command must be to a real one to be suggested ("stat" → "stats", "brief" → "briefing").
+SUGGEST_CUTOFF = 0.6
+
+
+def _unknown_choice(flag: str, body: str) -> str | None:
+    """``newsdesk stat`` → "Unknown command “stat”: did you mean “stats”? …" (difflib's closest choice)."""
+    match = _CHOICE.match(body)
+    if match is None:
+        return None
+    choices = re.findall(r"'([^']*)'", match["choices"])
+    guess = difflib.get_close_matches(match["word"], choices, n=1, cutoff=SUGGEST_CUTOFF)
+    what = "command" if flag in ("COMMAND", "ACTION") else flag
+    return say(
+        "cli_unknown_choice",
+        what=what,
+        word=match["word"],
+        guess=guess[0] if guess else None,
+        choices=choices,
+    )
 
 
 def _sentence(message: str) -> str:
@@ -66,6 +87,8 @@ def _sentence(message: str) -> str:
     match = _ARGUMENT.match(text)
     if match:
         flag, body = match["flag"], match["body"]
+        if (choice := _unknown_choice(flag, body)) is not None:
+            return choice
         text = body.replace(VALUE, flag, 1) if VALUE in body else f"{flag}: {body}"
     return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
 

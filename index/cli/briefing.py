@@ -81,9 +81,20 @@ def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
         args.output.write_text(markdown, encoding="utf-8")
     if args.json:
         emit_json(b.to_dict())
-    else:
-        emit(markdown, end="")
+        return 0
+    emit(markdown, end="")
+    if b.empty and not b.n_articles and args.date is None:
+        latest = latest_day(desk, args.sources)
+        if latest is not None:
+            emit(say("cli_briefing_latest", date=latest))
     return 0
+
+
+def latest_day(desk: Newsdesk, sources: list[str] | None) -> str | None:
+    """The last day any (of these) outlets published on: what to offer when the last 24 hours had nothing."""
+    wanted = {s.strip() for group in sources or [] for s in group.split(",") if s.strip()}
+    days = [r.last_date for r in desk.sources() if r.last_date and (not wanted or r.source in wanted)]
+    return max(days, default=None)
 
 
 # -- evaluation ----------------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from index.cli.args import (
 from index.cli.ingest import cmd_ingest
 from index.cli.output import Bars, emit, emit_json, progress_bar, warn
 from index.eval.retrieval import run_eval
-from index.models import Filters
+from index.models import Answer, Filters
 from index.render import render, say
 from index.service import Newsdesk
 from index.validate import check_date_range
@@ -81,15 +81,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval, desk=DeskNeed.NONE)
 
 
-def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:
+def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
+    """The answer to an ``ask`` command line (the session keeps it to know whether ``more`` has anything)."""
     check_date_range(args.since, args.until)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
     question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
-    answer = desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
+    return desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
+
+
+def print_answer(args: argparse.Namespace, result: Answer) -> None:
     if args.json:
-        emit_json(answer.to_dict())
+        emit_json(result.to_dict())
     else:
-        emit(render("answer.md.j2", answer=answer, offset=args.offset), end="")
+        emit(render("answer.md.j2", answer=result, offset=args.offset, k=args.k), end="")
+
+
+def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:
+    print_answer(args, answer(args, desk))
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Each line is parsed by the same parser as the ``newsdesk`` command (handed in by the caller, so this module never
 imports it): ``ask "..." -k 3 --since 2005-01-01`` means the same in both, and a line without a verb is a question.
-An empty index is first seeded with the bundled Wikinews sample so a new user can ask something at once.
+An empty index is first seeded with the bundled Wikinews sample so a new user can ask something at once. On a
+terminal, lines are read with prompt_toolkit (``index.cli.prompt``); from a pipe, plainly.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import difflib
 import logging
 import shlex
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from index.cli.args import CliError, Parser, UsageError
-from index.cli.commands import reindex
+from index.cli.commands import answer, print_answer, reindex
 from index.cli.ingest import ingest_files
 from index.cli.output import error_sentence, ingest_report_lines
 from index.config import CoreSettings
@@ -28,8 +30,13 @@ from index.service import Newsdesk
 log = logging.getLogger(__name__)
 
 VERBS = ("ask", "briefing", "ingest", "reindex", "sources", "stats", "feeds", "poll")
-QUIT = frozenset({"quit", "exit", "q"})
-HELP = frozenset({"help", "?"})
+QUIT = ("quit", "exit", "q")
+HELP = ("help", "?")
+SESSION_VERBS = ("more", "help", "quit")
+# How close a lone word must be to a verb to be taken for a typo of it (difflib's ratio: "stat"/"stats" 0.89,
+# "brief"/"briefing" 0.77) rather than asked as a one-word question ("tsunami" is close to nothing).
+TYPO_CUTOFF = 0.75
+HISTORY_FILE = "console_history"  # in the data dir: the history of every session on this index
 
 
 class Session:
@@ -40,9 +47,16 @@ class Session:
         self.parser = parser
         self.out = out
         self.last_ask: argparse.Namespace | None = None
+        self.exhausted = False  # the last answer had no further page (no answer, or a short page)
+        self.outlets: list[str] = []
+        self.refresh_outlets()
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
+
+    def refresh_outlets(self) -> None:
+        """The outlet names Tab completes after ``--source`` (read after each command, not while typing)."""
+        self.outlets = [s.source for s in self.desk.sources()]
 
     def handle(self, line: str) -> bool:
         """Run one line; False when the user asked to leave."""
@@ -60,14 +74,23 @@ class Session:
             self.say(render("help.txt.j2").rstrip("\n"))
         elif verb == "more":
             self.more()
+        elif words == ["ask"]:
+            self.say(say("cli_console_ask_what"))
+        elif verb in VERBS:
+            self.run([verb, *words[1:]])
+        elif (guess := typo_of(words)) is not None:
+            self.say(say("cli_console_did_you_mean", word=words[0], verb=guess))
         else:
-            self.run(words if verb in VERBS else ["ask", *words])
+            self.run(["ask", *words])
         return True
 
     def more(self) -> None:
         """The next page of the last answer: the same question and options, offset by one page."""
         if self.last_ask is None:
             self.say(say("cli_console_more_first"))
+            return
+        if self.exhausted:
+            self.say(say("cli_answer_no_more", question=" ".join(self.last_ask.question)))
             return
         args = copy.copy(self.last_ask)
         args.offset = self.last_ask.offset + self.last_ask.k
@@ -85,29 +108,53 @@ class Session:
         self.execute(args)
 
     def execute(self, args: argparse.Namespace) -> None:
-        """One command on the session's desk; any failure is one sentence and the session goes on."""
+        """One command on the session's desk; a failure or Ctrl-C is one sentence and the session goes on."""
         try:
             with contextlib.redirect_stdout(self.out), contextlib.redirect_stderr(self.out):
                 if args.command == "reindex":
                     reindex(self.desk)
+                elif args.command == "ask":
+                    result = answer(args, self.desk)
+                    print_answer(args, result)
+                    self.last_ask = args
+                    self.exhausted = result.no_answer or len(result.quotes) < args.k
                 else:
                     args.func(args, self.desk)
+        except KeyboardInterrupt:
+            self.say(say("cli_console_cancelled"))
+            return
         except (CliError, ValueError, KeyError, OSError) as exc:
             self.say(say("cli_console_error", message=error_sentence(exc)))
+            return
         except Exception as exc:  # noqa: BLE001 - the session must survive any single command
             log.exception("console command failed")
             self.say(say("cli_console_error", message=f"{type(exc).__name__}: {exc}"))
-        else:
-            if args.command == "ask":
-                self.last_ask = args
+            return
+        if args.command in ("ingest", "poll"):
+            self.refresh_outlets()
+
+
+def typo_of(words: list[str]) -> str | None:
+    """The verb a lone word (or a word followed by options) was probably meant to be: ``stat`` → ``stats``."""
+    if len(words) > 1 and not words[1].startswith("-"):
+        return None  # several words: a question
+    guess = difflib.get_close_matches(words[0].lower(), VERBS + SESSION_VERBS, n=1, cutoff=TYPO_CUTOFF)
+    return guess[0] if guess else None
+
+
+def verb_options(parser: Parser) -> dict[str, list[str]]:
+    """Each verb of the session with the options it takes (for Tab completion), read from the parser."""
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    verbs: dict[str, list[str]] = {}
+    for verb in VERBS:
+        sub = commands.choices[verb]
+        verbs[verb] = [o for a in sub._actions for o in a.option_strings if o.startswith("--") or o == "-k"]
+    return {**verbs, **{verb: [] for verb in SESSION_VERBS}}
 
 
 def plain_lines(stdin: TextIO, out: TextIO) -> Iterator[str]:
-    """Lines from ``stdin``; a prompt is shown only when a person is typing."""
-    interactive = stdin.isatty()
+    """Lines from a pipe or file (no prompt, no editing): how scripts and tests drive the session."""
     while True:
-        if interactive:
-            print(say("cli_console_prompt") + " ", end="", file=out, flush=True)
         line = stdin.readline()
         if not line:
             return
@@ -146,7 +193,15 @@ def console_loop(desk: Newsdesk, corpus: Path, parser: Parser, stdin: TextIO, ou
     stats = desk.stats()
     print(say("cli_console_ready", articles=stats.articles, paragraphs=stats.paragraphs), file=out)
     session = Session(desk, parser, out)
-    for line in plain_lines(stdin, out):
+    if stdin.isatty() and out.isatty():
+        # Imported here: only a person at a terminal needs the line editor (see index.cli.prompt).
+        from index.cli.prompt import SessionCompleter, prompt_lines
+
+        completer = SessionCompleter(verb_options(parser), lambda: session.outlets)
+        lines = prompt_lines(desk.data_dir / HISTORY_FILE, completer, say("cli_console_prompt") + " ")
+    else:
+        lines = plain_lines(stdin, out)
+    for line in lines:
         if not session.handle(line):
             break
     print(say("cli_console_bye"), file=out)

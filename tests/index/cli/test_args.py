@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from index.cli.args import UsageError
@@ -62,3 +64,19 @@ def test_verbose_is_off_by_default_and_data_dir_anywhere(tmp_path):
     args = build_parser().parse_args(["stats", "--data-dir", str(tmp_path)])
     assert args.verbose is False and args.data_dir == tmp_path
     assert build_parser().parse_args(["--data-dir", str(tmp_path), "stats"]).data_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["stat"], "Unknown command “stat” (did you mean “stats”?): choose from ingest,"),
+        (
+            ["feeds", "lst"],
+            "Unknown command “lst” (did you mean “list”?): choose from add, list, remove, status",
+        ),
+        (["zzz"], "Unknown command “zzz”: choose from"),
+    ],
+)
+def test_an_unknown_command_gets_did_you_mean(argv, message):
+    with pytest.raises(UsageError, match=re.escape(message)):
+        build_parser().parse_args(argv)

@@ -40,8 +40,9 @@ def test_more_after_an_offset_pages_the_same_question(wikinews_desk):
 
 
 def test_more_keeps_the_filters_of_the_question(wikinews_desk):
-    text = session(wikinews_desk, "ask earthquake --since 2005-01-01 -k 1\nmore\n")
-    assert text.count("**earthquake**") == 2
+    text = session(wikinews_desk, "ask tsunami aid --since 2005-01-01 -k 1\nmore\n")
+    first, second = text.split("**tsunami aid**")[1:3]
+    assert numbers(first) == [1] and numbers(second) == [2]
     assert "2004-12" not in text  # the second page still filtered
 
 
@@ -60,3 +61,37 @@ def test_help_lists_every_verb_with_an_example():
     for verb in ("ask", "more", "briefing", "ingest", "reindex", "sources", "stats", "feeds", "poll"):
         assert f"\n  {verb}" in text, verb
         assert f"e.g.  {verb}" in text, verb
+
+
+def test_a_typo_of_a_verb_is_not_asked_as_a_question(wikinews_desk):
+    text = session(wikinews_desk, "stat\nbrief --date 2004-12-28\nsources\n")
+    assert "Unknown command `stat`: did you mean `stats`?" in text
+    assert "Unknown command `brief`: did you mean `briefing`?" in text
+    assert "No relevant passage" not in text  # neither was searched as a question
+    assert "Wikinews" in text  # and the session went on
+
+
+def test_ask_alone_says_what_to_type(wikinews_desk):
+    text = session(wikinews_desk, "ask\n")
+    assert "Ask what?" in text and "usage:" not in text and "--data-dir" not in text
+
+
+def test_more_past_the_last_passage_says_there_is_nothing_more(wikinews_desk):
+    text = session(wikinews_desk, "ask Who won the Ukrainian presidential election? -k 50\nmore\n")
+    assert "That is every passage found for it." in text
+    assert text.rstrip().splitlines()[-2] == (
+        "Nothing more for “Who won the Ukrainian presidential election?”: "
+        "the earlier pages showed every passage found for it."
+    )
+
+
+def test_more_after_an_offset_past_the_end_says_so(wikinews_desk):
+    text = session(wikinews_desk, "ask tsunami --offset 400\n")
+    assert "Nothing more for “tsunami”" in text
+
+
+def test_briefing_without_news_today_offers_the_latest_day(wikinews_desk):
+    text = session(wikinews_desk, "briefing\n")
+    assert "No articles published in the 24 hours before" in text
+    latest = max(s.last_date for s in wikinews_desk.sources())
+    assert f"The latest day with articles is {latest}: `briefing --date {latest}` shows it." in text
