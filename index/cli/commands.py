@@ -159,7 +159,8 @@ def cmd_stats(args: argparse.Namespace, desk: Newsdesk) -> int:
     if args.json:
         emit_json(stats.to_dict())
     else:
-        emit(say("cli_stats", **stats.to_dict()))
+        # The absolute path: the default data dir is called "data", and "stored in data" says nothing.
+        emit(say("cli_stats", **{**stats.to_dict(), "data_dir": Path(stats.data_dir).resolve()}))
     return 0
 
 

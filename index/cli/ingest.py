@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +50,12 @@ class MetadataNote:
         ]
 
     @property
-    def record(self) -> bool:
-        """From a JSON/JSONL record (fields to set) rather than a text file (front matter to write)."""
-        return any(s in self.origin for s in (".json:", ".jsonl:", ".json[")) or self.origin.endswith(".json")
+    def kind(self) -> str:
+        """Where its metadata can be set: "record" (JSON fields), "html" (the page's tags) or "text" (front matter)."""
+        name = re.sub(r"(:\d+|\[\d+\])$", "", self.origin).lower()
+        if name.endswith((".json", ".jsonl")):
+            return "record"
+        return "html" if name.endswith((".html", ".htm")) else "text"
 
     def to_dict(self) -> dict[str, Any]:
         return {"origin": self.origin, "inferred": self.inferred, "unknown": self.unknown}
@@ -151,7 +155,7 @@ def metadata_lines(notes: list[MetadataNote]) -> list[str]:
         lines.append(INDENT + say("cli_meta_line", origin=note.origin, parts=parts))
     if len(notes) > MAX_NOTE_LINES:
         lines.append(INDENT + say("cli_meta_more", n=len(notes) - MAX_NOTE_LINES))
-    texts = [n for n in notes if not n.record]
+    texts = [n for n in notes if n.kind == "text"]
     if texts:
         example = texts[0]
         lines.append(say("cli_meta_hint_text"))
@@ -162,8 +166,9 @@ def metadata_lines(notes: list[MetadataNote]) -> list[str]:
             date=example.date or "YYYY-MM-DD",
         )
         lines += [INDENT + line for line in block.splitlines()]
-    if any(n.record for n in notes):
-        lines.append(say("cli_meta_hint_records"))
+    for kind in ("record", "html"):
+        if any(n.kind == kind for n in notes):
+            lines.append(say(f"cli_meta_hint_{kind}"))
     return lines
 
 

@@ -56,9 +56,14 @@ def test_errors_are_one_sentence_on_stderr_with_nonzero_exit(tmp_path):
     assert empty.stderr.strip().splitlines() == [
         "newsdesk: The question is empty: ask something about the news."
     ]
-    missing = newsdesk(*d, "ingest", str(tmp_path / "nope.txt"))
+    (tmp_path / "empty.html").write_text("<html></html>", encoding="utf-8")  # trafilatura warns about it
+    missing = newsdesk(*d, "ingest", str(tmp_path / "nope.txt"), str(tmp_path / "empty.html"))
     assert missing.returncode == 1
-    assert missing.stderr.strip().splitlines() == [f"newsdesk: {tmp_path / 'nope.txt'} does not exist."]
+    assert missing.stderr.strip().splitlines() == [
+        f"newsdesk: {tmp_path / 'nope.txt'} does not exist.",
+        f"newsdesk: {tmp_path / 'empty.html'}: no article text could be found in this HTML page.",
+    ]
+    assert "failed 2" in missing.stdout
 
 
 def test_ingest_report_and_idempotence(tmp_path, capsys, embedder, make_desk, run_cli):

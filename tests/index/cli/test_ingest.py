@@ -88,3 +88,13 @@ def test_first_ctrl_c_asks_the_ingest_to_stop_the_second_stops_at_once(capsys):
             os.kill(os.getpid(), signal.SIGINT)
     assert "press Ctrl-C again" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_an_html_page_without_metadata_is_told_about_its_tags(run_cli, make_desk, tmp_path, capsys):
+    page = tmp_path / "quake.html"
+    body = "<p>A strong earthquake struck the coast on Monday, officials said, and residents fled.</p>" * 3
+    page.write_text(f"<html><body><article>{body}</article></body></html>", encoding="utf-8")
+    assert run_cli("ingest", str(page), desk=make_desk(tmp_path / "fresh")) == 0
+    out = capsys.readouterr().out
+    assert "quake.html: title taken from the first sentence; no source and no date" in out
+    assert "og:site_name" in out and "front matter, e.g." not in out

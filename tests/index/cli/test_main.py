@@ -55,3 +55,26 @@ def test_cli_modules_are_acyclic_and_only_run_imports_bot():
 
     for start in graph:
         visit(start, ())
+
+
+def test_library_warnings_only_with_verbose(capsys):
+    import logging
+    import warnings
+
+    from index.cli.main import configure_logging
+
+    try:
+        configure_logging(verbose=False)
+        logging.getLogger("trafilatura.core").warning("discarding data: None")
+        warnings.warn("a library's FutureWarning", FutureWarning, stacklevel=1)
+        logging.getLogger("index.service").warning("index repaired: 3 paragraphs embedded")
+        assert capsys.readouterr().err.splitlines() == ["newsdesk: index repaired: 3 paragraphs embedded"]
+        configure_logging(verbose=True)
+        logging.getLogger("trafilatura.core").warning("discarding data: None")
+        assert "WARNING trafilatura.core: discarding data: None" in capsys.readouterr().err
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "newsdesk_cli", False)]:
+            root.removeHandler(handler)
+        logging.captureWarnings(False)
+        root.setLevel(logging.WARNING)
