@@ -2,7 +2,8 @@
 (so nothing is left half-done); a second press stops at once.
 
 Python's default turns Ctrl-C into ``KeyboardInterrupt`` wherever the main thread happens to be, which could be
-between storing an article and embedding it. While this guard is active the first press only sets a flag that
+between storing an article and embedding it (or, with a facade that embeds before it commits, in the middle of a
+batch). While this guard is active the first press only sets a flag that
 the ingest loop checks between articles.
 """
 

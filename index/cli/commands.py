@@ -78,6 +78,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--strict", action="store_true", help="fail when any question misses (for the seed set)")
     p.add_argument("--index-dir", type=Path, help="keep the evaluation index here between runs")
+    p.add_argument(
+        "--split",
+        choices=("tune", "report", "all"),
+        default="all",
+        help="tune: the tuning half, report: the reporting half (by story / quiz week), all (default)",
+    )
     p.set_defaults(func=cmd_eval, desk=DeskNeed.NONE)
 
 

@@ -2,8 +2,8 @@
 Ctrl-C that stops cleanly, and a report that says which metadata was read from the text and which is unknown.
 
 The files are read here (``index.extract.articles_from_file``) and handed to ``Newsdesk.ingest_articles`` as a
-stream, so each article advances the "Storing" bar when the facade asks for the next one, i.e. once the previous
-one is committed; the facade's own callback drives the "Embedding" bar.
+stream, so each article advances the "Reading" bar when the facade asks for the next one (it has taken the
+previous one); the facade's own callback drives the "Embedding" bar.
 """
 
 from __future__ import annotations
@@ -69,28 +69,30 @@ class IngestRun:
 
 
 class EmbeddingStage:
-    """The "Embedding" line: started when storing ends (so its rate is measured from the real start), fed by the
-    facade's ``progress(done, total)``, removed again when there was nothing to embed."""
+    """The "Embedding" line, fed by the facade's ``progress(done, total)`` and shown from its first call.
+
+    Its clock starts when the facade last asked for an article (``mark``), not at that first call: the facade embeds
+    a batch right after reading its last article, and reports only once part of the batch is done. Timed from the
+    first report, a single batch would show an absurd rate ("114241 para/s"); timed from the mark it is the truth.
+    """
 
     def __init__(self, bars: Bars) -> None:
         self.bars = bars
         self.stage: Stage | None = None
-        self.updated = False
+        self.marked = bars.now()
 
-    def start(self) -> None:
-        if self.stage is None:
-            self.stage = self.bars.stage(say("cli_progress_embedding"), say("cli_unit_paragraphs"))
+    def mark(self) -> None:
+        """The facade just asked for the next article (so it is not embedding now)."""
+        self.marked = self.bars.now()
 
     def __call__(self, done: int, total: int) -> None:
-        self.start()
-        assert self.stage is not None
+        if self.stage is None:
+            self.stage = self.bars.stage(say("cli_progress_embedding"), say("cli_unit_paragraphs"))
+            self.stage.started_at(self.marked)
         self.stage.update(done, total)
-        self.updated = True
 
     def close(self) -> None:
-        if self.stage is not None and not self.updated:
-            self.bars.remove(self.stage)
-        elif self.stage is not None:
+        if self.stage is not None:
             self.stage.finish()
 
 
@@ -103,8 +105,8 @@ def ingest_files(desk: Newsdesk, paths: Iterable[Path], scope: str = "") -> Inge
     files = list(iter_files(list(paths)))
     notes: dict[str, MetadataNote] = {}
     with Bars() as bars, GracefulCancel() as cancel:
-        storing = bars.stage(
-            say("cli_progress_storing"), say("cli_unit_articles"), sum(expected_articles(f) for f in files)
+        reading = bars.stage(
+            say("cli_progress_reading"), say("cli_unit_articles"), sum(expected_articles(f) for f in files)
         )
         embedding = EmbeddingStage(bars)
 
@@ -113,14 +115,15 @@ def ingest_files(desk: Newsdesk, paths: Iterable[Path], scope: str = "") -> Inge
                 for result in articles_from_file(path):
                     if cancel.requested:
                         return
+                    embedding.mark()
                     if isinstance(result, ExtractError):
                         yield IngestItem(str(path), "failed", reason=str(result))
                     else:
                         notes[result.origin] = _note(result)
                         yield result
-                    storing.advance()  # the facade asked for the next article: the previous one is stored
-            storing.finish()
-            embedding.start()
+                    reading.advance()  # the facade asked for the next article: it has taken the previous one
+                    embedding.mark()
+            reading.finish()
 
         try:
             report = desk.ingest_articles(items(), scope, progress=embedding)

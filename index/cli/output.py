@@ -112,6 +112,11 @@ class Stage:
         """The facade's ``progress(done, total)`` callback."""
         self._progress.update(self.task, completed=done, total=max(total, done))
 
+    def started_at(self, when: float) -> None:
+        """Date the stage's start back to when its work really began (its elapsed time and average rate count
+        from there)."""
+        self._progress.tasks[self.task].start_time = when
+
     def finish(self) -> None:
         task = self._progress.tasks[self.task]
         self._progress.update(self.task, total=task.completed, completed=task.completed)
@@ -160,9 +165,9 @@ class Bars:
     def stage(self, label: str, unit: str, total: int | None = None) -> Stage:
         return Stage(self._progress, self._progress.add_task(label, total=total, unit=unit))
 
-    def remove(self, stage: Stage) -> None:
-        """Drop a stage that turned out to have no work (nothing to embed)."""
-        self._progress.remove_task(stage.task)
+    def now(self) -> float:
+        """The display's clock (the one stages are timed by)."""
+        return self._progress.get_time()
 
 
 def progress_bar(bars: Bars, label: str, unit: str) -> Progress:

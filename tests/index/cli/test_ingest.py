@@ -86,7 +86,7 @@ def test_first_ctrl_c_asks_the_ingest_to_stop_the_second_stops_at_once(capsys):
         assert cancel.requested  # no KeyboardInterrupt: the ingest finishes the article in hand
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
-    assert "press Ctrl-C again" in capsys.readouterr().err
+    assert "Ctrl-C again stops at once" in capsys.readouterr().err
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
 
 
