@@ -8,11 +8,17 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: test run lint format eval bench clean
 
+# Set-up says what each step does, and pip shows what it collects, downloads and installs as it goes.
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "==> [1/3] Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> [2/3] Installing torch 2.13.0 (CPU) first, so that no dependency can pull a CUDA build"
+	@$(PIP) "torch==2.13.0"
+	@echo "==> [3/3] Installing Newsdesk and its dependencies (editable, with the dev tools)"
+	@$(PIP) -e ".[dev]"
+	@$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
+	@echo "==> Set-up done: $(BIN)/newsdesk is ready."
+	@touch $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

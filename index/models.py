@@ -28,6 +28,8 @@ class ArticleIn:
     external_id: str | None = None  # the record's own id (JSON "id"), kept as the article id
     origin: str = ""  # where it came from: a path, a URL, "attachment:name"
     title_derived: bool = False
+    # Metadata read from the text rather than given: field -> the text it was read from (a dateline, a credit).
+    inferred: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

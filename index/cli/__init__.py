@@ -1,5 +1,6 @@
-"""Every command-line front end: the ``newsdesk`` parser, the terminal session, and the briefing and feeds
-subcommands. The only place outside ``bot/`` that imports ``bot`` (for ``run`` and ``sync``)."""
+"""Every command-line front end: the ``newsdesk`` parser (main), argument types (args), what is printed (output),
+the index commands (commands), the briefing and feeds commands, the terminal session (console) and ``run``/``sync``
+(run: the only place outside ``bot/`` that imports ``bot``)."""
 
 from index.cli.main import main
 

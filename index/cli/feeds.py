@@ -1,22 +1,24 @@
-"""``newsdesk feeds add|list|remove|status`` and ``newsdesk poll`` (loaded by ``cli.EXTRA_COMMAND_MODULES``).
+"""``newsdesk feeds add|list|remove|status`` and ``newsdesk poll``.
 
-The registry commands touch only SQLite, so they open the store alone (no embedding model, no vector index):
-``feeds list`` answers instantly even on a large index. ``poll`` opens the full service because it ingests.
+The registry commands touch only SQLite: they run on a ``Newsdesk`` that was never ``open``-ed (no start-up repair,
+no vectors, no model), so ``feeds list`` answers at once even on a large index. ``poll`` gets an opened one because
+what it fetches is embedded.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
 
+from index.cli.args import DeskNeed, common_options, positive_int, settings_from
+from index.cli.output import INDENT, emit, emit_json, warn
+from index.render import say
+from index.service import Newsdesk
 from index.sources.feed_store import FeedInfo
 from index.sources.feeds import (
-    FeedError,
+    FeedPollResult,
     add_feed,
     describe_every,
     feed_status,
@@ -27,182 +29,202 @@ from index.sources.feeds import (
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class _RegistryDesk:
-    """What the registry functions need from a ``Newsdesk``: its store and settings."""
-
-    store: Any
-    settings: Any
-
-    def close(self) -> None:
-        self.store.close()
+Command = Callable[[argparse.Namespace, Newsdesk], int]
+# Item lines shown per feed in a poll report; the rest are counted by status ("4,800 items deferred …"), because a
+# first poll of a large feed would otherwise print thousands of lines nobody reads.
+MAX_ITEM_LINES = 10
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="where the index lives")
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``feeds`` (with its actions) and ``poll`` to the ``newsdesk`` parser."""
+    common = common_options()
     common.add_argument("--json", action="store_true", help="print JSON")
 
-    feeds = subparsers.add_parser("feeds", parents=[common], help="RSS/Atom feeds polled for new articles")
+    feeds = sub.add_parser("feeds", parents=[common], help="RSS/Atom feeds polled for new articles")
     actions = feeds.add_subparsers(dest="feeds_action", required=True, metavar="ACTION")
 
     p = actions.add_parser("add", parents=[common], help="poll a feed from now on")
     p.add_argument("url")
     p.add_argument("--every", default="15m", help="how often to poll: 15m, 1h, 1h30m (default 15m)")
     p.add_argument("--server", default="", help="Discord server id whose users alone see its articles")
-    p.set_defaults(func=_registry(cmd_feeds_add), needs_index=False)
+    p.set_defaults(func=cmd_feeds_add, desk=DeskNeed.STORE)
 
     p = actions.add_parser("list", parents=[common], help="the feeds and when they last succeeded")
     p.add_argument("--server", default=None, help="only this Discord server's feeds ('' = global ones)")
-    p.set_defaults(func=_registry(cmd_feeds_list), needs_index=False)
+    p.set_defaults(func=cmd_feeds_list, desk=DeskNeed.STORE)
 
     p = actions.add_parser("remove", parents=[common], help="stop polling a feed (its articles stay)")
     p.add_argument("feed", help="feed number (see 'feeds list') or URL")
     p.add_argument("--server", default=None, help="only look among this Discord server's feeds")
-    p.set_defaults(func=_registry(cmd_feeds_remove), needs_index=False)
+    p.set_defaults(func=cmd_feeds_remove, desk=DeskNeed.STORE)
 
     p = actions.add_parser(
         "status", parents=[common], help="what each feed added and why it skipped anything"
     )
     p.add_argument("feed", nargs="?", help="one feed (number or URL); default all")
     p.add_argument("--server", default=None, help="only this Discord server's feeds")
-    p.add_argument("--limit", type=int, default=20, help="recent items shown per feed (default 20)")
+    p.add_argument("--limit", type=positive_int, default=20, help="recent items shown per feed (default 20)")
     p.add_argument("--skips", action="store_true", help="show only items that were not added")
-    p.set_defaults(func=_registry(cmd_feeds_status), needs_index=False)
+    p.set_defaults(func=cmd_feeds_status, desk=DeskNeed.STORE)
 
-    p = subparsers.add_parser("poll", parents=[common], help="poll the feeds that are due (for cron)")
+    p = sub.add_parser("poll", parents=[common], help="poll the feeds that are due (for cron)")
     p.add_argument("--force", action="store_true", help="poll every feed now, due or not")
     p.add_argument(
-        "--feed", type=int, action="append", dest="feed_ids", help="poll only this feed (repeatable)"
+        "--feed", type=positive_int, action="append", dest="feed_ids", help="poll only this feed (repeatable)"
     )
     p.set_defaults(func=cmd_poll)
 
 
-def _registry(handler):
-    """Run ``handler`` with a store-only desk when the CLI did not open the full service."""
+def _registry(handler: Command) -> Callable[[argparse.Namespace, Newsdesk | None], int]:
+    """``handler`` on the given desk, or on a store-only ``Newsdesk`` of ``--data-dir`` when there is none."""
 
-    def run(args: argparse.Namespace, desk: Any) -> int:
-        own = None
-        if desk is None:
-            from index.cli.main import settings_from
-            from index.store import Store
-
-            settings = settings_from(args)
-            own = desk = _RegistryDesk(Store(Path(settings.data_dir) / "newsdesk.db"), settings)
-        try:
+    def run(args: argparse.Namespace, desk: Newsdesk | None) -> int:
+        if desk is not None:
             return handler(args, desk)
-        except FeedError as exc:
-            print(f"newsdesk: {exc}", file=sys.stderr)
-            return 1
+        own = Newsdesk(settings_from(args))
+        try:
+            return handler(args, own)
         finally:
-            if own is not None:
-                own.close()
+            own.close()
 
     return run
 
 
 def _scope(scope: str) -> str:
-    return f"server {scope}" if scope else "global"
+    return say("cli_feed_scope_server", server=scope) if scope else say("cli_feed_scope_global")
 
 
 def _line(f: FeedInfo) -> str:
-    state = "never polled"
-    if f.last_success or f.last_error_at:
-        state = (
-            f"ok {f.last_success}" if f.healthy else f"FAILING (last error {f.last_error_at}): {f.last_error}"
-        )
-    title = f" ({f.title})" if f.title else ""
-    return (
-        f"#{f.id} {f.url}{title}\n    every {describe_every(f.every_seconds)}, {_scope(f.scope)}; "
-        f"{f.added} added, {f.skipped} skipped, {f.failed} failed; {state}"
+    if not (f.last_success or f.last_error_at):
+        state = say("cli_feed_never_polled")
+    elif f.healthy:
+        state = say("cli_feed_ok", when=f.last_success)
+    else:
+        state = say("cli_feed_failing", when=f.last_error_at, error=f.last_error)
+    return say(
+        "cli_feed_line",
+        id=f.id,
+        url=f.url,
+        title=f.title,
+        every=describe_every(f.every_seconds),
+        scope=_scope(f.scope),
+        added=f.added,
+        skipped=f.skipped,
+        failed=f.failed,
+        state=state,
     )
 
 
-def cmd_feeds_add(args: argparse.Namespace, desk: Any) -> int:
+def cmd_feeds_add(args: argparse.Namespace, desk: Newsdesk) -> int:
     info = add_feed(desk, args.url, every=args.every, scope=args.server)
     if args.json:
-        print(json.dumps(info.to_dict(), indent=1))
+        emit_json(info.to_dict())
     else:
-        print(
-            f"Added feed #{info.id}: {info.url}, polled every {describe_every(info.every_seconds)} "
-            f"({_scope(info.scope)}). Run `newsdesk poll` to fetch it now."
+        emit(
+            say(
+                "cli_feed_added",
+                id=info.id,
+                url=info.url,
+                every=describe_every(info.every_seconds),
+                scope=_scope(info.scope),
+            )
         )
     return 0
 
 
-def cmd_feeds_list(args: argparse.Namespace, desk: Any) -> int:
+def cmd_feeds_list(args: argparse.Namespace, desk: Newsdesk) -> int:
     feeds = list_feeds(desk, args.server)
     if args.json:
-        print(json.dumps([f.to_dict() for f in feeds], indent=1))
+        emit_json([f.to_dict() for f in feeds])
     elif not feeds:
-        print("No feeds yet: add one with `newsdesk feeds add URL`.")
+        emit(say("cli_no_feeds"))
     else:
-        print("\n".join(_line(f) for f in feeds))
+        emit("\n".join(_line(f) for f in feeds))
     return 0
 
 
-def cmd_feeds_remove(args: argparse.Namespace, desk: Any) -> int:
+def cmd_feeds_remove(args: argparse.Namespace, desk: Newsdesk) -> int:
     info = remove_feed(desk, args.feed, args.server)
     if args.json:
-        print(json.dumps(info.to_dict(), indent=1))
+        emit_json(info.to_dict())
     else:
-        print(f"Removed feed #{info.id}: {info.url} (its {info.added} indexed articles stay in the index).")
+        emit(say("cli_feed_removed", id=info.id, url=info.url, added=info.added))
     return 0
 
 
-def cmd_feeds_status(args: argparse.Namespace, desk: Any) -> int:
-    statuses = feed_status(desk, args.feed, args.server, limit=max(1, args.limit))
+def cmd_feeds_status(args: argparse.Namespace, desk: Newsdesk) -> int:
+    statuses = feed_status(desk, args.feed, args.server, limit=args.limit)
     if args.json:
-        print(json.dumps([s.to_dict() for s in statuses], indent=1, ensure_ascii=False))
+        emit_json([s.to_dict() for s in statuses])
         return 0
     if not statuses:
-        print("No feeds yet: add one with `newsdesk feeds add URL`.")
+        emit(say("cli_no_feeds"))
         return 0
     for st in statuses:
-        print(_line(st.feed))
+        emit(_line(st.feed))
         if st.feed.warning:
-            print(f"    warning: {st.feed.warning}")
+            emit(INDENT + say("cli_feed_warning", warning=st.feed.warning))
         items = [i for i in st.items if not args.skips or i.status != "added"]
         if not items:
-            print("    (no items recorded yet)" if not st.items else "    (nothing skipped recently)")
+            emit(INDENT + say("cli_feed_no_items" if not st.items else "cli_feed_nothing_skipped"))
         for item in items:
-            what = item.title or item.link or item.guid
-            because = f": {item.reason}" if item.reason else ""
-            ident = f" -> {item.article_id}" if item.article_id else ""
-            print(f"    [{item.status}] {what}{ident}{because}")
+            emit(
+                INDENT
+                + say(
+                    "cli_feed_item",
+                    status=item.status,
+                    what=item.title or item.link or item.guid,
+                    article_id=item.article_id,
+                    reason=item.reason,
+                )
+            )
     return 0
 
 
-def cmd_poll(args: argparse.Namespace, desk: Any) -> int:
+def poll_lines(f: FeedPollResult) -> list[str]:
+    """One feed's poll result: the summary, then at most ``MAX_ITEM_LINES`` items and a count of the rest."""
+    if f.status == "error":
+        return [say("cli_poll_failed", id=f.feed_id, url=f.url, error=f.error)]
+    if f.status == "not_modified":
+        return [say("cli_poll_not_modified", id=f.feed_id, url=f.url)]
+    lines = [
+        say(
+            "cli_poll_feed",
+            id=f.feed_id,
+            url=f.url,
+            entries=f.entries,
+            seen=f.seen,
+            added=f.added,
+            duplicates=f.count("duplicate"),
+            skipped=f.count("unchanged", "skipped"),
+            failed=f.count("failed"),
+            pages=f.pages_fetched,
+            deferred=f.deferred,
+        )
+    ]
+    notable = [i for i in f.items if i.status != "added" or i.reason]
+    for item in notable[:MAX_ITEM_LINES]:
+        lines.append(INDENT + say("cli_poll_item", status=item.status, title=item.title, reason=item.reason))
+    rest = Counter(str(i.status) for i in notable[MAX_ITEM_LINES:])
+    if rest:
+        parts = [say("cli_poll_rest_part", n=n, status=status) for status, n in rest.most_common()]
+        lines.append(INDENT + say("cli_poll_rest", parts=parts))
+    return lines
+
+
+def cmd_poll(args: argparse.Namespace, desk: Newsdesk) -> int:
     report = poll_sync(desk, feed_ids=args.feed_ids, force=args.force)
+    all_failed = bool(report.feeds) and len(report.errors) == len(report.feeds)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
-        return 1 if report.feeds and len(report.errors) == len(report.feeds) else 0
+        emit_json(report.to_dict())
+        return 1 if all_failed else 0
     if not report.feeds:
-        print("No feeds due. (`newsdesk poll --force` polls them all now; `newsdesk feeds list` shows them.)")
+        emit(say("cli_poll_nothing_due"))
         return 0
     for f in report.feeds:
-        if f.status == "error":
-            print(f"#{f.feed_id} {f.url}: FAILED: {f.error}")
-        elif f.status == "not_modified":
-            print(f"#{f.feed_id} {f.url}: not modified since the last poll (HTTP 304); nothing fetched")
-        else:
-            print(
-                f"#{f.feed_id} {f.url}: {f.entries} items, {f.seen} seen before, {f.added} added, "
-                f"{f.count('duplicate')} copies of stories already indexed, "
-                f"{f.count('unchanged', 'skipped')} skipped, {f.count('failed')} failed; "
-                f"{f.pages_fetched} pages fetched"
-                + (f"; {f.deferred} left for the next poll" if f.deferred else "")
-            )
-            for item in f.items:
-                if item.status != "added" or item.reason:
-                    print(f"    [{item.status}] {item.title}: {item.reason}")
-    print(f"{report.added} added from {len(report.feeds)} feeds in {report.seconds:.1f} s.")
+        for line in poll_lines(f):
+            emit(line)
+    emit(say("cli_poll_total", added=report.added, feeds=len(report.feeds), seconds=report.seconds))
     if report.errors:
-        print(
-            f"newsdesk: {len(report.errors)} of {len(report.feeds)} feeds failed; "
-            "`newsdesk feeds status` has the details.",
-            file=sys.stderr,
-        )
-    return 1 if len(report.errors) == len(report.feeds) else 0
+        warn(say("cli_poll_errors", failed=len(report.errors), feeds=len(report.feeds)))
+    return 1 if all_failed else 0

@@ -31,7 +31,8 @@ def test_seed_japan_question_top_quotes(seed_desk):
     assert "would be compelled to take an appropriate measure in case of an invasion" in answer.quotes[0].text
     assert any("strong action in response to any attack" in q.text for q in answer.quotes[:3])
     top = answer.quotes[0]
-    assert top.source == "unknown" and top.date is None  # never invented
+    # The outlet is read from its "(Kyodo)" credit; a date is never invented.
+    assert top.source == "Kyodo" and top.date is None
     assert top.title.startswith("The United States has urged Japan")
 
 

@@ -10,16 +10,9 @@ import json
 import pytest
 
 from index.briefing import build_briefing
-from index.cli.briefing import (
-    baseline_items,
-    briefing_items,
-    cmd_briefing,
-    cmd_eval_briefing,
-    covered,
-    evaluate_briefings,
-    render_markdown,
-)
+from index.cli.briefing import cmd_briefing, cmd_eval_briefing, render_markdown
 from index.cli.main import build_parser
+from index.eval.briefing import baseline_items, briefing_items, covered, evaluate_briefings
 
 from ...conftest import WIKINEWS
 from .wikinews import TSUNAMI

@@ -1,0 +1,80 @@
+"""The parser and the module structure of index/cli: every verb registered, no bot import at start-up, acyclic."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from index.cli.main import build_parser
+
+from ...conftest import ROOT
+
+CLI = ROOT / "index" / "cli"
+VERBS = {"ingest", "ask", "reindex", "sources", "stats", "eval", "briefing", "eval-briefing", "feeds", "poll"}
+
+
+def test_every_verb_is_registered():
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.dest == "command"]
+    assert VERBS | {"run", "sync"} <= set(sub.choices)
+
+
+def test_importing_the_cli_does_not_import_the_bot():
+    code = "import sys, index.cli.main; print(sorted(m for m in sys.modules if m.split('.')[0] in ('bot', 'discord')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at module level or inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
+def test_cli_modules_are_acyclic_and_only_run_imports_bot():
+    graph = {
+        p.stem: {n.split(".")[2] for n in _imports(p) if n.startswith("index.cli.")} for p in CLI.glob("*.py")
+    }
+    for name, path in ((p.stem, p) for p in CLI.glob("*.py")):
+        bot = {n for n in _imports(path) if n == "bot" or n.startswith("bot.")}
+        assert not bot or name == "run", f"index/cli/{name}.py imports {bot}"
+    assert "main" not in graph["console"]  # the session receives its parser
+
+    def visit(node: str, stack: tuple[str, ...]) -> None:
+        assert node not in stack, f"import cycle: {' -> '.join((*stack, node))}"
+        for nxt in graph.get(node, ()):
+            visit(nxt, (*stack, node))
+
+    for start in graph:
+        visit(start, ())
+
+
+def test_library_warnings_only_with_verbose(capsys):
+    import logging
+    import warnings
+
+    from index.cli.main import configure_logging
+
+    try:
+        configure_logging(verbose=False)
+        logging.getLogger("trafilatura.core").warning("discarding data: None")
+        warnings.warn("a library's FutureWarning", FutureWarning, stacklevel=1)
+        logging.getLogger("index.service").warning("index repaired: 3 paragraphs embedded")
+        assert capsys.readouterr().err.splitlines() == ["newsdesk: index repaired: 3 paragraphs embedded"]
+        configure_logging(verbose=True)
+        logging.getLogger("trafilatura.core").warning("discarding data: None")
+        assert "WARNING trafilatura.core: discarding data: None" in capsys.readouterr().err
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "newsdesk_cli", False)]:
+            root.removeHandler(handler)
+        logging.captureWarnings(False)
+        root.setLevel(logging.WARNING)
