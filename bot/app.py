@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import pkgutil
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,16 +22,22 @@ import discord
 import yarl
 from discord.ext import commands
 
-from index.models import Answer, Filters
+from index import Answer, Filters, Newsdesk
 
+from . import exts
 from .settings import BotSettings
 from .state import BotState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-EXTENSIONS = ("bot.exts.errors", "bot.exts.ask", "bot.exts.briefing", "bot.exts.admin", "bot.exts.feeds")
 STATE_FILE = "bot-state.db"
+
+
+def extension_names() -> list[str]:
+    """Every module in ``bot.exts`` (sorted, so the load order is the same everywhere): adding a feature is
+    adding a file; switching one off is a setting its ``setup`` reads."""
+    return sorted(f"{exts.__name__}.{m.name}" for m in pkgutil.iter_modules(exts.__path__) if not m.ispkg)
 
 
 class RedactToken(logging.Filter):
@@ -66,7 +73,7 @@ class NewsdeskBot(commands.Bot):
         self,
         settings: BotSettings,
         *,
-        desk: Any | None = None,
+        desk: Newsdesk | None = None,
         state: BotState | None = None,
         clock: Callable[[], datetime] | None = None,
         intents: discord.Intents | None = None,
@@ -96,11 +103,9 @@ class NewsdeskBot(commands.Bot):
     # -- lifecycle ----------------------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
         if self.desk is None and not self.sync_only:
-            from index.service import Newsdesk
-
             log.info("opening the index in %s", self.settings.data_dir)
             self.desk = await asyncio.to_thread(Newsdesk.open, self.settings)
-        for ext in EXTENSIONS:
+        for ext in extension_names():
             await self.load_extension(ext)
         self.synced = await self.maybe_sync(force=self.sync_only)
 
@@ -141,20 +146,9 @@ class NewsdeskBot(commands.Bot):
         return True
 
     # -- helpers the extensions share ---------------------------------------------------------------------------
-    @staticmethod
-    def scopes(guild_id: int | None) -> tuple[str, ...]:
-        """What a server may see: the global corpus plus what it ingested itself."""
-        return ("", str(guild_id)) if guild_id else ("",)
-
     async def ask(self, question: str, *, k: int, filters: Filters, offset: int = 0) -> Answer:
         async with self.search_slots:  # a global cap on concurrent searches
             return await asyncio.to_thread(self.desk.ask, question, k, filters, offset)
-
-    def is_admin(self, user: discord.abc.User, permissions: discord.Permissions | None) -> bool:
-        if permissions is not None and (permissions.manage_guild or permissions.administrator):
-            return True
-        roles = getattr(user, "roles", None) or []
-        return bool(self.settings.admin_roles & {r.id for r in roles})
 
     async def audit(self, interaction: discord.Interaction, action: str, detail: str, result: str) -> None:
         """Every admin action: who, where, what, result (log line + the bot's state database)."""

@@ -14,8 +14,19 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from index.models import Answer, Article, Briefing, Paragraph, Quote, SourceStats, Stats, Story
-from index.render import briefing_markdown as render_briefing_markdown
+from index import (
+    Answer,
+    Article,
+    Briefing,
+    IngestReport,
+    Paragraph,
+    Quote,
+    SourceStats,
+    Stats,
+    Story,
+    say,
+)
+from index import briefing_markdown as render_briefing_markdown
 
 DESCRIPTION_LIMIT = 4096
 EMBED_TOTAL_LIMIT = 6000
@@ -25,6 +36,7 @@ MAX_EMBEDS = 10
 TITLE_LIMIT = 256
 # Room kept free in a description for the part markers a split adds.
 BLOCK_BUDGET = 3900
+MAX_FAILURES_SHOWN = 15  # failed items listed in a report; the rest are in the admin log
 
 COLOR_ANSWER = 0x2B6CB0
 COLOR_NO_ANSWER = 0x718096
@@ -178,16 +190,14 @@ def answer_footer(answer: Answer, offset: int) -> str:
 
 
 def no_answer_text(answer: Answer) -> str:
+    """The same no-answer sentences as the CLI (the catalogue's ``no_answer``/``no_answer_detail``)."""
     searched = answer.searched or {}
+    lines = [f"**{say('no_answer', question=esc(answer.question))}**"]
     n = searched.get("paragraphs")
-    where = f" among {n:,} paragraphs" if isinstance(n, int) else ""
-    flt = describe_filters(searched.get("filters") or {})
-    flt_txt = f" (filters: {flt})" if flt else ""
-    lines = [f"**No answer.** Nothing{where}{flt_txt} says this: I will not guess."]
-    if answer.nearest_misses:
-        lines.append("The nearest passages below are close but do **not** answer the question.")
-    else:
-        lines.append("Nothing came close. Try other words, a wider date range, or another source.")
+    if isinstance(n, int):
+        flt = describe_filters(searched.get("filters") or {})
+        lines.append(say("no_answer_detail", paragraphs=n, filters=f" ({esc(flt)})" if flt else ""))
+    lines.append(say("bot_nearest_misses" if answer.nearest_misses else "bot_nothing_close"))
     return "\n".join(lines)
 
 
@@ -312,14 +322,24 @@ def progress_line(verb: str, done: int, total: int) -> str:
     return f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
 
 
-def report_text(report, title: str = "Done") -> str:  # noqa: ANN001 - IngestReport
-    lines = [
-        f"**{title}:** added {report.added} · replaced {report.replaced} · unchanged {report.unchanged} · "
-        f"duplicates {report.duplicates} · failed {len(report.failed)}"
-    ]
-    for item in report.failed[:15]:
-        lines.append(f"• failed `{clip(item.origin, 120)}`: {esc(item.reason or 'unknown reason')}")
-    if len(report.failed) > 15:
-        lines.append(f"• … and {len(report.failed) - 15} more failures (see the admin log)")
-    text = "\n".join(lines)
-    return clip(text, CONTENT_LIMIT)
+def ingest_summary(report: IngestReport) -> str:
+    """``added 1 · unchanged 0 · …``: the catalogue's ingest summary, as the CLI prints it."""
+    return say(
+        "ingest_summary",
+        added=report.added,
+        unchanged=report.unchanged,
+        replaced=report.replaced,
+        duplicates=report.duplicates,
+        failed=len(report.failed),
+    )
+
+
+def report_text(report: IngestReport, key: str, **context: str) -> str:
+    """An ingest or reindex report: the catalogue sentence ``key`` with the summary, then the failures."""
+    lines = [say(key, summary=ingest_summary(report), **context)]
+    for item in report.failed[:MAX_FAILURES_SHOWN]:
+        origin = clip(item.origin, 120).replace("`", "'")
+        lines.append(say("bot_failed_item", origin=origin, reason=esc(item.reason or "unknown reason")))
+    if len(report.failed) > MAX_FAILURES_SHOWN:
+        lines.append(say("bot_more_failures", n=len(report.failed) - MAX_FAILURES_SHOWN))
+    return clip("\n".join(lines), CONTENT_LIMIT)

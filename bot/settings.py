@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from index.config import CoreSettings
+from index import CoreSettings
 
 ENV_NAMES = {
     "discord_token": "DISCORD_TOKEN",
@@ -23,6 +23,7 @@ ENV_NAMES = {
     "briefing_timezone": "NEWSDESK_BRIEFING_TIMEZONE",
     "admin_role_ids": "NEWSDESK_ADMIN_ROLE_IDS",
     "dev_guild_id": "NEWSDESK_DEV_GUILD_ID",
+    "feeds_enabled": "NEWSDESK_FEEDS",
 }
 
 
@@ -52,6 +53,8 @@ class BotSettings(CoreSettings):
     briefing_retry_minutes: float = Field(
         default=10.0, gt=0, validation_alias="NEWSDESK_BRIEFING_RETRY_MINUTES"
     )
+    # RSS/Atom feeds (/feeds and the background poll); off = the commands are not registered at all.
+    feeds_enabled: bool = Field(default=True, validation_alias="NEWSDESK_FEEDS")
     feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
     progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
     # An interaction token may edit its messages for 15 minutes; a longer rebuild moves its progress to a channel

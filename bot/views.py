@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from index.models import Answer, Filters, Quote
+from index import Answer, Filters, Quote, say
 
 from . import render
-from .exts.errors import report
+from .errors import report
 
 if TYPE_CHECKING:
     from .app import NewsdeskBot
@@ -64,7 +64,7 @@ class AnswerView(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id != self.guild_id:
-            await interaction.response.send_message("These buttons belong to another server.", ephemeral=True)
+            await interaction.response.send_message(say("bot_other_server"), ephemeral=True)
             return False
         return True
 
@@ -79,7 +79,7 @@ class AnswerView(discord.ui.View):
         offset = self.offset + self.k
         answer = await self.bot.ask(self.answer.question, k=self.k, filters=self.filters, offset=offset)
         if not answer.quotes:
-            await interaction.followup.send("No more passages for this question.")
+            await interaction.followup.send(say("bot_no_more"))
             return
         view = AnswerView(
             self.bot, answer, filters=self.filters, k=self.k, offset=offset, guild_id=self.guild_id
@@ -94,7 +94,7 @@ class AnswerView(discord.ui.View):
         try:
             article, paragraphs = await asyncio.to_thread(self.bot.desk.context, pid, 1, 1)
         except KeyError:
-            await interaction.followup.send("That paragraph is no longer in the index.", ephemeral=True)
+            await interaction.followup.send(say("bot_paragraph_gone"), ephemeral=True)
             return
         for page in render.render_context(article, paragraphs, quote):
             await interaction.followup.send(embeds=page, ephemeral=True)
@@ -111,10 +111,10 @@ class AnswerView(discord.ui.View):
             vote=vote,
             quotes=[quote_record(q) for q in quotes],
         )
-        again = " (updated)" if interaction.user.id in self.voted else ""
+        updated = interaction.user.id in self.voted
         self.voted.add(interaction.user.id)
         await interaction.response.send_message(
-            f"Thanks, feedback recorded{again}: {'👍' if vote > 0 else '👎'}", ephemeral=True
+            say("bot_feedback", updated=updated, emoji="👍" if vote > 0 else "👎"), ephemeral=True
         )
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)

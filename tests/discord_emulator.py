@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -158,6 +159,7 @@ class DiscordEmulator:
         self.failures: list[tuple[Callable[[str, str], bool], int, int]] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
+        self.reactions: list[tuple[int, int, str]] = []  # (channel id, message id, emoji) the bot added
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
         self._changed = asyncio.Condition()
@@ -763,6 +765,9 @@ class DiscordEmulator:
                     return error(400, "Invalid Form Body", 50035, err)
                 self._edit(msg, body)
                 return json_response(self._public(msg))
+            if m == "PUT" and len(parts) == 7 and parts[4] == "reactions" and parts[6] == "@me":
+                self.reactions.append((int(cid), int(parts[3]), unquote(parts[5])))
+                return web.Response(status=204)
             if m == "POST" and len(parts) == 5 and parts[4] == "threads":
                 guild_id = next((str(g.id) for g in self.guilds.values() if int(cid) in g.channels), None)
                 tid = str(snowflake())

@@ -9,42 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import PurePath
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.models import IngestReport
+from index import IngestReport, ingest_urls, say
 
 from .. import render
 from ..app import NewsdeskBot
+from ..checks import ADMIN_PERMISSIONS, require_admin
+from ..converters import check_attachment, check_url, scopes
+from ..errors import UserError
 from ..views import send_pages
-from .errors import NotAdmin, UserError
 
 log = logging.getLogger(__name__)
 
-INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
-ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
-
-
-async def require_admin(interaction: discord.Interaction) -> bool:
-    bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
-    if bot.is_admin(interaction.user, interaction.permissions):
-        return True
-    name = interaction.command.qualified_name if interaction.command else "?"
-    await bot.audit(interaction, f"/{name}", "", "refused: not an admin")
-    raise NotAdmin(f"/{name} is for server admins (Manage Server or an admin role).")
-
 
 async def ingest_url(bot: NewsdeskBot, url: str, scope: str) -> IngestReport:
-    try:
-        from index.sources.fetch import ingest_urls
-    except ImportError as exc:
-        raise UserError("Ingesting URLs is not available on this server yet.") from exc
-    if not url.startswith(("http://", "https://")):
-        raise UserError("`url` must start with http:// or https://.")
-    return await ingest_urls(bot.desk, [url], scope=scope)
+    return await ingest_urls(bot.desk, [check_url(url)], scope=scope)
 
 
 class Admin(commands.Cog):
@@ -69,11 +52,7 @@ class Admin(commands.Cog):
         added = await asyncio.to_thread(
             self.bot.state.watch, interaction.guild_id, channel.id, interaction.user.id
         )
-        text = (
-            f"Watching {channel.mention}: I answer questions there in threads."
-            if added
-            else f"{channel.mention} was already watched."
-        )
+        text = say("bot_watch_added" if added else "bot_watch_already", channel=channel.mention)
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
         await self.bot.audit(
             interaction,
@@ -86,7 +65,7 @@ class Admin(commands.Cog):
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         removed = await asyncio.to_thread(self.bot.state.unwatch, interaction.guild_id, channel.id)
-        text = f"No longer watching {channel.mention}." if removed else f"{channel.mention} was not watched."
+        text = say("bot_unwatched" if removed else "bot_not_watched", channel=channel.mention)
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
         await self.bot.audit(
             interaction,
@@ -97,24 +76,21 @@ class Admin(commands.Cog):
 
     # ------------------------------------------------------------------------------------------ ingest
     @app_commands.command(name="ingest", description="Add an article (URL or file) to this server's index")
-    @app_commands.describe(url="An article page to fetch", file="A .txt .md .html .json or .jsonl file")
+    @app_commands.describe(
+        url="An article page to fetch", file="A .txt .md .markdown .html .json or .jsonl file"
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def ingest(
         self, interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None
     ) -> None:
         if (url is None) == (file is None):
-            raise UserError("Give exactly one of `url` or `file`.")
+            raise UserError(say("bot_ingest_one_of"))
         scope = str(interaction.guild_id)
         if file is not None:
-            suffix = PurePath(file.filename).suffix.lower()
-            if suffix not in INGEST_SUFFIXES:
-                raise UserError(f"`{file.filename}` is not one of {' '.join(INGEST_SUFFIXES)}.")
-            if file.size > self.bot.settings.max_attachment_bytes:
-                raise UserError(
-                    f"`{file.filename}` is {file.size:,} bytes; the limit is "
-                    f"{self.bot.settings.max_attachment_bytes:,}."
-                )
+            check_attachment(file.filename, file.size, self.bot.settings.max_attachment_bytes)
+        else:
+            check_url(url or "")
         await interaction.response.defer(thinking=True)
         what = url if url is not None else f"attachment:{file.filename}"  # type: ignore[union-attr]
         try:
@@ -126,13 +102,9 @@ class Admin(commands.Cog):
         except Exception as exc:
             await self.bot.audit(interaction, "/ingest", what, f"error: {type(exc).__name__}")
             raise
-        summary = (
-            f"added {report.added}, replaced {report.replaced}, duplicates {report.duplicates}, "
-            f"failed {len(report.failed)}"
-        )
-        await self.bot.audit(interaction, "/ingest", what, summary)
+        await self.bot.audit(interaction, "/ingest", what, render.ingest_summary(report))
         await interaction.followup.send(
-            render.report_text(report, f"Ingested `{render.clip(what, 200)}`"),
+            render.report_text(report, "bot_ingest_done", what=render.clip(what, 200)),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -142,10 +114,10 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
         if self.reindex_lock.locked():
-            raise UserError("A rebuild is already running; its progress message will show the report.")
+            raise UserError(say("bot_reindex_running"))
         async with self.reindex_lock:
             await interaction.response.send_message(
-                "Rebuilding the index: counting paragraphs…", allowed_mentions=discord.AllowedMentions.none()
+                say("bot_reindex_counting"), allowed_mentions=discord.AllowedMentions.none()
             )
             progress = {"done": 0, "total": 0}
 
@@ -173,7 +145,7 @@ class Admin(commands.Cog):
             await self.bot.audit(
                 interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}"
             )
-            await show(done_line + render.report_text(report, "Reindex done"))
+            await show(done_line + render.report_text(report, "bot_reindex_done"))
 
     def _progress_display(self, interaction: discord.Interaction):
         """An async ``show(text)`` that edits the command's reply while its token is valid (15 minutes), then
@@ -191,7 +163,7 @@ class Admin(commands.Cog):
             elif loop.time() - started >= limit and interaction.channel is not None:
                 moved = await interaction.channel.send(text, allowed_mentions=none)
                 await interaction.edit_original_response(
-                    content=f"The rebuild is still running; its progress continues in {moved.jump_url}."
+                    content=say("bot_reindex_moved", link=moved.jump_url)
                 )
             else:
                 await interaction.edit_original_response(content=text)
@@ -204,7 +176,7 @@ class Admin(commands.Cog):
     @app_commands.guild_only()
     async def sources(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
-        stats = await asyncio.to_thread(self.bot.desk.sources, self.bot.scopes(interaction.guild_id))
+        stats = await asyncio.to_thread(self.bot.desk.sources, scopes(interaction.guild_id))
         await send_pages(interaction.followup.send, render.render_sources(stats), wait=True)
         await self.bot.audit(interaction, "/sources", "", f"{len(stats)} outlets")
 

@@ -8,43 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from datetime import date
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.models import Filters
+from index import say
 
 from .. import render
 from ..app import NewsdeskBot
+from ..converters import make_filters, page_size, parse_message, scopes
+from ..errors import UserError
 from ..views import AnswerView, send_pages
-from .errors import UserError
 
 log = logging.getLogger(__name__)
 
-INLINE_FILTER = re.compile(r"\b(source|since|until|k):(\"[^\"]+\"|\S+)", re.IGNORECASE)
 SOURCES_CACHE_SECONDS = 60.0
-
-
-def check_date(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise UserError(f"`{name}` must be a date like 2022-02-05 (got {value!r}).") from None
-
-
-def make_filters(
-    guild_id: int | None, source: str | None = None, since: str | None = None, until: str | None = None
-) -> Filters:
-    since_d, until_d = check_date(since, "since"), check_date(until, "until")
-    if since_d and until_d and since_d > until_d:
-        raise UserError("`since` is after `until`: swap them.")
-    return Filters(source=source or None, since=since_d, until=until_d, scopes=NewsdeskBot.scopes(guild_id))
+FILTER_KEYS = ("source", "since", "until")
 
 
 def ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
@@ -52,19 +33,17 @@ def ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | No
     return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
-def parse_message(content: str, bot_id: int) -> tuple[str, dict[str, str]]:
-    """Strip the bot's mention and pull inline filters out of a message question."""
-    text = re.sub(rf"<@!?{bot_id}>", " ", content)
-    found = {m.group(1).lower(): m.group(2).strip('"') for m in INLINE_FILTER.finditer(text)}
-    text = INLINE_FILTER.sub(" ", text)
-    return " ".join(text.split()), found
-
-
 class Ask(commands.Cog):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
         self._sources: dict[int | None, tuple[float, list[str]]] = {}
-        self._last_message: dict[int, float] = {}
+        seconds = bot.settings.ask_cooldown_seconds
+        # The same per-user cooldown as /ask, for questions asked in messages (one question per `seconds`).
+        self.cooldown = (
+            commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
+            if seconds > 0
+            else None
+        )
 
     # ----------------------------------------------------------------------------------------------- /ask
     @app_commands.command(
@@ -114,20 +93,18 @@ class Ask(commands.Cog):
         cached = self._sources.get(guild_id)
         if cached and now - cached[0] < SOURCES_CACHE_SECONDS:
             return cached[1]
-        stats = await asyncio.to_thread(self.bot.desk.sources, self.bot.scopes(guild_id))
+        stats = await asyncio.to_thread(self.bot.desk.sources, scopes(guild_id))
         names = [s.source for s in sorted(stats, key=lambda s: -s.articles)]
         self._sources[guild_id] = (now, names)
         return names
 
     # ----------------------------------------------------------------------------------------------- messages
-    def _cooling(self, user_id: int) -> float:
-        """Seconds left of the user's cooldown for message questions (0 = may ask now)."""
-        now = time.monotonic()
-        wait = self.bot.settings.ask_cooldown_seconds - (now - self._last_message.get(user_id, -1e9))
-        if wait > 0:
-            return wait
-        self._last_message[user_id] = now
-        return 0.0
+    def _cooling(self, message: discord.Message) -> float:
+        """Seconds left of the author's cooldown for message questions (0 = may ask now; counts this one)."""
+        if self.cooldown is None:
+            return 0.0
+        bucket = self.cooldown.get_bucket(message)
+        return (bucket.update_rate_limit() if bucket is not None else None) or 0.0
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -143,8 +120,7 @@ class Ask(commands.Cog):
         if not question:
             if mentioned:  # without the message-content intent Discord sends us empty content
                 await message.reply(
-                    "Ask me a question about the news, e.g. `@Newsdesk what did Japan say about "
-                    "sanctions?` (or use /ask).",
+                    say("bot_mention_hint"),
                     mention_author=False,
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
@@ -158,7 +134,7 @@ class Ask(commands.Cog):
         except Exception:
             log.exception("message question in guild %s channel %s failed", guild_id, channel_id)
             await message.reply(
-                "Something went wrong on my side; it has been logged.",
+                say("bot_internal_error"),
                 mention_author=False,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
@@ -167,20 +143,18 @@ class Ask(commands.Cog):
         self, message: discord.Message, question: str, inline: dict[str, str], thread_filters: dict | None
     ) -> None:
         assert message.guild is not None
-        wait = self._cooling(message.author.id)
-        if wait:
+        if self._cooling(message):
             await message.add_reaction("⏳")
             return
         base = dict(thread_filters or {})
-        base.update({k: v for k, v in inline.items() if k in ("source", "since", "until")})
+        base.update({k: v for k, v in inline.items() if k in FILTER_KEYS})
         filters = make_filters(message.guild.id, base.get("source"), base.get("since"), base.get("until"))
-        k = int(inline["k"]) if inline.get("k", "").isdigit() else int(base.get("k", 5))
-        k = max(1, min(k, 10))
+        k = page_size(inline.get("k"), page_size(base.get("k")))
         if thread_filters is not None:
             target: discord.abc.Messageable = message.channel
         else:
             thread = await message.create_thread(name=render.clip(question, 100), auto_archive_duration=1440)
-            stored = {key: base[key] for key in ("source", "since", "until") if base.get(key)}
+            stored = {key: base[key] for key in FILTER_KEYS if base.get(key)}
             stored["k"] = k
             await asyncio.to_thread(
                 self.bot.state.remember_thread, thread.id, message.guild.id, stored, question

@@ -17,13 +17,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from index.models import Briefing
+from index import Briefing
 
 from .. import render
 from ..app import NewsdeskBot
+from ..converters import check_date, scopes
 from ..views import send_pages
-from .ask import check_date
-from .errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +64,9 @@ class BriefingCog(commands.Cog, name="Briefing"):
         await self.bot.wait_until_ready()
 
     async def make_briefing(self, guild_id: int | None, date: str | None, topic: str | None) -> Briefing:
-        try:
-            return await asyncio.to_thread(
-                self.bot.desk.briefing, date=date, topic=topic, scopes=self.bot.scopes(guild_id)
-            )
-        except (ImportError, AttributeError) as exc:
-            log.warning("briefings unavailable: %s", exc)
-            raise UserError("Briefings are not available on this server yet.") from exc
+        return await asyncio.to_thread(
+            self.bot.desk.briefing, date=date, topic=topic, scopes=scopes(guild_id)
+        )
 
     # ------------------------------------------------------------------------------------------ /briefing
     @app_commands.command(name="briefing", description="The daily briefing: the day's main stories, quoted")

@@ -80,7 +80,7 @@ async def test_ingest_attachment_is_scoped_to_its_server(world) -> None:
     (bad,) = await replies(emu, token)
     assert bad["flags"] & 64 and "notes.pdf" in bad["content"]
     actions = [(a["action"], a["result"]) for a in bot.state.audit_log()]
-    assert ("/ingest", "added 1, replaced 0, duplicates 0, failed 0") in actions
+    assert ("/ingest", "added 1 · unchanged 0 · replaced 0 · duplicates 0 · failed 0") in actions
 
 
 async def test_ingest_url_from_local_http_server(world) -> None:

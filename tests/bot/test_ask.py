@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from index import say
 from tests.bot.helpers import assert_no_pings, component, replies, text_of
 
 
@@ -45,5 +46,7 @@ async def test_ask_no_answer_is_honest(world) -> None:
     )
     (msg,) = await replies(emu, token)
     text = text_of(msg)
-    assert "No answer" in text
+    # the same sentence as the CLI's, from the one catalogue
+    assert say("no_answer", question="What did the minister say about the price of tea?") in text
+    assert "Searched" in text and "paragraph" in text
     assert component(msg, label="More passages")["disabled"] is True

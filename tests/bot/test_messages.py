@@ -145,3 +145,18 @@ async def test_rate_limit_429_is_survived(world, need_seed) -> None:
     (msg,) = await replies(emu, token)
     assert "counterproductive" in text_of(msg)
     assert [r.status for r in emu.requests if r.path.startswith("/webhooks/")][:3] == [429, 429, 200]
+
+
+async def test_message_questions_have_a_per_user_cooldown(world) -> None:
+    w, start = world
+    await start(NEWSDESK_ASK_COOLDOWN=60)
+    emu = w.emu
+    await emu.say(w.alpha, w.user, "Who issued a flood warning?", mention_bot=True)
+    await emu.wait_for(lambda: list(emu.threads))
+    second = await emu.say(w.alpha, w.user, "And who else?", mention_bot=True)
+    await emu.wait_for(lambda: emu.reactions)
+    assert emu.reactions == [(int(second["channel_id"]), int(second["id"]), "⏳")]
+    # another member is not slowed down by bob's cooldown
+    await emu.say(w.alpha, w.admin, "Who issued a flood warning?", mention_bot=True)
+    await emu.wait_for(lambda: len(emu.threads) == 2)
+    assert len(emu.reactions) == 1
