@@ -220,10 +220,11 @@ def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"))
 
 
-def render_context(article: Article, paragraphs: list[Paragraph], quote: Quote) -> list[Page]:
+def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: int) -> list[Page]:
+    """A quoted paragraph (marked ▶) with its neighbours, for "Full paragraph"."""
     blocks = []
     for p in paragraphs:
-        mark = "▶ " if p.id == quote.paragraph_id else ""
+        mark = "▶ " if p.id == paragraph_id else ""
         blocks.append(f"**{mark}¶{p.ordinal}**\n{esc(p.text)}")
     meta = " · ".join(filter(None, [esc(article.source), article.date]))
     return pack(

@@ -62,6 +62,10 @@ class BotSettings(CoreSettings):
     interaction_edit_seconds: float = Field(
         default=14 * 60, ge=0, validation_alias="NEWSDESK_INTERACTION_EDIT_SECONDS"
     )
+    # The buttons under an answer work this long (the answer is kept in the bot's state, then pruned).
+    answer_retention_days: float = Field(
+        default=30.0, gt=0, validation_alias="NEWSDESK_ANSWER_RETENTION_DAYS"
+    )
     max_attachment_bytes: int = Field(
         default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT"
     )

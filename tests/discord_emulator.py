@@ -139,6 +139,37 @@ def validate_message(payload: dict[str, Any]) -> str | None:
         total += len(footer) + len((e.get("author") or {}).get("name") or "")
     if total > 6000:
         return "embeds: Embed size exceeds maximum size of 6000"
+    return validate_components(payload.get("components") or [])
+
+
+def validate_components(rows: list[dict[str, Any]]) -> str | None:
+    """Discord's component limits: 5 action rows of 5 buttons or 1 select; custom ids of 1-100 characters, unique
+    in the message; button labels up to 80; 1-25 select options with unique values, labels/values up to 100."""
+    if len(rows) > 5:
+        return "components: Must be 5 or fewer in length."
+    seen: set[str] = set()
+    for r, row in enumerate(rows):
+        comps = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(comps) <= 5:
+            return f"components.{r}: an action row holds 1-5 components."
+        if any(c.get("type") != 2 for c in comps) and len(comps) != 1:
+            return f"components.{r}: a select menu needs a row of its own."
+        for c in comps:
+            cid = c.get("custom_id")
+            if c.get("type") == 2 and c.get("style") == 5:
+                continue  # link buttons have a url instead
+            if not cid or len(cid) > 100 or cid in seen:
+                return f"components.{r}: custom_id missing, over 100 characters or not unique: {cid!r}"
+            seen.add(cid)
+            if len(c.get("label") or "") > 80:
+                return f"components.{r}: a button label is over 80 characters."
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                values = [o.get("value") for o in options]
+                if not 1 <= len(options) <= 25 or len(set(values)) != len(values):
+                    return f"components.{r}: a select needs 1-25 options with unique values."
+                if any(len(o.get("label") or "") > 100 or len(o.get("value") or "") > 100 for o in options):
+                    return f"components.{r}: an option label or value is over 100 characters."
     return None
 
 
@@ -480,6 +511,7 @@ class DiscordEmulator:
                 if comp.get("custom_id") == custom_id:
                     component_type = comp["type"]
         payload["message"] = self._public(message)
+        self.interactions[payload["token"]]["message_id"] = int(message["id"])
         payload["data"] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             payload["data"]["values"] = values
@@ -716,8 +748,15 @@ class DiscordEmulator:
                 info["loading"] = rtype == 5
                 interaction["response_message_id"] = msg["id"]
                 resource["message"] = self._public(msg)
-            elif rtype == 7:  # update the component's message
-                pass
+            elif rtype in (6, 7):  # (deferred) update of the component's message
+                msg = self.messages.get(info.get("message_id") or 0)
+                if msg is None:
+                    return error(400, "Interaction has no message to update", 50035)
+                if rtype == 7:
+                    if err := validate_message({**msg, **data}):
+                        return error(400, "Invalid Form Body", 50035, err)
+                    self._edit(msg, data)
+                info["original"] = int(msg["id"])
             return json_response({"interaction": interaction, "resource": resource})
         if parts[0] == "webhooks" and len(parts) >= 3:
             token = parts[2]
@@ -759,7 +798,7 @@ class DiscordEmulator:
                 return json_response(self._public(msg))
             if m == "PATCH" and len(parts) == 4 and parts[2] == "messages":
                 msg = self.messages.get(int(parts[3]))
-                if msg is None:
+                if msg is None or msg["channel_id"] != cid or msg.get("_deleted") or msg["flags"] & 64:
                     return error(404, "Unknown Message", 10008)
                 if err := validate_message({**msg, **body}):
                     return error(400, "Invalid Form Body", 50035, err)

@@ -20,7 +20,7 @@ from .. import render
 from ..app import NewsdeskBot
 from ..converters import make_filters, page_size, parse_message, scopes
 from ..errors import UserError
-from ..views import AnswerView, send_pages
+from ..views import answer_view, remember, send_pages, sent
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,19 @@ class Ask(commands.Cog):
         filters = make_filters(interaction.guild_id, source, since, until)
         await interaction.response.defer(thinking=True)
         answer = await self.bot.ask(question, k=k, filters=filters)
-        view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=interaction.guild_id)
-        await send_pages(interaction.followup.send, render.render_answer(answer), view, wait=True)
+        record = await remember(
+            self.bot,
+            answer,
+            filters=filters,
+            k=k,
+            offset=0,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+        )
+        messages = await send_pages(
+            interaction.followup.send, render.render_answer(answer), answer_view(record), wait=True
+        )
+        await sent(self.bot, record, messages)
         log.info(
             "/ask in guild %s: %d quotes%s",
             interaction.guild_id,
@@ -161,8 +172,17 @@ class Ask(commands.Cog):
             )
             target = thread
         answer = await self.bot.ask(question, k=k, filters=filters)
-        view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=message.guild.id)
-        await send_pages(target.send, render.render_answer(answer), view)
+        record = await remember(
+            self.bot,
+            answer,
+            filters=filters,
+            k=k,
+            offset=0,
+            guild_id=message.guild.id,
+            user_id=message.author.id,
+        )
+        messages = await send_pages(target.send, render.render_answer(answer), answer_view(record))
+        await sent(self.bot, record, messages)
 
 
 async def setup(bot: NewsdeskBot) -> None:

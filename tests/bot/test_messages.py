@@ -158,5 +158,5 @@ async def test_message_questions_have_a_per_user_cooldown(world) -> None:
     assert emu.reactions == [(int(second["channel_id"]), int(second["id"]), "⏳")]
     # another member is not slowed down by bob's cooldown
     await emu.say(w.alpha, w.admin, "Who issued a flood warning?", mention_bot=True)
-    await emu.wait_for(lambda: len(emu.threads) == 2)
+    await emu.wait_for(lambda: len(emu.threads) == 2 and all(emu.created(t) for t in emu.threads))
     assert len(emu.reactions) == 1
