@@ -8,12 +8,17 @@ tree's hash differs from the one stored in the bot's state, or on request; never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import pkgutil
+import signal
+import socket
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +65,21 @@ class RedactToken(logging.Filter):
         return True
 
 
+def resilient(body: Callable[[], Awaitable[T]], what: str) -> Callable[[], Awaitable[T | None]]:
+    """A ``tasks.loop`` body that logs its failure and returns, so the loop runs again at its next time
+    (a loop whose body raises is stopped for good by discord.py)."""
+
+    async def run() -> T | None:
+        try:
+            return await body()
+        except Exception:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
+            log.exception("%s failed; it runs again at its next time", what)
+            return None
+
+    run.__qualname__ = run.__name__ = f"resilient_{getattr(body, '__name__', 'task')}"
+    return run
+
+
 def configure_endpoints(settings: BotSettings) -> None:
     """Point discord.py at another REST base / gateway (rate-limit proxies, the loopback tests)."""
     if settings.discord_api_base:
@@ -99,6 +119,11 @@ class NewsdeskBot(commands.Bot):
         self.sync_only = sync_only
         self.search_slots = asyncio.Semaphore(settings.max_concurrent_searches)
         self.synced: bool | None = None
+        # Who holds a briefing claim: this process (host, pid and a random part, for the logs).
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = False
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._stop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -113,10 +138,46 @@ class NewsdeskBot(commands.Bot):
         # No prefix commands: questions in messages are handled by the ask extension's listener.
         return
 
+    @contextlib.asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Mark the current task as work a stop waits for (a post, an answer being written)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            self._in_flight.discard(task)
+
+    def stop_soon(self, reason: str) -> None:
+        """What SIGTERM and SIGINT do: start a clean stop (a second signal while stopping is ignored)."""
+        if self._stop_task is None:
+            log.warning("%s received: stopping", reason)
+            self._stop_task = asyncio.get_running_loop().create_task(self.close())
+
     async def close(self) -> None:
+        """Stop cleanly: take no new work, let work in flight finish (or abandon it, cleaning up) within
+        ``NEWSDESK_SHUTDOWN_GRACE_SECONDS``, then close the gateway, the index and the state database."""
+        if not self.stopping:
+            self.stopping = True
+            await self._drain(self.settings.shutdown_grace_seconds)
         await super().close()
         if self._own_desk and self.desk is not None:
-            await asyncio.to_thread(self.desk.close)
+            desk, self.desk = self.desk, None
+            await asyncio.to_thread(desk.close)
+
+    async def _drain(self, grace: float) -> None:
+        current = asyncio.current_task()
+        pending = {t for t in self._in_flight if not t.done() and t is not current}
+        if not pending:
+            return
+        log.warning("waiting up to %.0f s for %d task(s) in flight", grace, len(pending))
+        _, late = await asyncio.wait(pending, timeout=grace)
+        for task in late:
+            task.cancel()  # each one cleans up after itself (a briefing post deletes its partial messages)
+        if late:
+            log.warning("abandoned %d task(s) still running after %.0f s", len(late), grace)
+            await asyncio.gather(*late, return_exceptions=True)
 
     # -- command sync -------------------------------------------------------------------------------------------
     def command_payload(self) -> list[dict[str, Any]]:
@@ -184,8 +245,22 @@ def _install_redaction(token: str) -> None:
 
 
 async def start(bot: NewsdeskBot) -> None:
-    async with bot:
-        await bot.start(bot.settings.discord_token.get_secret_value())
+    """Run until closed; SIGTERM (a deploy, ``docker stop``) and SIGINT (Ctrl-C) stop it cleanly."""
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Only the main thread of a Unix process gets signals (a bot run from a thread keeps the defaults).
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            loop.add_signal_handler(sig, bot.stop_soon, sig.name)
+            handled.append(sig)
+    try:
+        async with bot:
+            await bot.start(bot.settings.discord_token.get_secret_value())
+            if bot._stop_task is not None:
+                await bot._stop_task
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 def _fail(sentence: str) -> int:

@@ -258,12 +258,19 @@ def briefing_title(b: Briefing) -> str:
     return f"📰 Briefing for {b.date}{topic}"
 
 
+def briefing_mark(date: str | None) -> str:
+    """The start of every briefing page's footer: how a restarted bot finds the pages of an interrupted post."""
+    return f"Briefing for {date}"
+
+
 def render_briefing(b: Briefing) -> list[Page]:
+    footer = f"{briefing_mark(b.date)} · full text attached as Markdown"
     if b.empty:
         return pack(
             [],
             title=briefing_title(b),
             color=COLOR_BRIEFING,
+            footer=footer,
             first_description=esc(b.message or "No stories."),
         )
     intro = (
@@ -271,9 +278,8 @@ def render_briefing(b: Briefing) -> list[Page]:
         f"({b.timezone})"
     )
     blocks = [blk for i, s in enumerate(b.stories, 1) for blk in story_block(i, s)]
-    footer = "Full text attached as Markdown" + (
-        f" · {b.dropped_unverified} unverified quote(s) withheld" if b.dropped_unverified else ""
-    )
+    if b.dropped_unverified:
+        footer += f" · {b.dropped_unverified} unverified quote(s) withheld"
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 

@@ -62,6 +62,11 @@ class BotSettings(CoreSettings):
     interaction_edit_seconds: float = Field(
         default=14 * 60, ge=0, validation_alias="NEWSDESK_INTERACTION_EDIT_SECONDS"
     )
+    # On SIGTERM/SIGINT, work in flight (a briefing post, an answer) gets this long to finish before it is abandoned
+    # and cleaned up; below `docker stop`'s 10 s, after which the process is killed.
+    shutdown_grace_seconds: float = Field(
+        default=8.0, ge=0, validation_alias="NEWSDESK_SHUTDOWN_GRACE_SECONDS"
+    )
     # The buttons under an answer work this long (the answer is kept in the bot's state, then pruned).
     answer_retention_days: float = Field(
         default=30.0, gt=0, validation_alias="NEWSDESK_ANSWER_RETENTION_DAYS"

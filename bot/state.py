@@ -44,7 +44,28 @@ CREATE INDEX answers_expiry ON answers(expires_at);
 ALTER TABLE feedback ADD COLUMN answer_id INTEGER;
 CREATE UNIQUE INDEX feedback_vote ON feedback(answer_id, user_id) WHERE answer_id IS NOT NULL;
 """
-MIGRATIONS = (SCHEMA_V1, SCHEMA_V2)
+# v3: a briefing claim has an owner (the process posting it) and an expiry, and remembers the messages it sent, so
+# a post interrupted by a stop or a crash is cleaned up and retried instead of being "already posted" forever.
+SCHEMA_V3 = """
+ALTER TABLE briefings ADD COLUMN owner TEXT;
+ALTER TABLE briefings ADD COLUMN expires_at TEXT;
+ALTER TABLE briefings ADD COLUMN message_ids TEXT NOT NULL DEFAULT '[]';
+"""
+MIGRATIONS = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
+
+
+@dataclass
+class BriefingClaim:
+    """The right to post one day's briefing to one channel, until ``expires_at``.
+
+    ``recovered`` says an earlier attempt was interrupted (stopped, crashed, refused): messages it sent may be in
+    the channel, and ``message_ids`` lists those it knew of."""
+
+    day: str
+    channel_id: int
+    owner: str
+    recovered: bool
+    message_ids: list[int]
 
 
 @dataclass
@@ -260,23 +281,66 @@ class BotState:
         return n
 
     # -- briefings posted
-    def claim_briefing(self, day: str, channel_id: int) -> bool:
-        """Claim today's post for a channel; False when it was already posted (or is being posted)."""
-        cur = self._exec(
-            "INSERT OR IGNORE INTO briefings(day, channel_id, status, at) VALUES (?, ?, 'posting', ?)",
-            (day, channel_id, _now()),
-        )
-        return cur.rowcount > 0
+    def claim_briefing(
+        self, day: str, channel_id: int, owner: str, now: datetime, seconds: float
+    ) -> BriefingClaim | None:
+        """Claim a day's post for ``seconds``; None when it is posted, or another live claim is posting it.
 
-    def briefing_posted(self, day: str, channel_id: int, message_id: int) -> None:
+        A claim that expired (its process died) or was abandoned (a stop, a refused post) is taken over."""
+        until = _iso(datetime.fromtimestamp(now.timestamp() + seconds, UTC))
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._conn.execute(
+                    "SELECT * FROM briefings WHERE day = ? AND channel_id = ?", (day, channel_id)
+                ).fetchone()
+                claim = self._take(row, day, channel_id, owner, _iso(now), until)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return claim
+
+    def _take(
+        self, row: sqlite3.Row | None, day: str, channel_id: int, owner: str, now: str, until: str
+    ) -> BriefingClaim | None:
+        if row is None:
+            self._conn.execute(
+                "INSERT INTO briefings(day, channel_id, status, at, owner, expires_at) "
+                "VALUES (?, ?, 'posting', ?, ?, ?)",
+                (day, channel_id, now, owner, until),
+            )
+            return BriefingClaim(day, channel_id, owner, False, [])
+        live = row["status"] == "posting" and (row["expires_at"] or "") > now
+        if row["status"] == "posted" or live:
+            return None
+        self._conn.execute(
+            "UPDATE briefings SET status = 'posting', owner = ?, expires_at = ?, at = ? "
+            "WHERE day = ? AND channel_id = ?",
+            (owner, until, now, day, channel_id),
+        )
+        return BriefingClaim(day, channel_id, owner, True, json.loads(row["message_ids"] or "[]"))
+
+    def briefing_sent(self, claim: BriefingClaim, message_ids: list[int]) -> None:
+        """The messages of the post so far (recorded after each one, so a stop can clean them up)."""
         self._exec(
-            "UPDATE briefings SET status = 'posted', message_id = ?, at = ? WHERE day = ? AND channel_id = ?",
-            (message_id, _now(), day, channel_id),
+            "UPDATE briefings SET message_ids = ? WHERE day = ? AND channel_id = ? AND owner = ?",
+            (json.dumps(message_ids), claim.day, claim.channel_id, claim.owner),
         )
 
-    def release_briefing(self, day: str, channel_id: int) -> None:
+    def briefing_posted(self, claim: BriefingClaim, message_id: int) -> None:
         self._exec(
-            "DELETE FROM briefings WHERE day = ? AND channel_id = ? AND status = 'posting'", (day, channel_id)
+            "UPDATE briefings SET status = 'posted', message_id = ?, at = ?, expires_at = NULL "
+            "WHERE day = ? AND channel_id = ? AND owner = ?",
+            (message_id, _now(), claim.day, claim.channel_id, claim.owner),
+        )
+
+    def abandon_briefing(self, claim: BriefingClaim, message_ids: list[int]) -> None:
+        """Give the claim up at once (its post failed or the bot is stopping): the next attempt takes it over."""
+        self._exec(
+            "UPDATE briefings SET status = 'abandoned', expires_at = NULL, message_ids = ? "
+            "WHERE day = ? AND channel_id = ? AND owner = ? AND status = 'posting'",
+            (json.dumps(message_ids), claim.day, claim.channel_id, claim.owner),
         )
 
     def posted_briefings(self) -> list[dict[str, Any]]:

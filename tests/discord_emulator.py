@@ -70,6 +70,21 @@ class Request:
 
 
 @dataclass
+class Hold:
+    """A request held open until the test releases it: what a request in flight looks like to the bot."""
+
+    predicate: Callable[[str, str], bool]
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    store: bool = True
+
+    def release(self, store: bool = True) -> None:
+        """Let it through (``store``: Discord created the message) or drop it with a 503 (it never arrived)."""
+        self.store = store
+        self.released.set()
+
+
+@dataclass
 class Member:
     id: int
     name: str
@@ -188,6 +203,7 @@ class DiscordEmulator:
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
         self.failures: list[tuple[Callable[[str, str], bool], int, int]] = []
+        self.holds: list[Hold] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
         self.reactions: list[tuple[int, int, str]] = []  # (channel id, message id, emoji) the bot added
@@ -266,11 +282,12 @@ class DiscordEmulator:
         await asyncio.wait_for(self._ready.wait(), timeout)
 
     def created(self, channel_id: int | None = None) -> list[dict[str, Any]]:
-        """Messages the bot created (not interaction originals), oldest first."""
+        """Messages the bot created and did not delete (not interaction originals), oldest first."""
         return [
             m
             for m in self.messages.values()
             if m["_via"] in ("channel", "followup")
+            and not m.get("_deleted")
             and (channel_id is None or m["channel_id"] == str(channel_id))
         ]
 
@@ -282,6 +299,12 @@ class DiscordEmulator:
 
     def rate_limit_once(self, predicate: Callable[[str, str], bool], retry_after: float = 0.2) -> None:
         self.rate_limits.append((predicate, retry_after))
+
+    def hold(self, predicate: Callable[[str, str], bool]) -> Hold:
+        """Hold the next matching request open until ``release`` (``await h.arrived.wait()`` to see it come)."""
+        h = Hold(predicate)
+        self.holds.append(h)
+        return h
 
     def fail_once(self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013) -> None:
         """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions)."""
@@ -663,6 +686,14 @@ class DiscordEmulator:
 
     async def _route(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
         m, path, body = req.method, req.path, req.json or {}
+        for h in list(self.holds):
+            if h.predicate(m, path):
+                self.holds.remove(h)
+                h.arrived.set()
+                await self._notify()
+                await h.released.wait()
+                if not h.store:
+                    return error(503, "Service Unavailable")
         for i, (pred, status, code) in enumerate(self.failures):
             if pred(m, path):
                 del self.failures[i]
@@ -791,6 +822,25 @@ class DiscordEmulator:
                     return web.Response(status=204)
         if parts[0] == "channels" and len(parts) >= 3:
             cid = parts[1]
+            if m == "GET" and len(parts) == 3 and parts[2] == "messages":  # history, newest first
+                limit = min(int(req.query.get("limit", 50)), 100)
+                before = int(req.query.get("before", 1 << 63))
+                found = [
+                    self._public(msg)
+                    for mid, msg in sorted(self.messages.items(), reverse=True)
+                    if msg["channel_id"] == cid
+                    and mid < before
+                    and not msg.get("_deleted")
+                    and not msg["flags"] & 64
+                    and msg["_via"] != "deferred"
+                ]
+                return json_response(found[:limit])
+            if m == "DELETE" and len(parts) == 4 and parts[2] == "messages":
+                msg = self.messages.get(int(parts[3]))
+                if msg is None or msg["channel_id"] != cid or msg.get("_deleted") or msg["flags"] & 64:
+                    return error(404, "Unknown Message", 10008)
+                msg["_deleted"] = True
+                return web.Response(status=204)
             if m == "POST" and len(parts) == 3 and parts[2] == "messages":
                 if err := validate_message(body):
                     return error(400, "Invalid Form Body", 50035, err)

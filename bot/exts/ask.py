@@ -119,8 +119,13 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or self.bot.user is None:
+        if message.author.bot or message.guild is None or self.bot.user is None or self.bot.stopping:
             return
+        async with self.bot.busy():  # a stop lets the answer be written first
+            await self._on_message(message)
+
+    async def _on_message(self, message: discord.Message) -> None:
+        assert message.guild is not None and self.bot.user is not None
         guild_id, channel_id = message.guild.id, message.channel.id
         thread_filters = await asyncio.to_thread(self.bot.state.thread_filters, channel_id)
         mentioned = self.bot.user in message.mentions
