@@ -46,9 +46,23 @@ VERBATIM = "✓ verbatim"
 Page = list[discord.Embed]
 
 
+# Discord draws <@1>, <@&1>, <#1>, <t:0>, <:name:1>, </cmd:1> and <https://…> as chips, dates, emoji or bare links
+# even when nothing pings. An invisible WORD JOINER after "<" keeps article text as written on screen.
+WORD_JOINER = "\u2060"
+_TAG = re.compile(r"<(?=[^\s<])")
+_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "1. " at a line start would become a list
+
+
+def neutralise(text: str) -> str:
+    """Mention, channel, role, timestamp and emoji syntax shown as text, not as chips (for titles and labels)."""
+    return _TAG.sub("<" + WORD_JOINER, text or "")
+
+
 def esc(text: str) -> str:
-    """Escape Markdown so article text shows as written (mentions never ping: allowed_mentions is none)."""
-    return discord.utils.escape_markdown(text or "", as_needed=False)
+    """Article-derived text exactly as written: Markdown escaped and Discord's ``<…>`` syntax neutralised
+    (mentions never ping anyway: allowed_mentions is none)."""
+    escaped = discord.utils.escape_markdown(text or "", as_needed=False)
+    return neutralise(_ORDERED_LIST.sub(r"\1\\.", escaped))
 
 
 def clip(text: str, limit: int) -> str:
@@ -203,7 +217,7 @@ def no_answer_text(answer: Answer) -> str:
 
 def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     """An answer (or the honest no-answer with its nearest misses) as pages of embeds."""
-    title = f"❓ {answer.question}"
+    title = f"❓ {neutralise(answer.question)}"
     footer = answer_footer(answer, offset)
     if answer.no_answer or not answer.quotes:
         blocks = [b for i, q in enumerate(answer.nearest_misses, 1) for b in quote_blocks(q, i)]
@@ -229,7 +243,7 @@ def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: 
     meta = " · ".join(filter(None, [esc(article.source), article.date]))
     return pack(
         blocks,
-        title=f"{article.title}",
+        title=neutralise(article.title),
         color=COLOR_ANSWER,
         url=article.url if article.url and article.url.startswith("http") else None,
         footer=meta,
@@ -254,7 +268,7 @@ def story_block(n: int, s: Story) -> list[str]:
 
 
 def briefing_title(b: Briefing) -> str:
-    topic = f" — {b.topic}" if b.topic else ""
+    topic = f" — {neutralise(b.topic)}" if b.topic else ""
     return f"📰 Briefing for {b.date}{topic}"
 
 

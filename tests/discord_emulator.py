@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,6 +156,62 @@ def validate_message(payload: dict[str, Any]) -> str | None:
     if total > 6000:
         return "embeds: Embed size exceeds maximum size of 6000"
     return validate_components(payload.get("components") or [])
+
+
+# -- how Discord shows message text -----------------------------------------------------------------------------
+_ESCAPABLE = re.compile(r"\\([\\*_~|`>#\-\[\]()<:.!])")
+_CHIPS = [
+    (re.compile(r"<@!?(\d+)>"), "@user-\\1"),
+    (re.compile(r"<@&(\d+)>"), "@role-\\1"),
+    (re.compile(r"<#(\d+)>"), "#channel-\\1"),
+    (re.compile(r"<t:-?\d+(?::[tTdDfFR])?>"), "[a date]"),
+    (re.compile(r"<a?:(\w+):\d+>"), ":\\1:"),
+    (re.compile(r"</([\w -]+):\d+>"), "/\\1"),
+    (re.compile(r"<(https?://[^\s>]+)>"), "\\1"),
+]
+_EMPHASIS = [
+    re.compile(p, re.DOTALL)
+    for p in (
+        r"\*\*(.+?)\*\*",
+        r"__(.+?)__",
+        r"\*(.+?)\*",
+        r"_(.+?)_",
+        r"~~(.+?)~~",
+        r"\|\|(.+?)\|\|",
+        r"`([^`]+)`",
+    )
+]
+_MASKED_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_LINE_MARKUP = re.compile(r"^(?:>>> |> ?|#{1,3} |-# |\s*[-*] |\s*\d+\. )", re.MULTILINE)
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"), None)
+
+
+def displayed(markdown: str) -> str:
+    """What a reader sees for message or embed-description text, following Discord's rules closely enough to
+    catch text that does not show as written: a backslash escapes the punctuation after it; ``<@1>``, ``<@&1>``,
+    ``<#1>``, ``<t:0>``, ``<:e:1>``, ``</c:1>`` and ``<https://…>`` become chips, dates, emoji, commands and bare
+    links; paired ``**``, ``__``, ``*``, ``_``, ``~~``, ``||`` and backticks are formatting, not text; ``> ``,
+    ``# ``, ``-# ``, ``- `` and ``1. `` at a line start are block markup; zero-width characters are invisible."""
+    escaped: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        escaped.append(m.group(1))
+        return f"\ue000{len(escaped) - 1}\ue001"
+
+    text = _ESCAPABLE.sub(protect, markdown)
+    while (stripped := _LINE_MARKUP.sub("", text)) != text:  # "> # heading": a heading inside a quote
+        text = stripped
+    for pattern, shown in _CHIPS:
+        text = pattern.sub(shown, text)
+    text = _MASKED_LINK.sub(r"\1", text)
+    changed = True
+    while changed:
+        before = text
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\1", text)
+        changed = text != before
+    text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)
+    return text.translate(INVISIBLE)
 
 
 def validate_components(rows: list[dict[str, Any]]) -> str | None:

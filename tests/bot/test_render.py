@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot import render
-from index.models import Answer, Quote, SourceRef
-from tests.discord_emulator import validate_message
+from index import Answer, Quote, SourceRef
+from tests.bot.helpers import assert_no_pings, component, replies
+from tests.discord_emulator import displayed, validate_message
 
 
 def quote(text: str, n: int = 1) -> Quote:
@@ -46,3 +47,55 @@ def test_progress_line() -> None:
         render.progress_line("Embedding", 12400, 37221)
         == "Embedding 12,400 / 37,221 paragraphs ▓▓▓░░░░░░░ 33%"
     )
+
+
+HOSTILE = (
+    "The council spokesperson <@&1> told <@1> in <#1> at <t:0> that **the budget** is _final_, "
+    "~~nothing~~ will ||change|| and `today` <:ok:1> </vote:1> <https://example.org> matters."
+)
+
+
+def test_article_text_shows_as_written() -> None:
+    q = quote(HOSTILE)
+    q.title, q.source = "The <@1> files: *who* said _what_", "Out*let <#1>"
+    (page,) = render.render_answer(Answer("What did <@1> say?", [q]))
+    shown = displayed(page[0].description or "")
+    assert HOSTILE in shown
+    assert "Out*let <#1>" in shown and "The <@1> files: *who* said _what_" in shown
+    assert "<@1>" not in page[0].title  # neutralised, yet it reads the same:
+    assert page[0].title.replace(render.WORD_JOINER, "") == "❓ What did <@1> say?"
+
+
+async def test_hostile_article_renders_as_its_own_text_in_discord(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    article = (
+        '---\ntitle: "The <@1> files: *who* said _what_"\nsource: "Out*let <#1>"\ndate: 2024-03-02\n---\n\n'
+        f"{HOSTILE}\n\n1. The second paragraph starts like a numbered list and ends with a backslash \\\n"
+    )
+    att = emu.attachment("council.md", article.encode())
+    token = await emu.slash(
+        "ingest",
+        w.alpha,
+        w.admin,
+        options=[{"name": "file", "type": 11, "value": att["id"]}],
+        resolved={"attachments": {att["id"]: att}},
+    )
+    assert "added 1" in (await replies(emu, token))[0]["content"]
+    question = "What did the council spokesperson say about the budget?"
+    token = await emu.slash(
+        "ask", w.alpha, w.user, options=[{"name": "question", "type": 3, "value": question}]
+    )
+    (msg,) = await replies(emu, token)
+    shown = displayed(msg["embeds"][0]["description"])
+    assert HOSTILE in shown
+    assert "Out*let <#1>" in shown and "The <@1> files: *who* said _what_" in shown
+    # the full paragraph (ephemeral) shows the neighbouring paragraph as written too
+    select = component(msg, ctype=3)
+    full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=["0"])
+    (ctx,) = await replies(emu, full)
+    context = displayed(ctx["embeds"][0]["description"])
+    assert HOSTILE in context
+    assert "1. The second paragraph starts like a numbered list and ends with a backslash \\" in context
+    assert_no_pings(emu)
