@@ -9,7 +9,6 @@ silently. No Discord calls here: functions return ``discord.Embed`` lists that t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import discord
@@ -28,6 +27,9 @@ from index import (
 )
 from index import briefing_markdown as render_briefing_markdown
 
+from .text import WORD_JOINER as WORD_JOINER  # re-exported: extensions format through render
+from .text import blockquote, clip, esc, neutralise, quoted_parts, split_text
+
 DESCRIPTION_LIMIT = 4096
 EMBED_TOTAL_LIMIT = 6000
 CONTENT_LIMIT = 2000
@@ -36,6 +38,8 @@ MAX_EMBEDS = 10
 TITLE_LIMIT = 256
 # Room kept free in a description for the part markers a split adds.
 BLOCK_BUDGET = 3900
+MARKER_ROOM = 60  # "*(quote part 12/13 — continues)*" and the line break after it
+MIN_PART = 500  # a part is never shorter than this, whatever the head and tail of its block take
 MAX_FAILURES_SHOWN = 15  # failed items listed in a report; the rest are in the admin log
 
 COLOR_ANSWER = 0x2B6CB0
@@ -46,59 +50,11 @@ VERBATIM = "✓ verbatim"
 Page = list[discord.Embed]
 
 
-# Discord draws <@1>, <@&1>, <#1>, <t:0>, <:name:1>, </cmd:1> and <https://…> as chips, dates, emoji or bare links
-# even when nothing pings. An invisible WORD JOINER after "<" keeps article text as written on screen.
-WORD_JOINER = "\u2060"
-_TAG = re.compile(r"<(?=[^\s<])")
-_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "1. " at a line start would become a list
-
-
-def neutralise(text: str) -> str:
-    """Mention, channel, role, timestamp and emoji syntax shown as text, not as chips (for titles and labels)."""
-    return _TAG.sub("<" + WORD_JOINER, text or "")
-
-
-def esc(text: str) -> str:
-    """Article-derived text exactly as written: Markdown escaped and Discord's ``<…>`` syntax neutralised
-    (mentions never ping anyway: allowed_mentions is none)."""
-    escaped = discord.utils.escape_markdown(text or "", as_needed=False)
-    return neutralise(_ORDERED_LIST.sub(r"\1\\.", escaped))
-
-
-def clip(text: str, limit: int) -> str:
-    """For titles and labels only (never quotes): shorten with a visible ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def link(title: str, url: str | None) -> str:
     label = esc(clip(title or "untitled", 200)).replace("[", "(").replace("]", ")")
     if url and url.startswith(("http://", "https://")):
         return f"[{label}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
     return label
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split text into pieces of at most ``limit`` characters at paragraph, sentence or word boundaries."""
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n"), *(m.end() for m in re.finditer(r"[.!?]\s", window)), -1)
-        if cut < limit // 3:
-            cut = window.rfind(" ")
-        if cut < limit // 3:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
-
-
-def blockquote(text: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines() or [""])
 
 
 def quote_meta(q: Quote) -> str:
@@ -117,23 +73,37 @@ def also_in(q: Quote) -> str:
     return "*also in:* " + ", ".join(names)
 
 
+def part_marker(i: int, n: int, what: str = "quote ") -> str:
+    return f"*({what}part {i}/{n}{' — continues' if i < n else ''})*"
+
+
 def quote_blocks(q: Quote, number: int | None = None) -> list[str]:
-    """One quote as one block, or several marked parts when it cannot fit one embed description."""
+    """One quote as one block, or several marked parts when it cannot fit one embed description.
+
+    Parts are cut from the raw quote and escaped one by one (``bot.text``): each renders as written on its own."""
     head = f"**{number}.** " if number is not None else ""
     tail = "\n".join(filter(None, [quote_meta(q), also_in(q)]))
-    text = esc(q.text)
-    block = f"{head}\n{blockquote(text)}\n{tail}" if head else f"{blockquote(text)}\n{tail}"
+    quoted = blockquote(esc(q.text))
+    block = f"{head}\n{quoted}\n{tail}" if head else f"{quoted}\n{tail}"
     if len(block) <= BLOCK_BUDGET:
         return [block]
-    room = BLOCK_BUDGET - len(head) - len(tail) - 60
-    parts = split_text(text, max(room, 500))
+    room = BLOCK_BUDGET - len(head) - len(tail) - MARKER_ROOM
+    parts = quoted_parts(q.text, max(room, MIN_PART))
     n = len(parts)
-    out = []
-    for i, part in enumerate(parts, 1):
-        marker = f"*(quote part {i}/{n}{' — continues' if i < n else ''})*"
-        body = f"{head}{marker}\n{blockquote(part)}"
-        out.append(body + ("\n" + tail if i == n else ""))
-    return out
+    return [
+        f"{head}{part_marker(i, n)}\n{part}" + ("\n" + tail if i == n else "")
+        for i, part in enumerate(parts, 1)
+    ]
+
+
+def paragraph_blocks(head: str, text: str) -> list[str]:
+    """A whole paragraph ("Full paragraph"), in marked parts when it is longer than one embed description."""
+    block = f"{head}\n{esc(text)}"
+    if len(block) <= BLOCK_BUDGET:
+        return [block]
+    parts = split_text(text, BLOCK_BUDGET - len(head) - MARKER_ROOM, lambda s: len(esc(s)))
+    n = len(parts)
+    return [f"{head} {part_marker(i, n, '')}\n{esc(part)}" for i, part in enumerate(parts, 1)]
 
 
 def embed_size(e: discord.Embed) -> int:
@@ -153,7 +123,7 @@ def pack(
     descriptions: list[str] = []
     current = first_description
     for block in blocks:
-        for piece in split_text(block, BLOCK_BUDGET):  # blocks are built to fit; this is a last safety net
+        for piece in split_text(block, BLOCK_BUDGET, escaped=True):  # blocks are built to fit: a safety net
             candidate = f"{current}\n\n{piece}" if current else piece
             if len(candidate) > DESCRIPTION_LIMIT:
                 descriptions.append(current)
@@ -239,7 +209,7 @@ def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: 
     blocks = []
     for p in paragraphs:
         mark = "▶ " if p.id == paragraph_id else ""
-        blocks.append(f"**{mark}¶{p.ordinal}**\n{esc(p.text)}")
+        blocks += paragraph_blocks(f"**{mark}¶{p.ordinal}**", p.text)
     meta = " · ".join(filter(None, [esc(article.source), article.date]))
     return pack(
         blocks,

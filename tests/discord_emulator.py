@@ -183,7 +183,7 @@ _EMPHASIS = [
 ]
 _MASKED_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 _LINE_MARKUP = re.compile(r"^(?:>>> |> ?|#{1,3} |-# |\s*[-*] |\s*\d+\. )", re.MULTILINE)
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060"), None)
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060"), None)  # zero-width space, word joiner
 
 
 def displayed(markdown: str) -> str:

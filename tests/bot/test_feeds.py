@@ -131,6 +131,15 @@ async def test_background_poll_ingests_due_feeds(world, coast: NewsSite) -> None
             await asyncio.sleep(0.1)
 
     await asyncio.wait_for(ingested(), 120)  # nobody ran /feeds poll: the background loop did it
+    cog, polls = bot.get_cog("Feeds"), bot.get_cog("Feeds").background_polls
+
+    async def poll_over() -> (
+        None
+    ):  # the articles are in the store; let that poll finish (vectors) before asking
+        while cog.background_polls <= polls:
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll_over(), 60)
     token = await emu.slash(
         "ask",
         w.alpha,
