@@ -21,6 +21,10 @@ class UserError(app_commands.AppCommandError):
     """A problem the user can fix; its message is shown as is."""
 
 
+class DiscordUnavailable(Exception):
+    """Discord kept failing (5xx, dropped connections) past the retry budget; the user is told once."""
+
+
 class NotAdmin(app_commands.CheckFailure):
     """Refused at run time: the member is not a server admin (Manage Server or a configured admin role)."""
 

@@ -67,6 +67,11 @@ class BotSettings(CoreSettings):
     shutdown_grace_seconds: float = Field(
         default=8.0, ge=0, validation_alias="NEWSDESK_SHUTDOWN_GRACE_SECONDS"
     )
+    # Seconds of pauses spent retrying a channel question's Discord calls after 5xx errors (503 included), before
+    # the user is told that Discord is having trouble.
+    discord_retry_seconds: float = Field(
+        default=20.0, ge=0, validation_alias="NEWSDESK_DISCORD_RETRY_SECONDS"
+    )
     # The buttons under an answer work this long (the answer is kept in the bot's state, then pruned).
     answer_retention_days: float = Field(
         default=30.0, gt=0, validation_alias="NEWSDESK_ANSWER_RETENTION_DAYS"

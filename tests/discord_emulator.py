@@ -259,7 +259,8 @@ class DiscordEmulator:
         ] = {}  # token -> {"id", "original": message id, "responded"}
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
-        self.failures: list[tuple[Callable[[str, str], bool], int, int]] = []
+        self.failures: list[tuple[Callable[[str, str], bool], int, int, bool]] = []
+        self.outages: list[tuple[Callable[[str, str], bool], float, int]] = []
         self.holds: list[Hold] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
@@ -363,9 +364,17 @@ class DiscordEmulator:
         self.holds.append(h)
         return h
 
-    def fail_once(self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013) -> None:
-        """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions)."""
-        self.failures.append((predicate, status, code))
+    def fail_once(
+        self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013, after: bool = False
+    ) -> None:
+        """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions);
+        ``after``: the request is carried out first and the error comes back anyway (a 503 from a proxy)."""
+        self.failures.append((predicate, status, code, after))
+
+    def outage(self, predicate: Callable[[str, str], bool], seconds: float, status: int = 503) -> None:
+        """Every matching request fails with ``status`` for the next ``seconds`` (discord.py retries 500, 502,
+        504 and 524 itself, but not 503)."""
+        self.outages.append((predicate, time.monotonic() + seconds, status))
 
     # ----------------------------------------------------------------- gateway
     async def _send(self, op: int, d: Any, t: str | None = None) -> None:
@@ -693,6 +702,11 @@ class DiscordEmulator:
             "type": 0 if via != "followup" else 19,
             "flags": int(payload.get("flags") or 0),
             "components": payload.get("components") or [],
+            **(
+                {"message_reference": payload["message_reference"]}
+                if payload.get("message_reference")
+                else {}
+            ),
             "application_id": str(self.app_id),
             "webhook_id": str(self.app_id) if token else None,
             "_via": via,
@@ -741,8 +755,9 @@ class DiscordEmulator:
         await self._notify()
         return resp
 
-    async def _route(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
-        m, path, body = req.method, req.path, req.json or {}
+    async def _route(self, request: web.Request, req: Request) -> web.Response:
+        """What happens to a request before Discord handles it: held, in an outage, failed, rate limited."""
+        m, path = req.method, req.path
         for h in list(self.holds):
             if h.predicate(m, path):
                 self.holds.remove(h)
@@ -751,9 +766,14 @@ class DiscordEmulator:
                 await h.released.wait()
                 if not h.store:
                     return error(503, "Service Unavailable")
-        for i, (pred, status, code) in enumerate(self.failures):
+        for pred, until, status in self.outages:
+            if pred(m, path) and time.monotonic() < until:
+                return error(status, "Service Unavailable")
+        for i, (pred, status, code, after) in enumerate(self.failures):
             if pred(m, path):
                 del self.failures[i]
+                if after:
+                    await self._handle(request, req)
                 return error(status, "Missing Permissions" if code == 50013 else "Failed", code)
         for i, (pred, retry_after) in enumerate(self.rate_limits):
             if pred(m, path):
@@ -771,6 +791,10 @@ class DiscordEmulator:
                         "Via": "1.1 google",
                     },
                 )
+        return await self._handle(request, req)
+
+    async def _handle(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
+        m, path, body = req.method, req.path, req.json or {}
         auth = request.headers.get("Authorization", "")
         is_webhook = path.startswith("/webhooks/") or path.startswith("/interactions/")
         if not is_webhook and auth != f"Bot {self.token}":
@@ -877,6 +901,16 @@ class DiscordEmulator:
                 if m == "DELETE":
                     msg["_deleted"] = True
                     return web.Response(status=204)
+        if parts[0] == "channels" and len(parts) == 2 and m == "GET":
+            thread = self.threads.get(int(parts[1]))
+            if thread is not None:
+                return json_response({k: v for k, v in thread.items() if not k.startswith("_")})
+            for g in self.guilds.values():
+                if int(parts[1]) in g.channels:
+                    return json_response(
+                        self._guild_payload(g)["channels"][list(g.channels).index(int(parts[1]))]
+                    )
+            return error(404, "Unknown Channel", 10003)
         if parts[0] == "channels" and len(parts) >= 3:
             cid = parts[1]
             if m == "GET" and len(parts) == 3 and parts[2] == "messages":  # history, newest first
@@ -916,7 +950,9 @@ class DiscordEmulator:
                 return web.Response(status=204)
             if m == "POST" and len(parts) == 5 and parts[4] == "threads":
                 guild_id = next((str(g.id) for g in self.guilds.values() if int(cid) in g.channels), None)
-                tid = str(snowflake())
+                tid = parts[3]  # a thread started on a message has the message's id; one thread per message
+                if int(tid) in self.threads:
+                    return error(400, "A thread has already been created for this message", 160004)
                 thread = {
                     "id": tid,
                     "type": 11,

@@ -9,7 +9,7 @@ import logging
 import discord
 from discord.ext import commands, tasks
 
-from ..app import NewsdeskBot
+from ..app import NewsdeskBot, resilient
 from ..state import AnswerRecord
 from ..views import DYNAMIC_ITEMS, answer_view
 
@@ -24,7 +24,7 @@ PRUNE_BATCH = 100  # answers disabled per pass: a backlog is worked off over sev
 class Answers(commands.Cog):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        self.pruner = tasks.loop(hours=PRUNE_EVERY_HOURS)(self.prune)
+        self.pruner = tasks.loop(hours=PRUNE_EVERY_HOURS)(resilient(self.prune, "pruning expired answers"))
         self.pruner.before_loop(self.bot.wait_until_ready)
 
     async def cog_load(self) -> None:
@@ -38,16 +38,12 @@ class Answers(commands.Cog):
 
     async def prune(self) -> int:
         """Disable the components of expired answers and forget them; returns how many were forgotten."""
-        try:
-            expired = await asyncio.to_thread(self.bot.state.expired_answers, self.bot.clock(), PRUNE_BATCH)
-            done = [r.id for r in expired if await self._disable(r)]
-            if done:
-                await asyncio.to_thread(self.bot.state.forget_answers, done)
-                log.info("pruned %d expired answers", len(done))
-            return len(done)
-        except Exception:  # noqa: BLE001 - the loop must survive; the next pass tries again
-            log.exception("pruning expired answers failed")
-            return 0
+        expired = await asyncio.to_thread(self.bot.state.expired_answers, self.bot.clock(), PRUNE_BATCH)
+        done = [r.id for r in expired if await self._disable(r)]
+        if done:
+            await asyncio.to_thread(self.bot.state.forget_answers, done)
+            log.info("pruned %d expired answers", len(done))
+        return len(done)
 
     async def _disable(self, record: AnswerRecord) -> bool:
         """Grey out an expired answer's components; False = try again next pass (Discord busy)."""

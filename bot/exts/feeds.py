@@ -17,7 +17,7 @@ from discord.ext import commands, tasks
 from index import feeds, say
 
 from .. import render
-from ..app import NewsdeskBot
+from ..app import NewsdeskBot, resilient
 from ..checks import ADMIN_PERMISSIONS, require_admin
 from ..errors import UserError
 from ..views import send_pages
@@ -55,7 +55,9 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        self.poller = tasks.loop(minutes=bot.settings.feeds_poll_minutes)(self.poll_due)
+        self.poller = tasks.loop(minutes=bot.settings.feeds_poll_minutes)(
+            resilient(self.poll_due, "feed poll")
+        )
         self.poller.before_loop(self.bot.wait_until_ready)
         self.background_polls = 0  # finished background polls (the first runs right after start)
 
@@ -72,9 +74,6 @@ class Feeds(commands.Cog):
     async def poll_due(self) -> None:
         try:
             report = await feeds.poll(self.bot.desk)
-        except Exception:
-            log.exception("feed poll failed")
-            return
         finally:
             self.background_polls += 1
         if report.feeds:
