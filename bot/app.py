@@ -25,15 +25,19 @@ from typing import Any, TypeVar
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, Filters, Newsdesk
+from index import Answer, Filters, Newsdesk, say
 
 from . import exts
+from .errors import tell
 from .settings import BotSettings
 from .state import BotState
 
 log = logging.getLogger(__name__)
+# Admin actions (who, where, what, result) have a logger of their own, shown by default (see configure_logging).
+audit_log = logging.getLogger("bot.audit")
 T = TypeVar("T")
 
 STATE_FILE = "bot-state.db"
@@ -88,6 +92,18 @@ def configure_endpoints(settings: BotSettings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+class NewsdeskTree(app_commands.CommandTree):
+    """Every command is for servers; ``guild_only`` only hides commands, so a DM is refused here at run time."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is not None:
+            return True
+        if interaction.type == discord.InteractionType.application_command:
+            name = interaction.command.qualified_name if interaction.command else "ask"
+            await tell(interaction, say("bot_guild_only", command=name))
+        return False
+
+
 class NewsdeskBot(commands.Bot):
     def __init__(
         self,
@@ -109,6 +125,7 @@ class NewsdeskBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=NewsdeskTree,
             **options,
         )
         self.settings = settings
@@ -214,7 +231,7 @@ class NewsdeskBot(commands.Bot):
     async def audit(self, interaction: discord.Interaction, action: str, detail: str, result: str) -> None:
         """Every admin action: who, where, what, result (log line + the bot's state database)."""
         user = interaction.user
-        log.info(
+        audit_log.info(
             "admin action by %s (%s) in guild %s channel %s: %s %s -> %s",
             user,
             user.id,
@@ -236,10 +253,13 @@ class NewsdeskBot(commands.Bot):
         )
 
 
-def _install_redaction(token: str) -> None:
+def configure_logging(token: str) -> None:
+    """Where the bot process starts: a log line format if none is set, the audit log shown at any log level, and
+    the token redacted from every line."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    audit_log.setLevel(logging.INFO)
     for handler in root.handlers:
         handler.addFilter(RedactToken(token))
 
@@ -271,7 +291,7 @@ def _fail(sentence: str) -> int:
 def run_bot(settings: BotSettings, **options: Any) -> int:
     """Run the bot until it is stopped; returns the process exit code."""
     token = settings.discord_token.get_secret_value()
-    _install_redaction(token)
+    configure_logging(token)
     configure_endpoints(settings)
     try:
         asyncio.run(start(NewsdeskBot(settings, **options)))
@@ -303,7 +323,7 @@ async def _sync(bot: NewsdeskBot) -> None:
 def sync_commands(settings: BotSettings, **options: Any) -> int:
     """``newsdesk sync``: push the command tree to Discord now (globally, or to the dev guild)."""
     token = settings.discord_token.get_secret_value()
-    _install_redaction(token)
+    configure_logging(token)
     configure_endpoints(settings)
     bot = NewsdeskBot(settings, sync_only=True, **options)
     try:

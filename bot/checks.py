@@ -30,6 +30,15 @@ def is_admin(settings: BotSettings, user: discord.abc.User, permissions: discord
     return bool(settings.admin_roles & {r.id for r in roles})
 
 
+def is_owner(settings: BotSettings, interaction: discord.Interaction) -> bool:
+    """May rebuild what every server shares: anyone in the owner's server (admin commands are admin-only anyway),
+    or a user or role listed in ``NEWSDESK_OWNER_IDS``."""
+    if settings.owner_guild_id is not None and interaction.guild_id == settings.owner_guild_id:
+        return True
+    roles = {r.id for r in getattr(interaction.user, "roles", None) or []}
+    return bool(settings.owner_ids & ({interaction.user.id} | roles))
+
+
 async def require_admin(interaction: discord.Interaction) -> bool:
     """A cog's ``interaction_check``: admins pass; anyone else is refused (and the refusal audited)."""
     bot: NewsdeskBot = interaction.client  # type: ignore[assignment]

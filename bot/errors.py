@@ -7,7 +7,10 @@ us (never the token: ``bot.app`` installs a redacting filter). Sentences come fr
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -15,6 +18,10 @@ from discord import app_commands
 from index import say
 
 log = logging.getLogger(__name__)
+
+# Set on an interaction while its public "thinking…" placeholder is unfilled: Discord would show the first
+# follow-up in that placeholder, publicly, whatever its ephemeral flag says.
+PUBLIC_PLACEHOLDER = "newsdesk.public_placeholder"
 
 
 class UserError(app_commands.AppCommandError):
@@ -47,14 +54,37 @@ def user_message(error: BaseException, where: str) -> str:
     return say("bot_internal_error")
 
 
+async def think(interaction: discord.Interaction, ephemeral: bool = False) -> None:
+    """Defer with "thinking…" (the answer takes longer than Discord's 3 seconds)."""
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras[PUBLIC_PLACEHOLDER] = not ephemeral
+
+
+def followup(interaction: discord.Interaction) -> Callable[..., Awaitable[Any]]:
+    """``interaction.followup.send`` that remembers when the public placeholder has been filled."""
+
+    async def send(*args: Any, **kwargs: Any) -> Any:
+        message = await interaction.followup.send(*args, **kwargs)
+        interaction.extras[PUBLIC_PLACEHOLDER] = False
+        return message
+
+    return send
+
+
 async def tell(interaction: discord.Interaction, text: str) -> None:
-    """Send a short ephemeral message whether or not the interaction was already answered."""
+    """A short message only the user sees, whether or not the interaction was already answered.
+
+    After a public "thinking…" the placeholder is deleted first, so the sentence is not shown to everyone."""
     none = discord.AllowedMentions.none()
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
-        else:
+        if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
+            return
+        if interaction.extras.get(PUBLIC_PLACEHOLDER):
+            interaction.extras[PUBLIC_PLACEHOLDER] = False
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
     except discord.HTTPException:
         log.warning("could not tell the user about an error", exc_info=True)
 

@@ -21,7 +21,6 @@ from index import (
     Paragraph,
     Quote,
     SourceStats,
-    Stats,
     Story,
     say,
 )
@@ -287,19 +286,10 @@ def render_sources(sources: Iterable[SourceStats]) -> list[Page]:
     )
 
 
-def render_stats(stats: Stats, extra: dict[str, object]) -> discord.Embed:
+def render_stats(rows: Sequence[tuple[str, str]]) -> discord.Embed:
     e = discord.Embed(title="Newsdesk stats", color=COLOR_ANSWER)
-    for name, value in (
-        ("Articles", f"{stats.articles:,}"),
-        ("Paragraphs", f"{stats.paragraphs:,}"),
-        ("Vectors", f"{stats.vectors:,}"),
-        ("Duplicates", f"{stats.duplicates:,}"),
-        ("Sources", f"{stats.sources:,}"),
-        ("Model", f"{stats.model} ({stats.dimension}-d)"),
-    ):
+    for name, value in rows:
         e.add_field(name=name, value=clip(value, FIELD_LIMIT))
-    for name, value in extra.items():
-        e.add_field(name=name, value=clip(str(value), FIELD_LIMIT))
     return e
 
 
@@ -309,8 +299,15 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     return f"{'▓' * filled}{'░' * (width - filled)} {frac:.0%}"
 
 
-def progress_line(verb: str, done: int, total: int) -> str:
-    return f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
+def progress_line(verb: str, done: int, total: int, elapsed: float | None = None) -> str:
+    line = f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
+    return line if elapsed is None else say("bot_reindex_elapsed", line=line, elapsed=clock(elapsed))
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time as ``m:ss`` (``74`` -> ``1:14``)."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def ingest_summary(report: IngestReport) -> str:

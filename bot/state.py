@@ -204,6 +204,16 @@ class BotState:
         rows = self._rows("SELECT * FROM answers WHERE id = ? AND expires_at > ?", (answer_id, _iso(now)))
         return AnswerRecord.from_row(rows[0]) if rows else None
 
+    def claim_more(self, answer_id: int) -> bool:
+        """True the first time the next page of an answer is asked for (it is then posted publicly, once)."""
+        cur = self._exec(
+            "UPDATE answers SET more_claimed = 1 WHERE id = ? AND more_claimed = 0", (answer_id,)
+        )
+        return cur.rowcount > 0
+
+    def release_more(self, answer_id: int) -> None:
+        self._exec("UPDATE answers SET more_claimed = 0 WHERE id = ?", (answer_id,))
+
     def expired_answers(self, now: datetime, limit: int = 100) -> list[AnswerRecord]:
         rows = self._rows(
             "SELECT * FROM answers WHERE expires_at <= ? ORDER BY expires_at LIMIT ?", (_iso(now), limit)

@@ -21,7 +21,7 @@ from index import Answer, Filters, Quote, say
 
 from . import render
 from .app import NewsdeskBot
-from .errors import report, tell
+from .errors import followup, report, tell, think
 from .state import AnswerRecord
 
 log = logging.getLogger(__name__)
@@ -231,12 +231,25 @@ def answer_view(record: AnswerRecord, disabled: bool = False) -> discord.ui.View
 
 # ---------------------------------------------------------------------------------------------- the actions
 async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord) -> None:
-    await interaction.response.defer(thinking=True)
-    offset = record.offset + record.k
-    filters = filters_from(record.filters)
-    answer = await bot.ask(record.question, k=record.k, filters=filters, offset=offset)
+    """The next page. The asker's first press posts it for everyone; anyone else (and any later press) gets
+    their own copy only they see, so a channel never fills with repeated pages."""
+    public = (
+        not record.ephemeral
+        and interaction.user.id == record.user_id
+        and await asyncio.to_thread(bot.state.claim_more, record.id)
+    )
+    try:
+        await think(interaction, ephemeral=not public)
+        offset = record.offset + record.k
+        filters = filters_from(record.filters)
+        answer = await bot.ask(record.question, k=record.k, filters=filters, offset=offset)
+    except BaseException:
+        if public:  # the page was not posted: the asker may try again
+            await asyncio.to_thread(bot.state.release_more, record.id)
+        raise
+    send = followup(interaction)
     if not answer.quotes:
-        await interaction.followup.send(say("bot_no_more"), allowed_mentions=discord.AllowedMentions.none())
+        await send(say("bot_no_more"), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none())
         return
     page = await remember(
         bot,
@@ -246,11 +259,10 @@ async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, reco
         offset=offset,
         guild_id=interaction.guild_id,
         user_id=interaction.user.id,
+        ephemeral=not public,
     )
-    messages = await send_pages(
-        interaction.followup.send, render.render_answer(answer, offset), answer_view(page), wait=True
-    )
-    await sent(bot, page, messages)
+    pages = render.render_answer(answer, offset)
+    await sent(bot, page, await send_pages(send, pages, answer_view(page), wait=True, ephemeral=not public))
 
 
 async def full_paragraph(

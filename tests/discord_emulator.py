@@ -584,6 +584,38 @@ class DiscordEmulator:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 
+    async def slash_dm(
+        self, name: str, member: Member, options: list[dict[str, Any]] | None = None, force: bool = False
+    ) -> str | None:
+        """A slash command in a direct message with the bot. Discord does not offer a server-only command
+        there (``contexts`` without 1, or ``dm_permission`` false) unless ``force``: a stale client command list."""
+        cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), None)
+        assert cmd is not None, f"/{name} is not registered globally"
+        in_dms = 1 in (cmd.get("contexts") or [0, 1, 2]) and cmd.get("dm_permission", True) is not False
+        if not in_dms and not force:
+            return None
+        token, iid, channel_id = f"itok-{snowflake()}", snowflake(), snowflake()
+        self.interactions[token] = {"id": iid, "original": None, "channel_id": str(channel_id)}
+        payload = {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 1, "recipients": [member.user()], "flags": 0},
+            "user": member.user(),
+            "app_permissions": str(MEMBER_PERMS),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "data": {"id": cmd["id"], "name": name, "type": 1, "options": options or []},
+        }
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
     async def click(
         self,
         message: dict[str, Any],
@@ -900,6 +932,8 @@ class DiscordEmulator:
                     return json_response(self._public(msg))
                 if m == "DELETE":
                     msg["_deleted"] = True
+                    if mid == info["original"]:  # a later follow-up is a message of its own (its flags count)
+                        info["loading"] = False
                     return web.Response(status=204)
         if parts[0] == "channels" and len(parts) == 2 and m == "GET":
             thread = self.threads.get(int(parts[1]))

@@ -16,6 +16,7 @@ from discord.ext import commands
 from .. import render
 from ..app import NewsdeskBot
 from ..converters import make_filters, scopes
+from ..errors import followup, think
 from ..views import answer_view, remember, send_pages, sent
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class Ask(commands.Cog):
         k: app_commands.Range[int, 1, 10] = 5,
     ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         answer = await self.bot.ask(question, k=k, filters=filters)
         record = await remember(
             self.bot,
@@ -75,7 +76,7 @@ class Ask(commands.Cog):
             user_id=interaction.user.id,
         )
         messages = await send_pages(
-            interaction.followup.send, render.render_answer(answer), answer_view(record), wait=True
+            followup(interaction), render.render_answer(answer), answer_view(record), wait=True
         )
         await sent(self.bot, record, messages)
         log.info(

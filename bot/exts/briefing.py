@@ -30,6 +30,7 @@ from index import Briefing
 from .. import render
 from ..app import NewsdeskBot, resilient
 from ..converters import check_date, scopes
+from ..errors import followup, think
 from ..state import BriefingClaim
 from ..views import send_pages
 
@@ -105,11 +106,9 @@ class BriefingCog(commands.Cog, name="Briefing"):
         topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         day = check_date(date, "date")
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         b = await self.make_briefing(interaction.guild_id, day, topic)
-        await send_pages(
-            interaction.followup.send, render.render_briefing(b), file=briefing_file(b), wait=True
-        )
+        await send_pages(followup(interaction), render.render_briefing(b), file=briefing_file(b), wait=True)
 
     # ------------------------------------------------------------------------------------------ schedule
     @commands.Cog.listener()

@@ -19,7 +19,7 @@ from index import feeds, say
 from .. import render
 from ..app import NewsdeskBot, resilient
 from ..checks import ADMIN_PERMISSIONS, require_admin
-from ..errors import UserError
+from ..errors import UserError, followup, think
 from ..views import send_pages
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,13 @@ class Feeds(commands.Cog):
     @group.command(name="list", description="Feeds this server polls")
     async def list_(self, interaction: discord.Interaction) -> None:
         infos = await asyncio.to_thread(feeds.list_feeds, self.bot.desk, str(interaction.guild_id))
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         pages = render.pack(
             [feed_line(i) for i in infos] or [say("bot_no_feeds")],
             title="Feeds",
             color=render.COLOR_ANSWER,
         )
-        await send_pages(interaction.followup.send, pages, wait=True)
+        await send_pages(followup(interaction), pages, wait=True)
         await self.bot.audit(interaction, "/feeds list", "", f"{len(infos)} feeds")
 
     @group.command(name="remove", description="Stop polling a feed (its articles stay indexed)")
@@ -131,10 +131,10 @@ class Feeds(commands.Cog):
             )
         except feeds.FeedError as exc:
             raise UserError(str(exc)) from exc
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         blocks = [status_block(st) for st in rows]
         await send_pages(
-            interaction.followup.send,
+            followup(interaction),
             render.pack(blocks or [say("bot_no_feeds")], title="Feed status", color=render.COLOR_ANSWER),
             wait=True,
         )
@@ -142,7 +142,7 @@ class Feeds(commands.Cog):
 
     @group.command(name="poll", description="Poll this server's feeds now")
     async def poll_now(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         report = await feeds.poll(self.bot.desk, force=True, scope=str(interaction.guild_id))
         errors = "".join(
             f"\n• #{f.feed_id}: {render.esc(f.error or '')}" for f in report.errors[:SHOWN_ERRORS]
@@ -155,7 +155,7 @@ class Feeds(commands.Cog):
             failed=report.failed,
         )
         text = summary + errors
-        await interaction.followup.send(
+        await followup(interaction)(
             render.clip(text, render.CONTENT_LIMIT), allowed_mentions=discord.AllowedMentions.none()
         )
         await self.bot.audit(interaction, "/feeds poll", "", f"added {report.added}, failed {report.failed}")

@@ -50,3 +50,16 @@ async def test_ask_no_answer_is_honest(world) -> None:
     assert say("no_answer", question="What did the minister say about the price of tea?") in text
     assert "Searched" in text and "paragraph" in text
     assert component(msg, label="More passages")["disabled"] is True
+
+
+async def test_a_direct_message_cannot_run_server_commands(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    assert await emu.slash_dm("ask", w.user, options=[opt("question", "Who issued a flood warning?")]) is None
+    # a client with a stale command list sends it anyway: refused at run time, before any search
+    token = await emu.slash_dm(
+        "ask", w.user, options=[opt("question", "Who issued a flood warning?")], force=True
+    )
+    (msg,) = await replies(emu, token)
+    assert msg["flags"] & 64 and msg["content"] == say("bot_guild_only", command="ask")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from index import say
 from tests.bot.helpers import component, replies, text_of
 
 QUESTION = "What did Japan say it would do if Russia invades?"
@@ -73,3 +74,49 @@ async def test_expired_answers_have_their_buttons_disabled(world, need_seed) -> 
     assert all_disabled(emu.messages[int(second["id"])])
     assert bot.state.expired_answers(now[0]) == []
     assert text_of(emu.messages[int(second["id"])]) == text_of(second)  # the answer itself stays as it was
+
+
+def public(emu) -> list[dict]:
+    return [
+        m
+        for m in emu.messages.values()
+        if not m["flags"] & 64 and m["_via"] != "deferred" and not m.get("_deleted")
+    ]
+
+
+async def test_more_passages_answers_the_person_who_pressed_it(world, need_seed) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", QUESTION), opt("k", 2, 4)])
+    (msg,) = await replies(emu, token)
+    more = component(msg, label="More passages")["custom_id"]
+    shown = len(public(emu))
+    for _ in range(3):  # another member, three presses: three copies only they see, none in the channel
+        press = await emu.click(msg, more, w.alpha, w.admin)
+        (page,) = await replies(emu, press, timeout=30)
+        assert page["flags"] & 64 and "**3.**" in text_of(page)
+    assert len(public(emu)) == shown
+    press = await emu.click(msg, more, w.alpha, w.user)  # the asker: the next page, for everyone, once
+    (page,) = await replies(emu, press, timeout=30)
+    assert not page["flags"] & 64 and "**3.**" in text_of(page) and len(public(emu)) == shown + 1
+    press = await emu.click(msg, more, w.alpha, w.user)  # it is posted already: a second press is private
+    (again,) = await replies(emu, press, timeout=30)
+    assert again["flags"] & 64 and len(public(emu)) == shown + 1
+
+
+async def test_a_forged_select_value_gets_a_sentence(world, need_seed) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", QUESTION), opt("k", 2, 4)])
+    (msg,) = await replies(emu, token)
+    select = component(msg, ctype=3)["custom_id"]
+    for value in ("99", "-1", "x"):
+        press = await emu.click(msg, select, w.alpha, w.user, values=[value])
+        (reply,) = await replies(emu, press, timeout=30)
+        assert reply["flags"] & 64 and reply["content"] == say("bot_not_in_answer")
+    # and a button of one server's answer pressed from another server's forged message
+    press = await emu.click(msg, component(msg, emoji="👍")["custom_id"], w.beta, w.beta_user)
+    (reply,) = await replies(emu, press, timeout=30)
+    assert reply["flags"] & 64 and reply["content"] == say("bot_other_server")

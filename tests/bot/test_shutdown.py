@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.state import BotState
-from tests.bot.helpers import text_of
+from tests.bot.helpers import replies, text_of
 from tests.discord_emulator import DiscordEmulator
 
 STARTUP_SECONDS = 240  # a fresh process loads the model and the index before it connects
@@ -71,6 +71,8 @@ async def test_sigterm_mid_post_then_exactly_one_post_after_restart(world, tmp_p
     proc = await bot_process(emu, tmp_path / "data", tmp_path, **briefing_settings(news))
     try:
         await asyncio.wait_for(held.arrived.wait(), STARTUP_SECONDS)  # the post is in flight ...
+        token = await emu.slash("stats", w.alpha, w.admin)  # (an admin action: audited in the log by default)
+        await replies(emu, token)
         proc.send_signal(signal.SIGTERM)  # ... when the deploy stops the bot
         _, err = await asyncio.wait_for(proc.communicate(), 60)
     finally:
@@ -79,6 +81,9 @@ async def test_sigterm_mid_post_then_exactly_one_post_after_restart(world, tmp_p
     held.release(store=False)  # the request never reached Discord
     assert proc.returncode == 0, err.decode()[-2000:]
     assert "SIGTERM received: stopping" in err.decode()
+    assert (
+        f"admin action by alice-admin ({w.admin.id}) in guild {w.alpha.id}" in err.decode()
+    )  # shown at the default log level (WARNING)
     assert emu.created(news) == []
     ((day, status),) = claims(tmp_path / "data")
     assert status == "abandoned"  # not "posting" forever: the restart may post it
