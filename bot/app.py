@@ -8,29 +8,46 @@ tree's hash differs from the one stored in the bot's state, or on request; never
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import pkgutil
+import signal
+import socket
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 
-from index.models import Answer, Filters
+from index import Answer, Filters, Newsdesk, say
 
+from .errors import tell
 from .settings import BotSettings
 from .state import BotState
 
 log = logging.getLogger(__name__)
+# Admin actions (who, where, what, result) have a logger of their own, shown by default (see configure_logging).
+audit_log = logging.getLogger("bot.audit")
 T = TypeVar("T")
 
-EXTENSIONS = ("bot.exts.errors", "bot.exts.ask", "bot.exts.briefing", "bot.exts.admin", "bot.exts.feeds")
 STATE_FILE = "bot-state.db"
+
+
+def extension_names() -> list[str]:
+    """Every module in ``bot.exts`` (sorted, so the load order is the same everywhere): adding a feature is
+    adding a file; switching one off is a setting its ``setup`` reads."""
+    # Found by path, not imported here: the extensions import this module, so importing them would be a cycle.
+    folder = Path(__file__).resolve().parent / "exts"
+    return sorted(f"{__package__}.exts.{m.name}" for m in pkgutil.iter_modules([str(folder)]) if not m.ispkg)
 
 
 class RedactToken(logging.Filter):
@@ -53,6 +70,21 @@ class RedactToken(logging.Filter):
         return True
 
 
+def resilient(body: Callable[[], Awaitable[T]], what: str) -> Callable[[], Awaitable[T | None]]:
+    """A ``tasks.loop`` body that logs its failure and returns, so the loop runs again at its next time
+    (a loop whose body raises is stopped for good by discord.py)."""
+
+    async def run() -> T | None:
+        try:
+            return await body()
+        except Exception:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
+            log.exception("%s failed; it runs again at its next time", what)
+            return None
+
+    run.__qualname__ = run.__name__ = f"resilient_{getattr(body, '__name__', 'task')}"
+    return run
+
+
 def configure_endpoints(settings: BotSettings) -> None:
     """Point discord.py at another REST base / gateway (rate-limit proxies, the loopback tests)."""
     if settings.discord_api_base:
@@ -61,12 +93,24 @@ def configure_endpoints(settings: BotSettings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+class NewsdeskTree(app_commands.CommandTree):
+    """Every command is for servers; ``guild_only`` only hides commands, so a DM is refused here at run time."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id is not None:
+            return True
+        if interaction.type == discord.InteractionType.application_command:
+            name = interaction.command.qualified_name if interaction.command else "ask"
+            await tell(interaction, say("bot_guild_only", command=name))
+        return False
+
+
 class NewsdeskBot(commands.Bot):
     def __init__(
         self,
         settings: BotSettings,
         *,
-        desk: Any | None = None,
+        desk: Newsdesk | None = None,
         state: BotState | None = None,
         clock: Callable[[], datetime] | None = None,
         intents: discord.Intents | None = None,
@@ -82,6 +126,7 @@ class NewsdeskBot(commands.Bot):
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            tree_cls=NewsdeskTree,
             **options,
         )
         self.settings = settings
@@ -92,15 +137,18 @@ class NewsdeskBot(commands.Bot):
         self.sync_only = sync_only
         self.search_slots = asyncio.Semaphore(settings.max_concurrent_searches)
         self.synced: bool | None = None
+        # Who holds a briefing claim: this process (host, pid and a random part, for the logs).
+        self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stopping = False
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._stop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
         if self.desk is None and not self.sync_only:
-            from index.service import Newsdesk
-
             log.info("opening the index in %s", self.settings.data_dir)
             self.desk = await asyncio.to_thread(Newsdesk.open, self.settings)
-        for ext in EXTENSIONS:
+        for ext in extension_names():
             await self.load_extension(ext)
         self.synced = await self.maybe_sync(force=self.sync_only)
 
@@ -108,10 +156,46 @@ class NewsdeskBot(commands.Bot):
         # No prefix commands: questions in messages are handled by the ask extension's listener.
         return
 
+    @contextlib.asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Mark the current task as work a stop waits for (a post, an answer being written)."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        try:
+            yield
+        finally:
+            self._in_flight.discard(task)
+
+    def stop_soon(self, reason: str) -> None:
+        """What SIGTERM and SIGINT do: start a clean stop (a second signal while stopping is ignored)."""
+        if self._stop_task is None:
+            log.warning("%s received: stopping", reason)
+            self._stop_task = asyncio.get_running_loop().create_task(self.close())
+
     async def close(self) -> None:
+        """Stop cleanly: take no new work, let work in flight finish (or abandon it, cleaning up) within
+        ``NEWSDESK_SHUTDOWN_GRACE_SECONDS``, then close the gateway, the index and the state database."""
+        if not self.stopping:
+            self.stopping = True
+            await self._drain(self.settings.shutdown_grace_seconds)
         await super().close()
         if self._own_desk and self.desk is not None:
-            await asyncio.to_thread(self.desk.close)
+            desk, self.desk = self.desk, None
+            await asyncio.to_thread(desk.close)
+
+    async def _drain(self, grace: float) -> None:
+        current = asyncio.current_task()
+        pending = {t for t in self._in_flight if not t.done() and t is not current}
+        if not pending:
+            return
+        log.warning("waiting up to %.0f s for %d task(s) in flight", grace, len(pending))
+        _, late = await asyncio.wait(pending, timeout=grace)
+        for task in late:
+            task.cancel()  # each one cleans up after itself (a briefing post deletes its partial messages)
+        if late:
+            log.warning("abandoned %d task(s) still running after %.0f s", len(late), grace)
+            await asyncio.gather(*late, return_exceptions=True)
 
     # -- command sync -------------------------------------------------------------------------------------------
     def command_payload(self) -> list[dict[str, Any]]:
@@ -141,25 +225,14 @@ class NewsdeskBot(commands.Bot):
         return True
 
     # -- helpers the extensions share ---------------------------------------------------------------------------
-    @staticmethod
-    def scopes(guild_id: int | None) -> tuple[str, ...]:
-        """What a server may see: the global corpus plus what it ingested itself."""
-        return ("", str(guild_id)) if guild_id else ("",)
-
     async def ask(self, question: str, *, k: int, filters: Filters, offset: int = 0) -> Answer:
         async with self.search_slots:  # a global cap on concurrent searches
             return await asyncio.to_thread(self.desk.ask, question, k, filters, offset)
 
-    def is_admin(self, user: discord.abc.User, permissions: discord.Permissions | None) -> bool:
-        if permissions is not None and (permissions.manage_guild or permissions.administrator):
-            return True
-        roles = getattr(user, "roles", None) or []
-        return bool(self.settings.admin_roles & {r.id for r in roles})
-
     async def audit(self, interaction: discord.Interaction, action: str, detail: str, result: str) -> None:
         """Every admin action: who, where, what, result (log line + the bot's state database)."""
         user = interaction.user
-        log.info(
+        audit_log.info(
             "admin action by %s (%s) in guild %s channel %s: %s %s -> %s",
             user,
             user.id,
@@ -181,17 +254,34 @@ class NewsdeskBot(commands.Bot):
         )
 
 
-def _install_redaction(token: str) -> None:
+def configure_logging(token: str) -> None:
+    """Where the bot process starts: a log line format if none is set, the audit log shown at any log level, and
+    the token redacted from every line."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    audit_log.setLevel(logging.INFO)
     for handler in root.handlers:
         handler.addFilter(RedactToken(token))
 
 
 async def start(bot: NewsdeskBot) -> None:
-    async with bot:
-        await bot.start(bot.settings.discord_token.get_secret_value())
+    """Run until closed; SIGTERM (a deploy, ``docker stop``) and SIGINT (Ctrl-C) stop it cleanly."""
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        # Only the main thread of a Unix process gets signals (a bot run from a thread keeps the defaults).
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            loop.add_signal_handler(sig, bot.stop_soon, sig.name)
+            handled.append(sig)
+    try:
+        async with bot:
+            await bot.start(bot.settings.discord_token.get_secret_value())
+            if bot._stop_task is not None:
+                await bot._stop_task
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
 
 
 def _fail(sentence: str) -> int:
@@ -202,7 +292,7 @@ def _fail(sentence: str) -> int:
 def run_bot(settings: BotSettings, **options: Any) -> int:
     """Run the bot until it is stopped; returns the process exit code."""
     token = settings.discord_token.get_secret_value()
-    _install_redaction(token)
+    configure_logging(token)
     configure_endpoints(settings)
     try:
         asyncio.run(start(NewsdeskBot(settings, **options)))
@@ -234,7 +324,7 @@ async def _sync(bot: NewsdeskBot) -> None:
 def sync_commands(settings: BotSettings, **options: Any) -> int:
     """``newsdesk sync``: push the command tree to Discord now (globally, or to the dev guild)."""
     token = settings.discord_token.get_secret_value()
-    _install_redaction(token)
+    configure_logging(token)
     configure_endpoints(settings)
     bot = NewsdeskBot(settings, sync_only=True, **options)
     try:

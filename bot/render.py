@@ -9,13 +9,25 @@ silently. No Discord calls here: functions return ``discord.Embed`` lists that t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import discord
 
-from index.models import Answer, Article, Briefing, Paragraph, Quote, SourceStats, Stats, Story
-from index.render import briefing_markdown as render_briefing_markdown
+from index import (
+    Answer,
+    Article,
+    Briefing,
+    IngestReport,
+    Paragraph,
+    Quote,
+    SourceStats,
+    Story,
+    say,
+)
+from index import briefing_markdown as render_briefing_markdown
+
+from .text import WORD_JOINER as WORD_JOINER  # re-exported: extensions format through render
+from .text import blockquote, clip, esc, neutralise, quoted_parts, split_text
 
 DESCRIPTION_LIMIT = 4096
 EMBED_TOTAL_LIMIT = 6000
@@ -25,6 +37,9 @@ MAX_EMBEDS = 10
 TITLE_LIMIT = 256
 # Room kept free in a description for the part markers a split adds.
 BLOCK_BUDGET = 3900
+MARKER_ROOM = 60  # "*(quote part 12/13 — continues)*" and the line break after it
+MIN_PART = 500  # a part is never shorter than this, whatever the head and tail of its block take
+MAX_FAILURES_SHOWN = 15  # failed items listed in a report; the rest are in the admin log
 
 COLOR_ANSWER = 0x2B6CB0
 COLOR_NO_ANSWER = 0x718096
@@ -34,45 +49,11 @@ VERBATIM = "✓ verbatim"
 Page = list[discord.Embed]
 
 
-def esc(text: str) -> str:
-    """Escape Markdown so article text shows as written (mentions never ping: allowed_mentions is none)."""
-    return discord.utils.escape_markdown(text or "", as_needed=False)
-
-
-def clip(text: str, limit: int) -> str:
-    """For titles and labels only (never quotes): shorten with a visible ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def link(title: str, url: str | None) -> str:
     label = esc(clip(title or "untitled", 200)).replace("[", "(").replace("]", ")")
     if url and url.startswith(("http://", "https://")):
         return f"[{label}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
     return label
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Split text into pieces of at most ``limit`` characters at paragraph, sentence or word boundaries."""
-    if len(text) <= limit:
-        return [text]
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n"), *(m.end() for m in re.finditer(r"[.!?]\s", window)), -1)
-        if cut < limit // 3:
-            cut = window.rfind(" ")
-        if cut < limit // 3:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        pieces.append(rest)
-    return pieces
-
-
-def blockquote(text: str) -> str:
-    return "\n".join("> " + line if line.strip() else ">" for line in text.splitlines() or [""])
 
 
 def quote_meta(q: Quote) -> str:
@@ -91,23 +72,37 @@ def also_in(q: Quote) -> str:
     return "*also in:* " + ", ".join(names)
 
 
+def part_marker(i: int, n: int, what: str = "quote ") -> str:
+    return f"*({what}part {i}/{n}{' — continues' if i < n else ''})*"
+
+
 def quote_blocks(q: Quote, number: int | None = None) -> list[str]:
-    """One quote as one block, or several marked parts when it cannot fit one embed description."""
+    """One quote as one block, or several marked parts when it cannot fit one embed description.
+
+    Parts are cut from the raw quote and escaped one by one (``bot.text``): each renders as written on its own."""
     head = f"**{number}.** " if number is not None else ""
     tail = "\n".join(filter(None, [quote_meta(q), also_in(q)]))
-    text = esc(q.text)
-    block = f"{head}\n{blockquote(text)}\n{tail}" if head else f"{blockquote(text)}\n{tail}"
+    quoted = blockquote(esc(q.text))
+    block = f"{head}\n{quoted}\n{tail}" if head else f"{quoted}\n{tail}"
     if len(block) <= BLOCK_BUDGET:
         return [block]
-    room = BLOCK_BUDGET - len(head) - len(tail) - 60
-    parts = split_text(text, max(room, 500))
+    room = BLOCK_BUDGET - len(head) - len(tail) - MARKER_ROOM
+    parts = quoted_parts(q.text, max(room, MIN_PART))
     n = len(parts)
-    out = []
-    for i, part in enumerate(parts, 1):
-        marker = f"*(quote part {i}/{n}{' — continues' if i < n else ''})*"
-        body = f"{head}{marker}\n{blockquote(part)}"
-        out.append(body + ("\n" + tail if i == n else ""))
-    return out
+    return [
+        f"{head}{part_marker(i, n)}\n{part}" + ("\n" + tail if i == n else "")
+        for i, part in enumerate(parts, 1)
+    ]
+
+
+def paragraph_blocks(head: str, text: str) -> list[str]:
+    """A whole paragraph ("Full paragraph"), in marked parts when it is longer than one embed description."""
+    block = f"{head}\n{esc(text)}"
+    if len(block) <= BLOCK_BUDGET:
+        return [block]
+    parts = split_text(text, BLOCK_BUDGET - len(head) - MARKER_ROOM, lambda s: len(esc(s)))
+    n = len(parts)
+    return [f"{head} {part_marker(i, n, '')}\n{esc(part)}" for i, part in enumerate(parts, 1)]
 
 
 def embed_size(e: discord.Embed) -> int:
@@ -127,7 +122,7 @@ def pack(
     descriptions: list[str] = []
     current = first_description
     for block in blocks:
-        for piece in split_text(block, BLOCK_BUDGET):  # blocks are built to fit; this is a last safety net
+        for piece in split_text(block, BLOCK_BUDGET, escaped=True):  # blocks are built to fit: a safety net
             candidate = f"{current}\n\n{piece}" if current else piece
             if len(candidate) > DESCRIPTION_LIMIT:
                 descriptions.append(current)
@@ -178,22 +173,20 @@ def answer_footer(answer: Answer, offset: int) -> str:
 
 
 def no_answer_text(answer: Answer) -> str:
+    """The same no-answer sentences as the CLI (the catalogue's ``no_answer``/``no_answer_detail``)."""
     searched = answer.searched or {}
+    lines = [f"**{say('no_answer', question=esc(answer.question))}**"]
     n = searched.get("paragraphs")
-    where = f" among {n:,} paragraphs" if isinstance(n, int) else ""
-    flt = describe_filters(searched.get("filters") or {})
-    flt_txt = f" (filters: {flt})" if flt else ""
-    lines = [f"**No answer.** Nothing{where}{flt_txt} says this: I will not guess."]
-    if answer.nearest_misses:
-        lines.append("The nearest passages below are close but do **not** answer the question.")
-    else:
-        lines.append("Nothing came close. Try other words, a wider date range, or another source.")
+    if isinstance(n, int):
+        flt = describe_filters(searched.get("filters") or {})
+        lines.append(say("no_answer_detail", paragraphs=n, filters=f" ({esc(flt)})" if flt else ""))
+    lines.append(say("bot_nearest_misses" if answer.nearest_misses else "bot_nothing_close"))
     return "\n".join(lines)
 
 
 def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     """An answer (or the honest no-answer with its nearest misses) as pages of embeds."""
-    title = f"❓ {answer.question}"
+    title = f"❓ {neutralise(answer.question)}"
     footer = answer_footer(answer, offset)
     if answer.no_answer or not answer.quotes:
         blocks = [b for i, q in enumerate(answer.nearest_misses, 1) for b in quote_blocks(q, i)]
@@ -210,15 +203,16 @@ def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"))
 
 
-def render_context(article: Article, paragraphs: list[Paragraph], quote: Quote) -> list[Page]:
+def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: int) -> list[Page]:
+    """A quoted paragraph (marked ▶) with its neighbours, for "Full paragraph"."""
     blocks = []
     for p in paragraphs:
-        mark = "▶ " if p.id == quote.paragraph_id else ""
-        blocks.append(f"**{mark}¶{p.ordinal}**\n{esc(p.text)}")
+        mark = "▶ " if p.id == paragraph_id else ""
+        blocks += paragraph_blocks(f"**{mark}¶{p.ordinal}**", p.text)
     meta = " · ".join(filter(None, [esc(article.source), article.date]))
     return pack(
         blocks,
-        title=f"{article.title}",
+        title=neutralise(article.title),
         color=COLOR_ANSWER,
         url=article.url if article.url and article.url.startswith("http") else None,
         footer=meta,
@@ -243,16 +237,23 @@ def story_block(n: int, s: Story) -> list[str]:
 
 
 def briefing_title(b: Briefing) -> str:
-    topic = f" — {b.topic}" if b.topic else ""
+    topic = f" — {neutralise(b.topic)}" if b.topic else ""
     return f"📰 Briefing for {b.date}{topic}"
 
 
+def briefing_mark(date: str | None) -> str:
+    """The start of every briefing page's footer: how a restarted bot finds the pages of an interrupted post."""
+    return f"Briefing for {date}"
+
+
 def render_briefing(b: Briefing) -> list[Page]:
+    footer = f"{briefing_mark(b.date)} · full text attached as Markdown"
     if b.empty:
         return pack(
             [],
             title=briefing_title(b),
             color=COLOR_BRIEFING,
+            footer=footer,
             first_description=esc(b.message or "No stories."),
         )
     intro = (
@@ -260,9 +261,8 @@ def render_briefing(b: Briefing) -> list[Page]:
         f"({b.timezone})"
     )
     blocks = [blk for i, s in enumerate(b.stories, 1) for blk in story_block(i, s)]
-    footer = "Full text attached as Markdown" + (
-        f" · {b.dropped_unverified} unverified quote(s) withheld" if b.dropped_unverified else ""
-    )
+    if b.dropped_unverified:
+        footer += f" · {b.dropped_unverified} unverified quote(s) withheld"
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 
@@ -286,19 +286,10 @@ def render_sources(sources: Iterable[SourceStats]) -> list[Page]:
     )
 
 
-def render_stats(stats: Stats, extra: dict[str, object]) -> discord.Embed:
+def render_stats(rows: Sequence[tuple[str, str]]) -> discord.Embed:
     e = discord.Embed(title="Newsdesk stats", color=COLOR_ANSWER)
-    for name, value in (
-        ("Articles", f"{stats.articles:,}"),
-        ("Paragraphs", f"{stats.paragraphs:,}"),
-        ("Vectors", f"{stats.vectors:,}"),
-        ("Duplicates", f"{stats.duplicates:,}"),
-        ("Sources", f"{stats.sources:,}"),
-        ("Model", f"{stats.model} ({stats.dimension}-d)"),
-    ):
+    for name, value in rows:
         e.add_field(name=name, value=clip(value, FIELD_LIMIT))
-    for name, value in extra.items():
-        e.add_field(name=name, value=clip(str(value), FIELD_LIMIT))
     return e
 
 
@@ -308,18 +299,35 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     return f"{'▓' * filled}{'░' * (width - filled)} {frac:.0%}"
 
 
-def progress_line(verb: str, done: int, total: int) -> str:
-    return f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
+def progress_line(verb: str, done: int, total: int, elapsed: float | None = None) -> str:
+    line = f"{verb} {done:,} / {total:,} paragraphs {progress_bar(done, total)}"
+    return line if elapsed is None else say("bot_reindex_elapsed", line=line, elapsed=clock(elapsed))
 
 
-def report_text(report, title: str = "Done") -> str:  # noqa: ANN001 - IngestReport
-    lines = [
-        f"**{title}:** added {report.added} · replaced {report.replaced} · unchanged {report.unchanged} · "
-        f"duplicates {report.duplicates} · failed {len(report.failed)}"
-    ]
-    for item in report.failed[:15]:
-        lines.append(f"• failed `{clip(item.origin, 120)}`: {esc(item.reason or 'unknown reason')}")
-    if len(report.failed) > 15:
-        lines.append(f"• … and {len(report.failed) - 15} more failures (see the admin log)")
-    text = "\n".join(lines)
-    return clip(text, CONTENT_LIMIT)
+def clock(seconds: float) -> str:
+    """Elapsed time as ``m:ss`` (``74`` -> ``1:14``)."""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def ingest_summary(report: IngestReport) -> str:
+    """``added 1 · unchanged 0 · …``: the catalogue's ingest summary, as the CLI prints it."""
+    return say(
+        "ingest_summary",
+        added=report.added,
+        unchanged=report.unchanged,
+        replaced=report.replaced,
+        duplicates=report.duplicates,
+        failed=len(report.failed),
+    )
+
+
+def report_text(report: IngestReport, key: str, **context: str) -> str:
+    """An ingest or reindex report: the catalogue sentence ``key`` with the summary, then the failures."""
+    lines = [say(key, summary=ingest_summary(report), **context)]
+    for item in report.failed[:MAX_FAILURES_SHOWN]:
+        origin = clip(item.origin, 120).replace("`", "'")
+        lines.append(say("bot_failed_item", origin=origin, reason=esc(item.reason or "unknown reason")))
+    if len(report.failed) > MAX_FAILURES_SHOWN:
+        lines.append(say("bot_more_failures", n=len(report.failed) - MAX_FAILURES_SHOWN))
+    return clip("\n".join(lines), CONTENT_LIMIT)

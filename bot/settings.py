@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from index.config import CoreSettings
+from index import CoreSettings
 
 ENV_NAMES = {
     "discord_token": "DISCORD_TOKEN",
@@ -23,6 +23,9 @@ ENV_NAMES = {
     "briefing_timezone": "NEWSDESK_BRIEFING_TIMEZONE",
     "admin_role_ids": "NEWSDESK_ADMIN_ROLE_IDS",
     "dev_guild_id": "NEWSDESK_DEV_GUILD_ID",
+    "feeds_enabled": "NEWSDESK_FEEDS",
+    "owner_guild_id": "NEWSDESK_OWNER_GUILD_ID",
+    "owner_id_list": "NEWSDESK_OWNER_IDS",
 }
 
 
@@ -46,18 +49,41 @@ class BotSettings(CoreSettings):
     # Comma-separated role ids whose members may use the admin commands (besides Manage Server).
     admin_role_ids: str = Field(default="", validation_alias="NEWSDESK_ADMIN_ROLE_IDS")
     dev_guild_id: int | None = Field(default=None, validation_alias="NEWSDESK_DEV_GUILD_ID")
+    # Who may rebuild the index all servers share (/reindex): admins of this server, and these users or roles
+    # (comma-separated ids) anywhere. Nobody else: one server's admin must not stall every server's searches.
+    owner_guild_id: int | None = Field(default=None, validation_alias="NEWSDESK_OWNER_GUILD_ID")
+    owner_id_list: str = Field(default="", validation_alias="NEWSDESK_OWNER_IDS")
     ask_cooldown_seconds: float = Field(default=5.0, ge=0, validation_alias="NEWSDESK_ASK_COOLDOWN")
     max_concurrent_searches: int = Field(default=4, ge=1, validation_alias="NEWSDESK_MAX_SEARCHES")
     # A scheduled briefing that failed (Discord down, missing permission) is tried again this often that day.
     briefing_retry_minutes: float = Field(
         default=10.0, gt=0, validation_alias="NEWSDESK_BRIEFING_RETRY_MINUTES"
     )
+    # RSS/Atom feeds (/feeds and the background poll); off = the commands are not registered at all.
+    feeds_enabled: bool = Field(default=True, validation_alias="NEWSDESK_FEEDS")
     feeds_poll_minutes: float = Field(default=15.0, gt=0, validation_alias="NEWSDESK_FEEDS_POLL_MINUTES")
-    progress_interval_seconds: float = Field(default=2.0, ge=0, validation_alias="NEWSDESK_PROGRESS_INTERVAL")
+    # /reindex edits its progress message at least this often (seconds), whether or not the count moved.
+    progress_interval_seconds: float = Field(
+        default=5.0, ge=0, le=5, validation_alias="NEWSDESK_PROGRESS_INTERVAL"
+    )
     # An interaction token may edit its messages for 15 minutes; a longer rebuild moves its progress to a channel
     # message after this many seconds.
     interaction_edit_seconds: float = Field(
         default=14 * 60, ge=0, validation_alias="NEWSDESK_INTERACTION_EDIT_SECONDS"
+    )
+    # On SIGTERM/SIGINT, work in flight (a briefing post, an answer) gets this long to finish before it is abandoned
+    # and cleaned up; below `docker stop`'s 10 s, after which the process is killed.
+    shutdown_grace_seconds: float = Field(
+        default=8.0, ge=0, validation_alias="NEWSDESK_SHUTDOWN_GRACE_SECONDS"
+    )
+    # Seconds of pauses spent retrying a channel question's Discord calls after 5xx errors (503 included), before
+    # the user is told that Discord is having trouble.
+    discord_retry_seconds: float = Field(
+        default=20.0, ge=0, validation_alias="NEWSDESK_DISCORD_RETRY_SECONDS"
+    )
+    # The buttons under an answer work this long (the answer is kept in the bot's state, then pruned).
+    answer_retention_days: float = Field(
+        default=30.0, gt=0, validation_alias="NEWSDESK_ANSWER_RETENTION_DAYS"
     )
     max_attachment_bytes: int = Field(
         default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT"
@@ -73,12 +99,12 @@ class BotSettings(CoreSettings):
             raise ValueError("must be the bare bot token (no spaces, no 'Bot ' prefix)")
         return SecretStr(raw)
 
-    @field_validator("admin_role_ids")
+    @field_validator("admin_role_ids", "owner_id_list")
     @classmethod
-    def _role_ids(cls, v: str) -> str:
+    def _ids(cls, v: str) -> str:
         for part in filter(None, (p.strip() for p in v.split(","))):
             if not part.isdigit():
-                raise ValueError(f"{part!r} is not a role id (comma-separated numbers)")
+                raise ValueError(f"{part!r} is not an id (comma-separated numbers)")
         return v
 
     @field_validator("briefing_timezone", "timezone")
@@ -94,6 +120,10 @@ class BotSettings(CoreSettings):
     @property
     def admin_roles(self) -> frozenset[int]:
         return frozenset(int(p) for p in self.admin_role_ids.split(",") if p.strip())
+
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        return frozenset(int(p) for p in self.owner_id_list.split(",") if p.strip())
 
     @property
     def zone(self) -> ZoneInfo:

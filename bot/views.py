@@ -1,5 +1,11 @@
 """The components under an answer: "More passages" (next page), "Full paragraph" (ephemeral, with the paragraphs
-around it), and 👍/👎 feedback stored with the question and the quote ids (exportable as an evaluation set)."""
+around it), and 👍/👎 feedback stored with the question and the quote ids (exportable as an evaluation set).
+
+They are persistent: each is a ``DynamicItem`` whose ``custom_id`` carries the answer's id (``nd:more:42``), and
+the answer itself (question, filters, page, quotes) is in the bot's state database. A button pressed after a
+restart is answered like any other, for as long as the answer is kept (``NEWSDESK_ANSWER_RETENTION_DAYS``); after
+that the press disables the components and says why, and the hourly prune disables them on the message itself.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +13,22 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from index.models import Answer, Filters, Quote
+from index import Answer, Filters, Quote, say
 
 from . import render
-from .exts.errors import report
-
-if TYPE_CHECKING:
-    from .app import NewsdeskBot
+from .app import NewsdeskBot
+from .errors import followup, report, tell, think
+from .state import AnswerRecord
 
 log = logging.getLogger(__name__)
 
-VIEW_TIMEOUT = 15 * 60
 Send = Callable[..., Awaitable[Any]]
+Action = Callable[[NewsdeskBot, discord.Interaction, AnswerRecord], Awaitable[None]]
+MAX_OPTIONS = 25  # Discord's limit on a select menu's options
 
 
 def quote_id(q: Quote) -> str:
@@ -30,100 +36,269 @@ def quote_id(q: Quote) -> str:
 
 
 def quote_record(q: Quote) -> dict[str, Any]:
+    """A quote as stored with the answer: enough for the select's labels, "Full paragraph" and feedback."""
     return {
         "id": quote_id(q),
         "article_id": q.article_id,
         "paragraph_id": q.paragraph_id,
+        "paragraph": q.paragraph,
         "start": q.start,
         "end": q.end,
         "source": q.source,
+        "title": q.title,
         "text": q.text,
     }
 
 
-class AnswerView(discord.ui.View):
-    def __init__(
-        self, bot: NewsdeskBot, answer: Answer, *, filters: Filters, k: int, offset: int, guild_id: int | None
-    ):
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.bot = bot
-        self.answer = answer
-        self.filters = filters
-        self.k = k
-        self.offset = offset
-        self.guild_id = guild_id
-        self.voted: set[int] = set()
-        self.more.disabled = answer.no_answer or len(answer.quotes) < k
-        quotes = answer.quotes or answer.nearest_misses
-        if quotes:
-            for i, q in enumerate(quotes[:25], offset + 1 if answer.quotes else 1):
-                label = render.clip(f"{i}. {q.source} ¶{q.paragraph} — {q.title}", 100)
-                self.full.add_option(label=label, value=str(q.paragraph_id))
+def filters_record(filters: Filters) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(filters).items()}
+
+
+def filters_from(record: dict[str, Any]) -> Filters:
+    scopes = record.get("scopes")
+    return Filters(**{**record, "scopes": tuple(scopes) if scopes is not None else None})
+
+
+async def remember(
+    bot: NewsdeskBot,
+    answer: Answer,
+    *,
+    filters: Filters,
+    k: int,
+    offset: int,
+    guild_id: int | None,
+    user_id: int,
+    ephemeral: bool = False,
+) -> AnswerRecord:
+    """Store an answer page for its buttons; returns the stored record."""
+    quotes = answer.quotes or answer.nearest_misses
+    answer_id = await asyncio.to_thread(
+        bot.state.save_answer,
+        now=bot.clock(),
+        keep_seconds=bot.settings.answer_retention_days * 86400,
+        guild_id=guild_id,
+        channel_id=None,
+        user_id=user_id,
+        ephemeral=ephemeral,
+        question=answer.question,
+        filters=filters_record(filters),
+        k=k,
+        offset=offset,
+        no_answer=bool(answer.no_answer or not answer.quotes),
+        has_more=bool(answer.quotes) and not answer.no_answer and len(answer.quotes) >= k,
+        quotes=[quote_record(q) for q in quotes[:MAX_OPTIONS]],
+    )
+    record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
+    assert record is not None
+    return record
+
+
+async def sent(bot: NewsdeskBot, record: AnswerRecord, messages: list[Any]) -> None:
+    """Remember the message carrying the buttons (the last page), so expiry can disable them there."""
+    if messages and not record.ephemeral:
+        last = messages[-1]
+        await asyncio.to_thread(bot.state.answer_sent, record.id, last.channel.id, last.id)
+
+
+# ---------------------------------------------------------------------------------------------- the components
+async def run(interaction: discord.Interaction, answer_id: int, action: Action) -> None:
+    """Load the answer and run a component's action; every failure becomes one sentence for the presser."""
+    bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
+    try:
+        record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
+        if record is None:
+            await expired(interaction, bot)
+        elif record.guild_id != interaction.guild_id:
+            await tell(interaction, say("bot_other_server"))
         else:
-            self.remove_item(self.full)
+            await action(bot, interaction, record)
+    except Exception as exc:  # noqa: BLE001 - a component must answer, whatever happened
+        await report(interaction, exc)
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.guild_id != self.guild_id:
-            await interaction.response.send_message("These buttons belong to another server.", ephemeral=True)
-            return False
-        return True
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
-    ) -> None:
-        await report(interaction, error)
+async def expired(interaction: discord.Interaction, bot: NewsdeskBot) -> None:
+    """An answer past its retention: grey out the message's components and say why (only to the presser)."""
+    days = f"{bot.settings.answer_retention_days:g}"
+    if interaction.message is not None:
+        view = discord.ui.View.from_message(interaction.message, timeout=None)
+        for item in view.children:
+            if hasattr(item, "disabled"):
+                item.disabled = True  # type: ignore[attr-defined]
+        await interaction.response.edit_message(view=view)
+    await tell(interaction, say("bot_answer_expired", days=days))
 
-    @discord.ui.button(label="More passages", style=discord.ButtonStyle.primary, emoji="➕")
-    async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.defer(thinking=True)
-        offset = self.offset + self.k
-        answer = await self.bot.ask(self.answer.question, k=self.k, filters=self.filters, offset=offset)
-        if not answer.quotes:
-            await interaction.followup.send("No more passages for this question.")
-            return
-        view = AnswerView(
-            self.bot, answer, filters=self.filters, k=self.k, offset=offset, guild_id=self.guild_id
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=r"nd:more:(?P<answer>[0-9]+)"):
+    def __init__(self, answer_id: int, disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                label="More passages",
+                style=discord.ButtonStyle.primary,
+                emoji="➕",
+                custom_id=f"nd:more:{answer_id}",
+                disabled=disabled,
+            )
         )
-        await send_pages(interaction.followup.send, render.render_answer(answer, offset), view, wait=True)
+        self.answer_id = answer_id
 
-    @discord.ui.select(placeholder="Full paragraph…", min_values=1, max_values=1)
-    async def full(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
-        await interaction.response.defer(thinking=True, ephemeral=True)
-        pid = int(select.values[0])
-        quote = next(q for q in (self.answer.quotes or self.answer.nearest_misses) if q.paragraph_id == pid)
-        try:
-            article, paragraphs = await asyncio.to_thread(self.bot.desk.context, pid, 1, 1)
-        except KeyError:
-            await interaction.followup.send("That paragraph is no longer in the index.", ephemeral=True)
-            return
-        for page in render.render_context(article, paragraphs, quote):
-            await interaction.followup.send(embeds=page, ephemeral=True)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+    ) -> MoreButton:
+        return cls(int(match["answer"]))
 
-    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
-        quotes = self.answer.quotes or self.answer.nearest_misses
-        await asyncio.to_thread(
-            self.bot.state.add_feedback,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            user_id=interaction.user.id,
-            question=self.answer.question,
-            filters={k: v for k, v in asdict(self.filters).items() if v not in (None, ())},
-            vote=vote,
-            quotes=[quote_record(q) for q in quotes],
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await run(interaction, self.answer_id, more_passages)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=r"nd:vote:(?P<answer>[0-9]+):(?P<vote>up|down)"
+):
+    def __init__(self, answer_id: int, vote: str, disabled: bool = False):
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"nd:vote:{answer_id}:{vote}",
+                disabled=disabled,
+            )
         )
-        again = " (updated)" if interaction.user.id in self.voted else ""
-        self.voted.add(interaction.user.id)
-        await interaction.response.send_message(
-            f"Thanks, feedback recorded{again}: {'👍' if vote > 0 else '👎'}", ephemeral=True
+        self.answer_id, self.vote = answer_id, vote
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+    ) -> VoteButton:
+        return cls(int(match["answer"]), match["vote"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        async def act(bot: NewsdeskBot, inter: discord.Interaction, record: AnswerRecord) -> None:
+            await vote(bot, inter, record, 1 if self.vote == "up" else -1)
+
+        await run(interaction, self.answer_id, act)
+
+
+class FullSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"nd:full:(?P<answer>[0-9]+)"):
+    def __init__(self, answer_id: int, options: list[discord.SelectOption], disabled: bool = False):
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Full paragraph…",
+                min_values=1,
+                max_values=1,
+                options=options,
+                custom_id=f"nd:full:{answer_id}",
+                disabled=disabled,
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: Any, /
+    ) -> FullSelect:
+        return cls(int(match["answer"]), list(item.options))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        chosen = list(self.item.values)
+
+        async def act(bot: NewsdeskBot, inter: discord.Interaction, record: AnswerRecord) -> None:
+            await full_paragraph(bot, inter, record, chosen[0] if chosen else "")
+
+        await run(interaction, self.answer_id, act)
+
+
+DYNAMIC_ITEMS = (MoreButton, VoteButton, FullSelect)
+
+
+def answer_view(record: AnswerRecord, disabled: bool = False) -> discord.ui.View:
+    """The components of a stored answer page (all disabled once it expired)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(MoreButton(record.id, disabled=disabled or not record.has_more))
+    if record.quotes:
+        first = record.offset + 1 if not record.no_answer else 1  # the numbers shown in the answer
+        options = [
+            discord.SelectOption(
+                label=render.clip(f"{first + n}. {q['source']} ¶{q['paragraph']} — {q['title']}", 100),
+                value=str(n),
+            )
+            for n, q in enumerate(record.quotes)
+        ]
+        view.add_item(FullSelect(record.id, options, disabled=disabled))
+    view.add_item(VoteButton(record.id, "up", disabled=disabled))
+    view.add_item(VoteButton(record.id, "down", disabled=disabled))
+    return view
+
+
+# ---------------------------------------------------------------------------------------------- the actions
+async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord) -> None:
+    """The next page. The asker's first press posts it for everyone; anyone else (and any later press) gets
+    their own copy only they see, so a channel never fills with repeated pages."""
+    public = (
+        not record.ephemeral
+        and interaction.user.id == record.user_id
+        and await asyncio.to_thread(bot.state.claim_more, record.id)
+    )
+    try:
+        await think(interaction, ephemeral=not public)
+        offset = record.offset + record.k
+        filters = filters_from(record.filters)
+        answer = await bot.ask(record.question, k=record.k, filters=filters, offset=offset)
+    except BaseException:
+        if public:  # the page was not posted: the asker may try again
+            await asyncio.to_thread(bot.state.release_more, record.id)
+        raise
+    send = followup(interaction)
+    if not answer.quotes:
+        await send(say("bot_no_more"), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none())
+        return
+    page = await remember(
+        bot,
+        answer,
+        filters=filters,
+        k=record.k,
+        offset=offset,
+        guild_id=interaction.guild_id,
+        user_id=interaction.user.id,
+        ephemeral=not public,
+    )
+    pages = render.render_answer(answer, offset)
+    await sent(bot, page, await send_pages(send, pages, answer_view(page), wait=True, ephemeral=not public))
+
+
+async def full_paragraph(
+    bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord, value: str
+) -> None:
+    quote = record.quotes[int(value)] if value.isdigit() and int(value) < len(record.quotes) else None
+    if quote is None:  # a value the menu never offered
+        await tell(interaction, say("bot_not_in_answer"))
+        return
+    await interaction.response.defer(thinking=True, ephemeral=True)
+    try:
+        article, paragraphs = await asyncio.to_thread(bot.desk.context, quote["paragraph_id"], 1, 1)
+    except KeyError:
+        await interaction.followup.send(say("bot_paragraph_gone"), ephemeral=True)
+        return
+    for page in render.render_context(article, paragraphs, quote["paragraph_id"]):
+        await interaction.followup.send(
+            embeds=page, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary)
-    async def good(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, 1)
 
-    @discord.ui.button(emoji="👎", style=discord.ButtonStyle.secondary)
-    async def bad(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await self._vote(interaction, -1)
+async def vote(bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord, value: int) -> None:
+    updated = await asyncio.to_thread(
+        bot.state.add_feedback,
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        user_id=interaction.user.id,
+        question=record.question,
+        filters={k: v for k, v in record.filters.items() if v not in (None, [], ())},
+        vote=value,
+        quotes=record.quotes,
+        answer_id=record.id,
+    )
+    await interaction.response.send_message(
+        say("bot_feedback", updated=updated, emoji="👍" if value > 0 else "👎"), ephemeral=True
+    )
 
 
 async def send_pages(
@@ -134,7 +309,7 @@ async def send_pages(
     **kwargs: Any,
 ) -> list[Any]:
     """Send pages as consecutive messages; the view (and a file) go on the last one."""
-    sent = []
+    sent_messages = []
     for i, page in enumerate(pages):
         last = i == len(pages) - 1
         extra: dict[str, Any] = dict(kwargs)
@@ -142,5 +317,7 @@ async def send_pages(
             extra["view"] = view
         if last and file is not None:
             extra["file"] = file
-        sent.append(await send(embeds=page, allowed_mentions=discord.AllowedMentions.none(), **extra))
-    return sent
+        sent_messages.append(
+            await send(embeds=page, allowed_mentions=discord.AllowedMentions.none(), **extra)
+        )
+    return sent_messages

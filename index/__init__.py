@@ -37,9 +37,16 @@ _EXPORTS: dict[str, str] = {
     # live sources
     "ingest_urls": "index.sources.fetch",
     "feeds": "index.sources",
+    # the shared input rules (index/validate.py): every front end checks input the same way
+    "ACCEPTED_SUFFIXES": "index.validate",
+    "check_date_range": "index.validate",
+    "check_file_type": "index.validate",
+    "check_url_scheme": "index.validate",
+    "parse_date": "index.validate",
 }
 
 __all__ = [
+    "ACCEPTED_SUFFIXES",
     "Answer",
     "Article",
     "ArticleIn",
@@ -58,9 +65,13 @@ __all__ = [
     "Stats",
     "Story",
     "briefing_markdown",
+    "check_date_range",
+    "check_file_type",
+    "check_url_scheme",
     "counted",
     "feeds",
     "ingest_urls",
+    "parse_date",
     "say",
 ]
 
@@ -97,4 +108,11 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
+    from index.validate import (
+        ACCEPTED_SUFFIXES,
+        check_date_range,
+        check_file_type,
+        check_url_scheme,
+        parse_date,
+    )
     from index.vectors import ModelMismatch

@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -66,6 +68,21 @@ class Request:
     json: Any
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     status: int = 0
+
+
+@dataclass
+class Hold:
+    """A request held open until the test releases it: what a request in flight looks like to the bot."""
+
+    predicate: Callable[[str, str], bool]
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    store: bool = True
+
+    def release(self, store: bool = True) -> None:
+        """Let it through (``store``: Discord created the message) or drop it with a 503 (it never arrived)."""
+        self.store = store
+        self.released.set()
 
 
 @dataclass
@@ -138,6 +155,93 @@ def validate_message(payload: dict[str, Any]) -> str | None:
         total += len(footer) + len((e.get("author") or {}).get("name") or "")
     if total > 6000:
         return "embeds: Embed size exceeds maximum size of 6000"
+    return validate_components(payload.get("components") or [])
+
+
+# -- how Discord shows message text -----------------------------------------------------------------------------
+_ESCAPABLE = re.compile(r"\\([\\*_~|`>#\-\[\]()<:.!])")
+_CHIPS = [
+    (re.compile(r"<@!?(\d+)>"), "@user-\\1"),
+    (re.compile(r"<@&(\d+)>"), "@role-\\1"),
+    (re.compile(r"<#(\d+)>"), "#channel-\\1"),
+    (re.compile(r"<t:-?\d+(?::[tTdDfFR])?>"), "[a date]"),
+    (re.compile(r"<a?:(\w+):\d+>"), ":\\1:"),
+    (re.compile(r"</([\w -]+):\d+>"), "/\\1"),
+    (re.compile(r"<(https?://[^\s>]+)>"), "\\1"),
+]
+_EMPHASIS = [
+    re.compile(p, re.DOTALL)
+    for p in (
+        r"\*\*(.+?)\*\*",
+        r"__(.+?)__",
+        r"\*(.+?)\*",
+        r"_(.+?)_",
+        r"~~(.+?)~~",
+        r"\|\|(.+?)\|\|",
+        r"`([^`]+)`",
+    )
+]
+_MASKED_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_LINE_MARKUP = re.compile(r"^(?:>>> |> ?|#{1,3} |-# |\s*[-*] |\s*\d+\. )", re.MULTILINE)
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060"), None)  # zero-width space, word joiner
+
+
+def displayed(markdown: str) -> str:
+    """What a reader sees for message or embed-description text, following Discord's rules closely enough to
+    catch text that does not show as written: a backslash escapes the punctuation after it; ``<@1>``, ``<@&1>``,
+    ``<#1>``, ``<t:0>``, ``<:e:1>``, ``</c:1>`` and ``<https://…>`` become chips, dates, emoji, commands and bare
+    links; paired ``**``, ``__``, ``*``, ``_``, ``~~``, ``||`` and backticks are formatting, not text; ``> ``,
+    ``# ``, ``-# ``, ``- `` and ``1. `` at a line start are block markup; zero-width characters are invisible."""
+    escaped: list[str] = []
+
+    def protect(m: re.Match[str]) -> str:
+        escaped.append(m.group(1))
+        return f"\ue000{len(escaped) - 1}\ue001"
+
+    text = _ESCAPABLE.sub(protect, markdown)
+    while (stripped := _LINE_MARKUP.sub("", text)) != text:  # "> # heading": a heading inside a quote
+        text = stripped
+    for pattern, shown in _CHIPS:
+        text = pattern.sub(shown, text)
+    text = _MASKED_LINK.sub(r"\1", text)
+    changed = True
+    while changed:
+        before = text
+        for pattern in _EMPHASIS:
+            text = pattern.sub(r"\1", text)
+        changed = text != before
+    text = re.sub("\ue000(\\d+)\ue001", lambda m: escaped[int(m.group(1))], text)
+    return text.translate(INVISIBLE)
+
+
+def validate_components(rows: list[dict[str, Any]]) -> str | None:
+    """Discord's component limits: 5 action rows of 5 buttons or 1 select; custom ids of 1-100 characters, unique
+    in the message; button labels up to 80; 1-25 select options with unique values, labels/values up to 100."""
+    if len(rows) > 5:
+        return "components: Must be 5 or fewer in length."
+    seen: set[str] = set()
+    for r, row in enumerate(rows):
+        comps = row.get("components") or []
+        if row.get("type") != 1 or not 1 <= len(comps) <= 5:
+            return f"components.{r}: an action row holds 1-5 components."
+        if any(c.get("type") != 2 for c in comps) and len(comps) != 1:
+            return f"components.{r}: a select menu needs a row of its own."
+        for c in comps:
+            cid = c.get("custom_id")
+            if c.get("type") == 2 and c.get("style") == 5:
+                continue  # link buttons have a url instead
+            if not cid or len(cid) > 100 or cid in seen:
+                return f"components.{r}: custom_id missing, over 100 characters or not unique: {cid!r}"
+            seen.add(cid)
+            if len(c.get("label") or "") > 80:
+                return f"components.{r}: a button label is over 80 characters."
+            if c.get("type") == 3:
+                options = c.get("options") or []
+                values = [o.get("value") for o in options]
+                if not 1 <= len(options) <= 25 or len(set(values)) != len(values):
+                    return f"components.{r}: a select needs 1-25 options with unique values."
+                if any(len(o.get("label") or "") > 100 or len(o.get("value") or "") > 100 for o in options):
+                    return f"components.{r}: an option label or value is over 100 characters."
     return None
 
 
@@ -155,9 +259,12 @@ class DiscordEmulator:
         ] = {}  # token -> {"id", "original": message id, "responded"}
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
-        self.failures: list[tuple[Callable[[str, str], bool], int, int]] = []
+        self.failures: list[tuple[Callable[[str, str], bool], int, int, bool]] = []
+        self.outages: list[tuple[Callable[[str, str], bool], float, int]] = []
+        self.holds: list[Hold] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
+        self.reactions: list[tuple[int, int, str]] = []  # (channel id, message id, emoji) the bot added
         self._ws: web.WebSocketResponse | None = None
         self._seq = 0
         self._changed = asyncio.Condition()
@@ -233,11 +340,12 @@ class DiscordEmulator:
         await asyncio.wait_for(self._ready.wait(), timeout)
 
     def created(self, channel_id: int | None = None) -> list[dict[str, Any]]:
-        """Messages the bot created (not interaction originals), oldest first."""
+        """Messages the bot created and did not delete (not interaction originals), oldest first."""
         return [
             m
             for m in self.messages.values()
             if m["_via"] in ("channel", "followup")
+            and not m.get("_deleted")
             and (channel_id is None or m["channel_id"] == str(channel_id))
         ]
 
@@ -250,9 +358,23 @@ class DiscordEmulator:
     def rate_limit_once(self, predicate: Callable[[str, str], bool], retry_after: float = 0.2) -> None:
         self.rate_limits.append((predicate, retry_after))
 
-    def fail_once(self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013) -> None:
-        """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions)."""
-        self.failures.append((predicate, status, code))
+    def hold(self, predicate: Callable[[str, str], bool]) -> Hold:
+        """Hold the next matching request open until ``release`` (``await h.arrived.wait()`` to see it come)."""
+        h = Hold(predicate)
+        self.holds.append(h)
+        return h
+
+    def fail_once(
+        self, predicate: Callable[[str, str], bool], status: int = 403, code: int = 50013, after: bool = False
+    ) -> None:
+        """The next matching request gets an error as Discord sends it (default: 403 Missing Permissions);
+        ``after``: the request is carried out first and the error comes back anyway (a 503 from a proxy)."""
+        self.failures.append((predicate, status, code, after))
+
+    def outage(self, predicate: Callable[[str, str], bool], seconds: float, status: int = 503) -> None:
+        """Every matching request fails with ``status`` for the next ``seconds`` (discord.py retries 500, 502,
+        504 and 524 itself, but not 503)."""
+        self.outages.append((predicate, time.monotonic() + seconds, status))
 
     # ----------------------------------------------------------------- gateway
     async def _send(self, op: int, d: Any, t: str | None = None) -> None:
@@ -462,6 +584,38 @@ class DiscordEmulator:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload["token"]
 
+    async def slash_dm(
+        self, name: str, member: Member, options: list[dict[str, Any]] | None = None, force: bool = False
+    ) -> str | None:
+        """A slash command in a direct message with the bot. Discord does not offer a server-only command
+        there (``contexts`` without 1, or ``dm_permission`` false) unless ``force``: a stale client command list."""
+        cmd = next((c for c in self.commands.get(None, []) if c["name"] == name), None)
+        assert cmd is not None, f"/{name} is not registered globally"
+        in_dms = 1 in (cmd.get("contexts") or [0, 1, 2]) and cmd.get("dm_permission", True) is not False
+        if not in_dms and not force:
+            return None
+        token, iid, channel_id = f"itok-{snowflake()}", snowflake(), snowflake()
+        self.interactions[token] = {"id": iid, "original": None, "channel_id": str(channel_id)}
+        payload = {
+            "id": str(iid),
+            "application_id": str(self.app_id),
+            "type": 2,
+            "token": token,
+            "version": 1,
+            "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 1, "recipients": [member.user()], "flags": 0},
+            "user": member.user(),
+            "app_permissions": str(MEMBER_PERMS),
+            "locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "data": {"id": cmd["id"], "name": name, "type": 1, "options": options or []},
+        }
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return token
+
     async def click(
         self,
         message: dict[str, Any],
@@ -478,6 +632,7 @@ class DiscordEmulator:
                 if comp.get("custom_id") == custom_id:
                     component_type = comp["type"]
         payload["message"] = self._public(message)
+        self.interactions[payload["token"]]["message_id"] = int(message["id"])
         payload["data"] = {"custom_id": custom_id, "component_type": component_type}
         if values is not None:
             payload["data"]["values"] = values
@@ -579,6 +734,11 @@ class DiscordEmulator:
             "type": 0 if via != "followup" else 19,
             "flags": int(payload.get("flags") or 0),
             "components": payload.get("components") or [],
+            **(
+                {"message_reference": payload["message_reference"]}
+                if payload.get("message_reference")
+                else {}
+            ),
             "application_id": str(self.app_id),
             "webhook_id": str(self.app_id) if token else None,
             "_via": via,
@@ -627,11 +787,25 @@ class DiscordEmulator:
         await self._notify()
         return resp
 
-    async def _route(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
-        m, path, body = req.method, req.path, req.json or {}
-        for i, (pred, status, code) in enumerate(self.failures):
+    async def _route(self, request: web.Request, req: Request) -> web.Response:
+        """What happens to a request before Discord handles it: held, in an outage, failed, rate limited."""
+        m, path = req.method, req.path
+        for h in list(self.holds):
+            if h.predicate(m, path):
+                self.holds.remove(h)
+                h.arrived.set()
+                await self._notify()
+                await h.released.wait()
+                if not h.store:
+                    return error(503, "Service Unavailable")
+        for pred, until, status in self.outages:
+            if pred(m, path) and time.monotonic() < until:
+                return error(status, "Service Unavailable")
+        for i, (pred, status, code, after) in enumerate(self.failures):
             if pred(m, path):
                 del self.failures[i]
+                if after:
+                    await self._handle(request, req)
                 return error(status, "Missing Permissions" if code == 50013 else "Failed", code)
         for i, (pred, retry_after) in enumerate(self.rate_limits):
             if pred(m, path):
@@ -649,6 +823,10 @@ class DiscordEmulator:
                         "Via": "1.1 google",
                     },
                 )
+        return await self._handle(request, req)
+
+    async def _handle(self, request: web.Request, req: Request) -> web.Response:  # noqa: C901 - a router
+        m, path, body = req.method, req.path, req.json or {}
         auth = request.headers.get("Authorization", "")
         is_webhook = path.startswith("/webhooks/") or path.startswith("/interactions/")
         if not is_webhook and auth != f"Bot {self.token}":
@@ -714,8 +892,15 @@ class DiscordEmulator:
                 info["loading"] = rtype == 5
                 interaction["response_message_id"] = msg["id"]
                 resource["message"] = self._public(msg)
-            elif rtype == 7:  # update the component's message
-                pass
+            elif rtype in (6, 7):  # (deferred) update of the component's message
+                msg = self.messages.get(info.get("message_id") or 0)
+                if msg is None:
+                    return error(400, "Interaction has no message to update", 50035)
+                if rtype == 7:
+                    if err := validate_message({**msg, **data}):
+                        return error(400, "Invalid Form Body", 50035, err)
+                    self._edit(msg, data)
+                info["original"] = int(msg["id"])
             return json_response({"interaction": interaction, "resource": resource})
         if parts[0] == "webhooks" and len(parts) >= 3:
             token = parts[2]
@@ -747,9 +932,40 @@ class DiscordEmulator:
                     return json_response(self._public(msg))
                 if m == "DELETE":
                     msg["_deleted"] = True
+                    if mid == info["original"]:  # a later follow-up is a message of its own (its flags count)
+                        info["loading"] = False
                     return web.Response(status=204)
+        if parts[0] == "channels" and len(parts) == 2 and m == "GET":
+            thread = self.threads.get(int(parts[1]))
+            if thread is not None:
+                return json_response({k: v for k, v in thread.items() if not k.startswith("_")})
+            for g in self.guilds.values():
+                if int(parts[1]) in g.channels:
+                    return json_response(
+                        self._guild_payload(g)["channels"][list(g.channels).index(int(parts[1]))]
+                    )
+            return error(404, "Unknown Channel", 10003)
         if parts[0] == "channels" and len(parts) >= 3:
             cid = parts[1]
+            if m == "GET" and len(parts) == 3 and parts[2] == "messages":  # history, newest first
+                limit = min(int(req.query.get("limit", 50)), 100)
+                before = int(req.query.get("before", 1 << 63))
+                found = [
+                    self._public(msg)
+                    for mid, msg in sorted(self.messages.items(), reverse=True)
+                    if msg["channel_id"] == cid
+                    and mid < before
+                    and not msg.get("_deleted")
+                    and not msg["flags"] & 64
+                    and msg["_via"] != "deferred"
+                ]
+                return json_response(found[:limit])
+            if m == "DELETE" and len(parts) == 4 and parts[2] == "messages":
+                msg = self.messages.get(int(parts[3]))
+                if msg is None or msg["channel_id"] != cid or msg.get("_deleted") or msg["flags"] & 64:
+                    return error(404, "Unknown Message", 10008)
+                msg["_deleted"] = True
+                return web.Response(status=204)
             if m == "POST" and len(parts) == 3 and parts[2] == "messages":
                 if err := validate_message(body):
                     return error(400, "Invalid Form Body", 50035, err)
@@ -757,15 +973,20 @@ class DiscordEmulator:
                 return json_response(self._public(msg))
             if m == "PATCH" and len(parts) == 4 and parts[2] == "messages":
                 msg = self.messages.get(int(parts[3]))
-                if msg is None:
+                if msg is None or msg["channel_id"] != cid or msg.get("_deleted") or msg["flags"] & 64:
                     return error(404, "Unknown Message", 10008)
                 if err := validate_message({**msg, **body}):
                     return error(400, "Invalid Form Body", 50035, err)
                 self._edit(msg, body)
                 return json_response(self._public(msg))
+            if m == "PUT" and len(parts) == 7 and parts[4] == "reactions" and parts[6] == "@me":
+                self.reactions.append((int(cid), int(parts[3]), unquote(parts[5])))
+                return web.Response(status=204)
             if m == "POST" and len(parts) == 5 and parts[4] == "threads":
                 guild_id = next((str(g.id) for g in self.guilds.values() if int(cid) in g.channels), None)
-                tid = str(snowflake())
+                tid = parts[3]  # a thread started on a message has the message's id; one thread per message
+                if int(tid) in self.threads:
+                    return error(400, "A thread has already been created for this message", 160004)
                 thread = {
                     "id": tid,
                     "type": 11,

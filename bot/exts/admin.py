@@ -9,42 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import PurePath
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.models import IngestReport
+from index import IngestReport, ingest_urls, say
 
 from .. import render
 from ..app import NewsdeskBot
+from ..checks import ADMIN_PERMISSIONS, is_owner, require_admin
+from ..converters import check_attachment, check_url, scopes
+from ..errors import UserError, followup, think
 from ..views import send_pages
-from .errors import NotAdmin, UserError
 
 log = logging.getLogger(__name__)
 
-INGEST_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
-ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
 
-
-async def require_admin(interaction: discord.Interaction) -> bool:
-    bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
-    if bot.is_admin(interaction.user, interaction.permissions):
-        return True
-    name = interaction.command.qualified_name if interaction.command else "?"
-    await bot.audit(interaction, f"/{name}", "", "refused: not an admin")
-    raise NotAdmin(f"/{name} is for server admins (Manage Server or an admin role).")
+async def read_attachment(file: discord.Attachment) -> bytes:
+    try:
+        return await file.read()
+    except discord.HTTPException as exc:  # expired or deleted on Discord's side
+        raise UserError(say("bot_attachment_unreadable", name=file.filename)) from exc
 
 
 async def ingest_url(bot: NewsdeskBot, url: str, scope: str) -> IngestReport:
-    try:
-        from index.sources.fetch import ingest_urls
-    except ImportError as exc:
-        raise UserError("Ingesting URLs is not available on this server yet.") from exc
-    if not url.startswith(("http://", "https://")):
-        raise UserError("`url` must start with http:// or https://.")
-    return await ingest_urls(bot.desk, [url], scope=scope)
+    return await ingest_urls(bot.desk, [check_url(url)], scope=scope)
 
 
 class Admin(commands.Cog):
@@ -57,7 +47,6 @@ class Admin(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        self.reindex_lock = asyncio.Lock()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # every command of this cog
         return await require_admin(interaction)
@@ -69,11 +58,7 @@ class Admin(commands.Cog):
         added = await asyncio.to_thread(
             self.bot.state.watch, interaction.guild_id, channel.id, interaction.user.id
         )
-        text = (
-            f"Watching {channel.mention}: I answer questions there in threads."
-            if added
-            else f"{channel.mention} was already watched."
-        )
+        text = say("bot_watch_added" if added else "bot_watch_already", channel=channel.mention)
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
         await self.bot.audit(
             interaction,
@@ -86,7 +71,7 @@ class Admin(commands.Cog):
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         removed = await asyncio.to_thread(self.bot.state.unwatch, interaction.guild_id, channel.id)
-        text = f"No longer watching {channel.mention}." if removed else f"{channel.mention} was not watched."
+        text = say("bot_unwatched" if removed else "bot_not_watched", channel=channel.mention)
         await interaction.response.send_message(text, allowed_mentions=discord.AllowedMentions.none())
         await self.bot.audit(
             interaction,
@@ -97,131 +82,79 @@ class Admin(commands.Cog):
 
     # ------------------------------------------------------------------------------------------ ingest
     @app_commands.command(name="ingest", description="Add an article (URL or file) to this server's index")
-    @app_commands.describe(url="An article page to fetch", file="A .txt .md .html .json or .jsonl file")
+    @app_commands.describe(
+        url="An article page to fetch", file="A .txt .md .markdown .html .json or .jsonl file"
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def ingest(
         self, interaction: discord.Interaction, url: str | None = None, file: discord.Attachment | None = None
     ) -> None:
         if (url is None) == (file is None):
-            raise UserError("Give exactly one of `url` or `file`.")
+            raise UserError(say("bot_ingest_one_of"))
         scope = str(interaction.guild_id)
         if file is not None:
-            suffix = PurePath(file.filename).suffix.lower()
-            if suffix not in INGEST_SUFFIXES:
-                raise UserError(f"`{file.filename}` is not one of {' '.join(INGEST_SUFFIXES)}.")
-            if file.size > self.bot.settings.max_attachment_bytes:
-                raise UserError(
-                    f"`{file.filename}` is {file.size:,} bytes; the limit is "
-                    f"{self.bot.settings.max_attachment_bytes:,}."
-                )
-        await interaction.response.defer(thinking=True)
+            check_attachment(file.filename, file.size, self.bot.settings.max_attachment_bytes)
+        else:
+            check_url(url or "")
+        await think(interaction)
         what = url if url is not None else f"attachment:{file.filename}"  # type: ignore[union-attr]
         try:
             if file is not None:
-                data = await file.read()
+                data = await read_attachment(file)
                 report = await asyncio.to_thread(self.bot.desk.ingest_bytes, file.filename, data, scope)
             else:
                 report = await ingest_url(self.bot, url or "", scope)
         except Exception as exc:
             await self.bot.audit(interaction, "/ingest", what, f"error: {type(exc).__name__}")
             raise
-        summary = (
-            f"added {report.added}, replaced {report.replaced}, duplicates {report.duplicates}, "
-            f"failed {len(report.failed)}"
-        )
-        await self.bot.audit(interaction, "/ingest", what, summary)
-        await interaction.followup.send(
-            render.report_text(report, f"Ingested `{render.clip(what, 200)}`"),
+        await self.bot.audit(interaction, "/ingest", what, render.ingest_summary(report))
+        await followup(interaction)(
+            render.report_text(report, "bot_ingest_done", what=render.clip(what, 200)),
             allowed_mentions=discord.AllowedMentions.none(),
         )
-
-    # ------------------------------------------------------------------------------------------ reindex
-    @app_commands.command(name="reindex", description="Rebuild the search index (re-embed every paragraph)")
-    @app_commands.default_permissions(manage_guild=True)
-    @app_commands.guild_only()
-    async def reindex(self, interaction: discord.Interaction) -> None:
-        if self.reindex_lock.locked():
-            raise UserError("A rebuild is already running; its progress message will show the report.")
-        async with self.reindex_lock:
-            await interaction.response.send_message(
-                "Rebuilding the index: counting paragraphs…", allowed_mentions=discord.AllowedMentions.none()
-            )
-            progress = {"done": 0, "total": 0}
-
-            def on_progress(done: int, total: int) -> None:  # called from the worker thread
-                progress["done"], progress["total"] = done, total
-
-            job = asyncio.ensure_future(asyncio.to_thread(self.bot.desk.reindex, on_progress))
-            show = self._progress_display(interaction)
-            shown = ""
-            interval = max(self.bot.settings.progress_interval_seconds, 0.01)
-            while not job.done():
-                await asyncio.wait({job}, timeout=interval)
-                if progress["total"] and not job.done():
-                    text = render.progress_line("Embedding", progress["done"], progress["total"])
-                    if text != shown:
-                        await show(text)
-                        shown = text
-            try:
-                report = job.result()
-            except Exception as exc:
-                await self.bot.audit(interaction, "/reindex", "", f"error: {type(exc).__name__}")
-                raise
-            total = progress["total"]
-            done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
-            await self.bot.audit(
-                interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}"
-            )
-            await show(done_line + render.report_text(report, "Reindex done"))
-
-    def _progress_display(self, interaction: discord.Interaction):
-        """An async ``show(text)`` that edits the command's reply while its token is valid (15 minutes), then
-        moves to a channel message of its own, so a long rebuild still ends with its report."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        limit = self.bot.settings.interaction_edit_seconds
-        none = discord.AllowedMentions.none()
-        moved: discord.Message | None = None
-
-        async def show(text: str) -> None:
-            nonlocal moved
-            if moved is not None:
-                await moved.edit(content=text, allowed_mentions=none)
-            elif loop.time() - started >= limit and interaction.channel is not None:
-                moved = await interaction.channel.send(text, allowed_mentions=none)
-                await interaction.edit_original_response(
-                    content=f"The rebuild is still running; its progress continues in {moved.jump_url}."
-                )
-            else:
-                await interaction.edit_original_response(content=text)
-
-        return show
 
     # ------------------------------------------------------------------------------------------ sources, stats
     @app_commands.command(name="sources", description="Outlets in the index, with article counts and dates")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def sources(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        stats = await asyncio.to_thread(self.bot.desk.sources, self.bot.scopes(interaction.guild_id))
-        await send_pages(interaction.followup.send, render.render_sources(stats), wait=True)
+        await think(interaction)
+        stats = await asyncio.to_thread(self.bot.desk.sources, scopes(interaction.guild_id))
+        await send_pages(followup(interaction), render.render_sources(stats), wait=True)
         await self.bot.audit(interaction, "/sources", "", f"{len(stats)} outlets")
 
     @app_commands.command(name="stats", description="Index size, model and bot state")
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def stats(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        stats = await asyncio.to_thread(self.bot.desk.stats)
-        watched = await asyncio.to_thread(self.bot.state.watched, interaction.guild_id or 0)
-        feedback = await asyncio.to_thread(self.bot.state.feedback)
-        extra = {
-            "Watched channels here": len(watched) or "none",
-            "Feedback votes": f"{sum(f['vote'] > 0 for f in feedback)} 👍 / {sum(f['vote'] < 0 for f in feedback)} 👎",
-        }
-        await interaction.followup.send(
-            embed=render.render_stats(stats, extra), allowed_mentions=discord.AllowedMentions.none()
+        """What this server can search (its uploads and the shared corpus), never other servers' uploads;
+        the figures for the whole index only for the owner."""
+        await think(interaction)
+        guild_id = interaction.guild_id or 0
+        visible = await asyncio.to_thread(self.bot.desk.sources, scopes(guild_id))
+        whole = await asyncio.to_thread(self.bot.desk.stats)
+        watched = await asyncio.to_thread(self.bot.state.watched, guild_id)
+        votes = [
+            f["vote"] for f in await asyncio.to_thread(self.bot.state.feedback) if f["guild_id"] == guild_id
+        ]
+        rows = [
+            ("Articles searchable here", f"{sum(s.articles for s in visible):,}"),
+            ("Outlets searchable here", f"{len(visible):,}"),
+            ("Model", f"{whole.model} ({whole.dimension}-d)"),
+            ("Watched channels here", f"{len(watched)}" if watched else "none"),
+            ("Feedback votes here", f"{sum(v > 0 for v in votes)} 👍 / {sum(v < 0 for v in votes)} 👎"),
+        ]
+        if is_owner(self.bot.settings, interaction):
+            rows.append(
+                (
+                    "Whole index (all servers)",
+                    f"{whole.articles:,} articles · {whole.paragraphs:,} paragraphs · {whole.vectors:,} vectors · "
+                    f"{whole.duplicates:,} duplicates",
+                )
+            )
+        await followup(interaction)(
+            embed=render.render_stats(rows), allowed_mentions=discord.AllowedMentions.none()
         )
         await self.bot.audit(interaction, "/stats", "", "ok")
 

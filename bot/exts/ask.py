@@ -1,50 +1,27 @@
-"""``/ask`` and questions without a slash command (a mention, or any message in a watched channel).
+"""``/ask``: a question with optional filters, answered with verbatim, cited quotes and persistent buttons.
 
-A message question is answered in a thread started on it; a follow-up in that thread is a new question with the
-thread's filters. Filters can be written inline: ``source:Kyodo since:2022-01-01 until:2022-03-01``.
+Questions asked in messages (a mention, a watched channel, a thread) are in ``bot/exts/messages.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
-from datetime import date
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.models import Filters
-
 from .. import render
 from ..app import NewsdeskBot
-from ..views import AnswerView, send_pages
-from .errors import UserError
+from ..converters import make_filters, scopes
+from ..errors import followup, think
+from ..views import answer_view, remember, send_pages, sent
 
 log = logging.getLogger(__name__)
 
-INLINE_FILTER = re.compile(r"\b(source|since|until|k):(\"[^\"]+\"|\S+)", re.IGNORECASE)
 SOURCES_CACHE_SECONDS = 60.0
-
-
-def check_date(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise UserError(f"`{name}` must be a date like 2022-02-05 (got {value!r}).") from None
-
-
-def make_filters(
-    guild_id: int | None, source: str | None = None, since: str | None = None, until: str | None = None
-) -> Filters:
-    since_d, until_d = check_date(since, "since"), check_date(until, "until")
-    if since_d and until_d and since_d > until_d:
-        raise UserError("`since` is after `until`: swap them.")
-    return Filters(source=source or None, since=since_d, until=until_d, scopes=NewsdeskBot.scopes(guild_id))
 
 
 def ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
@@ -52,19 +29,17 @@ def ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | No
     return app_commands.Cooldown(1, seconds) if seconds > 0 else None
 
 
-def parse_message(content: str, bot_id: int) -> tuple[str, dict[str, str]]:
-    """Strip the bot's mention and pull inline filters out of a message question."""
-    text = re.sub(rf"<@!?{bot_id}>", " ", content)
-    found = {m.group(1).lower(): m.group(2).strip('"') for m in INLINE_FILTER.finditer(text)}
-    text = INLINE_FILTER.sub(" ", text)
-    return " ".join(text.split()), found
-
-
 class Ask(commands.Cog):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
         self._sources: dict[int | None, tuple[float, list[str]]] = {}
-        self._last_message: dict[int, float] = {}
+        seconds = bot.settings.ask_cooldown_seconds
+        # The same per-user cooldown as /ask, for questions asked in messages (one question per `seconds`).
+        self.cooldown = (
+            commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
+            if seconds > 0
+            else None
+        )
 
     # ----------------------------------------------------------------------------------------------- /ask
     @app_commands.command(
@@ -89,10 +64,21 @@ class Ask(commands.Cog):
         k: app_commands.Range[int, 1, 10] = 5,
     ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         answer = await self.bot.ask(question, k=k, filters=filters)
-        view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=interaction.guild_id)
-        await send_pages(interaction.followup.send, render.render_answer(answer), view, wait=True)
+        record = await remember(
+            self.bot,
+            answer,
+            filters=filters,
+            k=k,
+            offset=0,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+        )
+        messages = await send_pages(
+            followup(interaction), render.render_answer(answer), answer_view(record), wait=True
+        )
+        await sent(self.bot, record, messages)
         log.info(
             "/ask in guild %s: %d quotes%s",
             interaction.guild_id,
@@ -114,81 +100,10 @@ class Ask(commands.Cog):
         cached = self._sources.get(guild_id)
         if cached and now - cached[0] < SOURCES_CACHE_SECONDS:
             return cached[1]
-        stats = await asyncio.to_thread(self.bot.desk.sources, self.bot.scopes(guild_id))
+        stats = await asyncio.to_thread(self.bot.desk.sources, scopes(guild_id))
         names = [s.source for s in sorted(stats, key=lambda s: -s.articles)]
         self._sources[guild_id] = (now, names)
         return names
-
-    # ----------------------------------------------------------------------------------------------- messages
-    def _cooling(self, user_id: int) -> float:
-        """Seconds left of the user's cooldown for message questions (0 = may ask now)."""
-        now = time.monotonic()
-        wait = self.bot.settings.ask_cooldown_seconds - (now - self._last_message.get(user_id, -1e9))
-        if wait > 0:
-            return wait
-        self._last_message[user_id] = now
-        return 0.0
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        if message.author.bot or message.guild is None or self.bot.user is None:
-            return
-        guild_id, channel_id = message.guild.id, message.channel.id
-        thread_filters = await asyncio.to_thread(self.bot.state.thread_filters, channel_id)
-        mentioned = self.bot.user in message.mentions
-        watched = await asyncio.to_thread(self.bot.state.is_watched, guild_id, channel_id)
-        if thread_filters is None and not mentioned and not watched:
-            return
-        question, inline = parse_message(message.content, self.bot.user.id)
-        if not question:
-            if mentioned:  # without the message-content intent Discord sends us empty content
-                await message.reply(
-                    "Ask me a question about the news, e.g. `@Newsdesk what did Japan say about "
-                    "sanctions?` (or use /ask).",
-                    mention_author=False,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
-            return
-        try:
-            await self._answer_message(message, question, inline, thread_filters)
-        except UserError as exc:
-            await message.reply(
-                str(exc), mention_author=False, allowed_mentions=discord.AllowedMentions.none()
-            )
-        except Exception:
-            log.exception("message question in guild %s channel %s failed", guild_id, channel_id)
-            await message.reply(
-                "Something went wrong on my side; it has been logged.",
-                mention_author=False,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-
-    async def _answer_message(
-        self, message: discord.Message, question: str, inline: dict[str, str], thread_filters: dict | None
-    ) -> None:
-        assert message.guild is not None
-        wait = self._cooling(message.author.id)
-        if wait:
-            await message.add_reaction("⏳")
-            return
-        base = dict(thread_filters or {})
-        base.update({k: v for k, v in inline.items() if k in ("source", "since", "until")})
-        filters = make_filters(message.guild.id, base.get("source"), base.get("since"), base.get("until"))
-        k = int(inline["k"]) if inline.get("k", "").isdigit() else int(base.get("k", 5))
-        k = max(1, min(k, 10))
-        if thread_filters is not None:
-            target: discord.abc.Messageable = message.channel
-        else:
-            thread = await message.create_thread(name=render.clip(question, 100), auto_archive_duration=1440)
-            stored = {key: base[key] for key in ("source", "since", "until") if base.get(key)}
-            stored["k"] = k
-            await asyncio.to_thread(
-                self.bot.state.remember_thread, thread.id, message.guild.id, stored, question
-            )
-            target = thread
-        answer = await self.bot.ask(question, k=k, filters=filters)
-        view = AnswerView(self.bot, answer, filters=filters, k=k, offset=0, guild_id=message.guild.id)
-        await send_pages(target.send, render.render_answer(answer), view)
 
 
 async def setup(bot: NewsdeskBot) -> None:

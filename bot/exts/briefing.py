@@ -1,14 +1,22 @@
 """``/briefing [date] [topic]`` and the scheduled daily post.
 
 The daily post runs from ``discord.ext.tasks`` at the configured time and time zone and covers the previous local
-day. It happens exactly once per day and channel, even across restarts: the day is claimed in the bot's state
-before posting (released again if the post fails), and a bot that starts after today's time catches up once.
+day. It happens exactly once per day and channel, and is never lost:
+
+* the day is claimed in the bot's state with an owner (this process) and an expiry before posting, and each
+  message sent is recorded; a failed post or a stop (SIGTERM/SIGINT) deletes what it sent and abandons the claim;
+* a crash leaves the claim to expire (``CLAIM_SECONDS``), then the retry loop takes it over;
+* a claim taken over first looks at the channel: a complete earlier post (its Markdown file attached) is kept and
+  recorded, the pages of an incomplete one are deleted, then the briefing is posted again;
+* a bot that starts after today's time catches up once; loop bodies log failures and the loops keep running.
+
 The clock is injectable (``bot.clock``) so tests drive the schedule without sleeping.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from datetime import datetime, timedelta
@@ -17,34 +25,50 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from index.models import Briefing
+from index import Briefing
 
 from .. import render
-from ..app import NewsdeskBot
+from ..app import NewsdeskBot, resilient
+from ..converters import check_date, scopes
+from ..errors import followup, think
+from ..state import BriefingClaim
 from ..views import send_pages
-from .ask import check_date
-from .errors import UserError
 
 log = logging.getLogger(__name__)
 
+CLAIM_SECONDS = 15 * 60  # longer than any post takes; a crashed post is retried the same morning after this
+HISTORY_LIMIT = 50  # recent channel messages searched for an interrupted post's pages
+CLEANUP_SECONDS = 5.0  # time a stopping bot gives itself to delete a half-sent post
+
+
+def file_name(b: Briefing) -> str:
+    return f"briefing-{b.date}{'-' + b.topic if b.topic else ''}.md".replace(" ", "-").replace("/", "-")
+
 
 def briefing_file(b: Briefing) -> discord.File:
-    data = render.briefing_markdown(b).encode("utf-8")
-    return discord.File(
-        io.BytesIO(data),
-        filename=f"briefing-{b.date}{'-' + b.topic if b.topic else ''}.md".replace(" ", "-").replace(
-            "/", "-"
-        ),
+    return discord.File(io.BytesIO(render.briefing_markdown(b).encode("utf-8")), filename=file_name(b))
+
+
+def is_post_page(message: discord.Message, me: int, covered: str) -> bool:
+    """A page of a scheduled post (not an answer to /briefing, which comes through the interaction webhook)."""
+    return (
+        message.author.id == me
+        and message.webhook_id is None
+        and any((e.footer.text or "").startswith(render.briefing_mark(covered)) for e in message.embeds)
     )
 
 
 class BriefingCog(commands.Cog, name="Briefing"):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        self.daily = tasks.loop(time=bot.settings.briefing_at)(self.post_scheduled)
+        self.daily = tasks.loop(time=bot.settings.briefing_at)(
+            resilient(self.post_scheduled, "daily briefing")
+        )
         self.daily.before_loop(self._wait_ready)
         # Retries a failed post later the same day; a no-op once the day's briefing is posted (or not yet due).
-        self.retry = tasks.loop(minutes=bot.settings.briefing_retry_minutes)(self.retry_due)
+        self.retry = tasks.loop(minutes=bot.settings.briefing_retry_minutes)(
+            resilient(self.retry_due, "briefing retry")
+        )
         self.retry.before_loop(self._wait_ready)
         self._caught_up = False
 
@@ -65,13 +89,9 @@ class BriefingCog(commands.Cog, name="Briefing"):
         await self.bot.wait_until_ready()
 
     async def make_briefing(self, guild_id: int | None, date: str | None, topic: str | None) -> Briefing:
-        try:
-            return await asyncio.to_thread(
-                self.bot.desk.briefing, date=date, topic=topic, scopes=self.bot.scopes(guild_id)
-            )
-        except (ImportError, AttributeError) as exc:
-            log.warning("briefings unavailable: %s", exc)
-            raise UserError("Briefings are not available on this server yet.") from exc
+        return await asyncio.to_thread(
+            self.bot.desk.briefing, date=date, topic=topic, scopes=scopes(guild_id)
+        )
 
     # ------------------------------------------------------------------------------------------ /briefing
     @app_commands.command(name="briefing", description="The daily briefing: the day's main stories, quoted")
@@ -86,11 +106,9 @@ class BriefingCog(commands.Cog, name="Briefing"):
         topic: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         day = check_date(date, "date")
-        await interaction.response.defer(thinking=True)
+        await think(interaction)
         b = await self.make_briefing(interaction.guild_id, day, topic)
-        await send_pages(
-            interaction.followup.send, render.render_briefing(b), file=briefing_file(b), wait=True
-        )
+        await send_pages(followup(interaction), render.render_briefing(b), file=briefing_file(b), wait=True)
 
     # ------------------------------------------------------------------------------------------ schedule
     @commands.Cog.listener()
@@ -105,33 +123,97 @@ class BriefingCog(commands.Cog, name="Briefing"):
     ) -> bool:
         """Post the daily briefing unless already posted today; returns True when it posted."""
         channel_id = self.bot.settings.briefing_channel_id
-        if not channel_id:
+        if not channel_id or self.bot.stopping:
             return False
         local = (now or self.bot.clock()).astimezone(self.bot.settings.zone)
         if catch_up and local.timetz().replace(tzinfo=None) < self.bot.settings.briefing_time:
             return False  # today's time has not come yet; the loop will post it
         day = local.date().isoformat()
-        if not await asyncio.to_thread(self.bot.state.claim_briefing, day, channel_id):
-            log.log(
-                logging.DEBUG if quiet else logging.INFO,
-                "briefing for %s already posted to %s",
-                day,
-                channel_id,
+        claim = await asyncio.to_thread(
+            self.bot.state.claim_briefing,
+            day,
+            channel_id,
+            self.bot.instance_id,
+            self.bot.clock(),
+            CLAIM_SECONDS,
+        )
+        if claim is None:
+            level = logging.DEBUG if quiet else logging.INFO
+            log.log(level, "briefing for %s already posted (or being posted) to %s", day, channel_id)
+            return False
+        covered = (local.date() - timedelta(days=1)).isoformat()
+        sent: list[discord.Message] = []
+        async with self.bot.busy():  # a stop waits for the post, or abandons it cleanly
+            try:
+                return await self._post(claim, covered, sent)
+            except asyncio.CancelledError:
+                log.warning(
+                    "stopping: the briefing for %s is abandoned and will be posted after restart", day
+                )
+                await self._abandon(claim, sent)
+                raise
+            except Exception:
+                log.exception("scheduled briefing for %s failed; it will be retried", day)
+                await self._abandon(claim, sent)
+                return False
+
+    async def _post(self, claim: BriefingClaim, covered: str, sent: list[discord.Message]) -> bool:
+        channel = self.bot.get_channel(claim.channel_id) or await self.bot.fetch_channel(claim.channel_id)
+        assert isinstance(channel, discord.abc.Messageable)
+        guild_id = getattr(getattr(channel, "guild", None), "id", None)
+        b = await self.make_briefing(guild_id, covered, None)
+        if claim.recovered:
+            earlier = await self._earlier_post(channel, claim, covered, file_name(b))
+            if earlier is not None:
+                await asyncio.to_thread(self.bot.state.briefing_posted, claim, earlier.id)
+                log.info(
+                    "the interrupted briefing of %s had been posted completely; not posting again", covered
+                )
+                return True
+        pages = render.render_briefing(b)
+        for i, page in enumerate(pages):
+            last = i == len(pages) - 1
+            extra: dict = {"file": briefing_file(b)} if last else {}
+            message = await channel.send(
+                embeds=page, allowed_mentions=discord.AllowedMentions.none(), **extra
             )
-            return False
-        try:
-            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-            guild_id = getattr(getattr(channel, "guild", None), "id", None)
-            covered = (local.date() - timedelta(days=1)).isoformat()
-            b = await self.make_briefing(guild_id, covered, None)
-            sent = await send_pages(channel.send, render.render_briefing(b), file=briefing_file(b))  # type: ignore[union-attr]
-        except Exception:
-            await asyncio.to_thread(self.bot.state.release_briefing, day, channel_id)
-            log.exception("scheduled briefing for %s failed; it will be retried", day)
-            return False
-        await asyncio.to_thread(self.bot.state.briefing_posted, day, channel_id, sent[-1].id)
-        log.info("posted the briefing of %s to channel %s (%d message(s))", covered, channel_id, len(sent))
+            sent.append(message)
+            await asyncio.to_thread(self.bot.state.briefing_sent, claim, [m.id for m in sent])
+        await asyncio.to_thread(self.bot.state.briefing_posted, claim, sent[-1].id)
+        log.info(
+            "posted the briefing of %s to channel %s (%d message(s))", covered, claim.channel_id, len(sent)
+        )
         return True
+
+    async def _earlier_post(
+        self, channel: discord.abc.Messageable, claim: BriefingClaim, covered: str, name: str
+    ) -> discord.Message | None:
+        """After an interrupted attempt: its complete post if there is one; otherwise delete its pages."""
+        me = self.bot.user.id if self.bot.user else 0
+        pages = [m async for m in channel.history(limit=HISTORY_LIMIT) if is_post_page(m, me, covered)]
+        complete = next((m for m in pages if any(a.filename == name for a in m.attachments)), None)
+        if complete is not None:
+            return complete
+        known = {m.id for m in pages}
+        stale = [m.id for m in pages] + [i for i in claim.message_ids if i not in known]
+        await self._delete(claim.channel_id, stale)
+        return None
+
+    async def _abandon(self, claim: BriefingClaim, sent: list[discord.Message]) -> None:
+        """A failed or stopped post: delete the pages it sent (a half briefing helps no one), free the claim."""
+        ids = [m.id for m in sent]
+        try:
+            await asyncio.wait_for(self._delete(claim.channel_id, ids), CLEANUP_SECONDS)
+            ids = []
+        except (TimeoutError, discord.HTTPException):
+            log.warning("could not delete the partial briefing %s; the next attempt will", ids)
+        await asyncio.to_thread(self.bot.state.abandon_briefing, claim, ids)
+
+    async def _delete(self, channel_id: int, message_ids: list[int]) -> None:
+        channel = self.bot.get_partial_messageable(channel_id)
+        for mid in message_ids:
+            with contextlib.suppress(discord.NotFound):
+                await channel.get_partial_message(mid).delete()
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -1,47 +1,35 @@
 """``/feeds add|list|remove|status|poll`` (admin) and the background poll of due feeds.
 
-Wraps ``index.sources.feeds`` (the live-ingestion issue). Feeds a server adds are scoped to that server. When the module
-is not installed the commands answer that feeds are unavailable and the poll task does not start.
+Wraps ``index.feeds`` (live ingestion). Feeds a server adds are scoped to that server. ``NEWSDESK_FEEDS=false``
+switches the feature off: the commands are not registered and nothing is polled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from types import ModuleType
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from index import feeds, say
+
 from .. import render
-from ..app import NewsdeskBot
+from ..app import NewsdeskBot, resilient
+from ..checks import ADMIN_PERMISSIONS, require_admin
+from ..errors import UserError, followup, think
 from ..views import send_pages
-from .admin import ADMIN_PERMISSIONS, require_admin
-from .errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-def feeds_module() -> ModuleType | None:
-    try:
-        from index.sources import feeds
-    except ImportError:
-        return None
-    return feeds
-
-
-def need_feeds() -> ModuleType:
-    mod = feeds_module()
-    if mod is None:
-        raise UserError("Feeds are not available on this server yet.")
-    return mod
+SHOWN_ITEMS = 10  # recent items per feed in /feeds status (the CLI shows more)
+SHOWN_ERRORS = 10  # failing feeds listed after /feeds poll
 
 
 def feed_line(info: Any) -> str:
     health = "✅" if info.healthy else f"⚠️ {render.esc(info.last_error or 'failing')}"
-    every = need_feeds().describe_every(info.every_seconds)
+    every = feeds.describe_every(info.every_seconds)
     title = f" — {render.esc(info.title)}" if info.title else ""
     return (
         f"**#{info.id}** {render.esc(info.url)}{title}\nevery {every} · last poll {info.last_polled or 'never'} · "
@@ -49,8 +37,16 @@ def feed_line(info: Any) -> str:
     )
 
 
+def status_block(st: Any) -> str:
+    lines = [feed_line(st.feed)]
+    for item in st.items:
+        why = f" — {render.esc(item.reason)}" if item.reason else ""
+        lines.append(f"• {item.status}: {render.esc(render.clip(item.title or item.link or '?', 150))}{why}")
+    return "\n".join(lines)
+
+
 class Feeds(commands.Cog):
-    feeds = app_commands.Group(
+    group = app_commands.Group(
         name="feeds",
         description="RSS/Atom feeds this server polls",
         default_permissions=ADMIN_PERMISSIONS,
@@ -59,11 +55,14 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        self.poller = tasks.loop(minutes=bot.settings.feeds_poll_minutes)(self.poll_due)
+        self.poller = tasks.loop(minutes=bot.settings.feeds_poll_minutes)(
+            resilient(self.poll_due, "feed poll")
+        )
         self.poller.before_loop(self.bot.wait_until_ready)
+        self.background_polls = 0  # finished background polls (the first runs right after start)
 
     async def cog_load(self) -> None:
-        if feeds_module() is not None and not self.bot.sync_only:
+        if not self.bot.sync_only:
             self.poller.start()
 
     async def cog_unload(self) -> None:
@@ -73,101 +72,97 @@ class Feeds(commands.Cog):
         return await require_admin(interaction)
 
     async def poll_due(self) -> None:
-        mod = feeds_module()
-        if mod is None:
-            return
         try:
-            report = await mod.poll(self.bot.desk)
-        except Exception:
-            log.exception("feed poll failed")
-            return
+            report = await feeds.poll(self.bot.desk)
+        finally:
+            self.background_polls += 1
         if report.feeds:
             log.info("feed poll: %d feeds, %d added", len(report.feeds), report.added)
 
-    @feeds.command(name="add", description="Poll a feed for this server")
+    @group.command(name="add", description="Poll a feed for this server")
     @app_commands.describe(url="RSS or Atom feed URL", every="How often, e.g. 15m, 1h (default 15m)")
     async def add(self, interaction: discord.Interaction, url: str, every: str = "15m") -> None:
-        mod = need_feeds()
         try:
-            info = await asyncio.to_thread(mod.add_feed, self.bot.desk, url, every, str(interaction.guild_id))
-        except mod.FeedError as exc:
+            info = await asyncio.to_thread(
+                feeds.add_feed, self.bot.desk, url, every, str(interaction.guild_id)
+            )
+        except feeds.FeedError as exc:
             await self.bot.audit(interaction, "/feeds add", url, f"refused: {exc}")
             raise UserError(str(exc)) from exc
         await self.bot.audit(interaction, "/feeds add", url, f"feed #{info.id}")
+        every = feeds.describe_every(info.every_seconds)
         await interaction.response.send_message(
-            f"Added feed #{info.id}: {url} (every {mod.describe_every(info.every_seconds)}).",
+            say("bot_feed_added", id=info.id, url=render.esc(info.url), every=every),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @feeds.command(name="list", description="Feeds this server polls")
+    @group.command(name="list", description="Feeds this server polls")
     async def list_(self, interaction: discord.Interaction) -> None:
-        mod = need_feeds()
-        infos = await asyncio.to_thread(mod.list_feeds, self.bot.desk, str(interaction.guild_id))
-        await interaction.response.defer(thinking=True)
+        infos = await asyncio.to_thread(feeds.list_feeds, self.bot.desk, str(interaction.guild_id))
+        await think(interaction)
         pages = render.pack(
-            [feed_line(i) for i in infos] or ["No feeds yet: `/feeds add url:…`"],
+            [feed_line(i) for i in infos] or [say("bot_no_feeds")],
             title="Feeds",
             color=render.COLOR_ANSWER,
         )
-        await send_pages(interaction.followup.send, pages, wait=True)
+        await send_pages(followup(interaction), pages, wait=True)
         await self.bot.audit(interaction, "/feeds list", "", f"{len(infos)} feeds")
 
-    @feeds.command(name="remove", description="Stop polling a feed (its articles stay indexed)")
+    @group.command(name="remove", description="Stop polling a feed (its articles stay indexed)")
     @app_commands.describe(feed="Feed number (#3) or URL")
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
-        mod = need_feeds()
         try:
-            info = await asyncio.to_thread(mod.remove_feed, self.bot.desk, feed, str(interaction.guild_id))
-        except mod.FeedError as exc:
+            info = await asyncio.to_thread(feeds.remove_feed, self.bot.desk, feed, str(interaction.guild_id))
+        except feeds.FeedError as exc:
             await self.bot.audit(interaction, "/feeds remove", feed, f"refused: {exc}")
             raise UserError(str(exc)) from exc
         await self.bot.audit(interaction, "/feeds remove", feed, f"removed #{info.id}")
         await interaction.response.send_message(
-            f"Removed feed #{info.id} ({info.url}).", allowed_mentions=discord.AllowedMentions.none()
+            say("bot_feed_removed", id=info.id, url=render.esc(info.url)),
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @feeds.command(name="status", description="What a feed added recently, and why items were skipped")
+    @group.command(name="status", description="What a feed added recently, and why items were skipped")
     @app_commands.describe(feed="Feed number (#3) or URL; default: all")
     async def status(self, interaction: discord.Interaction, feed: str | None = None) -> None:
-        mod = need_feeds()
         try:
             rows = await asyncio.to_thread(
-                mod.feed_status, self.bot.desk, feed, str(interaction.guild_id), 10
+                feeds.feed_status, self.bot.desk, feed, str(interaction.guild_id), SHOWN_ITEMS
             )
-        except mod.FeedError as exc:
+        except feeds.FeedError as exc:
             raise UserError(str(exc)) from exc
-        await interaction.response.defer(thinking=True)
-        blocks = []
-        for st in rows:
-            lines = [feed_line(st.feed)]
-            for item in st.items:
-                why = f" — {render.esc(item.reason)}" if getattr(item, "reason", None) else ""
-                lines.append(
-                    f"• {item.status}: {render.esc(render.clip(item.title or item.link or '?', 150))}{why}"
-                )
-            blocks.append("\n".join(lines))
+        await think(interaction)
+        blocks = [status_block(st) for st in rows]
         await send_pages(
-            interaction.followup.send,
-            render.pack(blocks or ["No feeds yet."], title="Feed status", color=render.COLOR_ANSWER),
+            followup(interaction),
+            render.pack(blocks or [say("bot_no_feeds")], title="Feed status", color=render.COLOR_ANSWER),
             wait=True,
         )
         await self.bot.audit(interaction, "/feeds status", feed or "all", f"{len(rows)} feeds")
 
-    @feeds.command(name="poll", description="Poll this server's feeds now")
+    @group.command(name="poll", description="Poll this server's feeds now")
     async def poll_now(self, interaction: discord.Interaction) -> None:
-        mod = need_feeds()
-        await interaction.response.defer(thinking=True)
-        report = await mod.poll(self.bot.desk, force=True, scope=str(interaction.guild_id))
-        errors = "".join(f"\n• #{f.feed_id}: {render.esc(f.error or '')}" for f in report.errors[:10])
-        text = (
-            f"Polled {len(report.feeds)} feed(s): added {report.added}, skipped {report.skipped}, "
-            f"failed {report.failed}.{errors}"
+        await think(interaction)
+        report = await feeds.poll(self.bot.desk, force=True, scope=str(interaction.guild_id))
+        errors = "".join(
+            f"\n• #{f.feed_id}: {render.esc(f.error or '')}" for f in report.errors[:SHOWN_ERRORS]
         )
-        await interaction.followup.send(
+        summary = say(
+            "bot_feeds_polled",
+            feeds=len(report.feeds),
+            added=report.added,
+            skipped=report.skipped,
+            failed=report.failed,
+        )
+        text = summary + errors
+        await followup(interaction)(
             render.clip(text, render.CONTENT_LIMIT), allowed_mentions=discord.AllowedMentions.none()
         )
         await self.bot.audit(interaction, "/feeds poll", "", f"added {report.added}, failed {report.failed}")
 
 
 async def setup(bot: NewsdeskBot) -> None:
+    if not bot.settings.feeds_enabled:
+        log.info("feeds are switched off (NEWSDESK_FEEDS=false): no /feeds, no background poll")
+        return
     await bot.add_cog(Feeds(bot))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from index import say
 from tests.bot.helpers import replies, text_of
 
 ADMIN_COMMANDS = [
@@ -80,7 +81,7 @@ async def test_ingest_attachment_is_scoped_to_its_server(world) -> None:
     (bad,) = await replies(emu, token)
     assert bad["flags"] & 64 and "notes.pdf" in bad["content"]
     actions = [(a["action"], a["result"]) for a in bot.state.audit_log()]
-    assert ("/ingest", "added 1, replaced 0, duplicates 0, failed 0") in actions
+    assert ("/ingest", "added 1 · unchanged 0 · replaced 0 · duplicates 0 · failed 0") in actions
 
 
 async def test_ingest_url_from_local_http_server(world) -> None:
@@ -119,7 +120,7 @@ async def test_ingest_url_from_local_http_server(world) -> None:
 
 async def test_reindex_edits_progress_and_reports(world) -> None:
     w, start = world
-    bot = await start()
+    bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id, NEWSDESK_PROGRESS_INTERVAL=0.02)
     emu = w.emu
     token = await emu.slash("reindex", w.alpha, w.admin)
     await emu.wait_for(
@@ -132,6 +133,10 @@ async def test_reindex_edits_progress_and_reports(world) -> None:
     msg = emu.messages[emu.interactions[token]["original"]]
     edits = [e["content"] for e in msg["_edits"]]
     assert any("Embedding" in e and "paragraphs" in e and "%" in e for e in edits), edits
+    # time-based: the line is edited every interval even while the count stands still (one 2,048-paragraph chunk
+    # took 74 s on a real index, without a sign of life)
+    standing = [e for e in edits if e.startswith("Embedding 0 / ")]
+    assert len(standing) >= 3 and all("elapsed" in e for e in standing), edits
     assert "Embedded" in msg["content"] and "100%" in msg["content"] and "failed 0" in msg["content"]
     assert [a["action"] for a in bot.state.audit_log()] == ["/reindex"]
     print("REINDEX EDITS:", edits)
@@ -140,7 +145,7 @@ async def test_reindex_edits_progress_and_reports(world) -> None:
 async def test_long_reindex_moves_progress_to_a_channel_message(world) -> None:
     """After the interaction token's edit window the progress and report continue in a channel message."""
     w, start = world
-    await start(NEWSDESK_INTERACTION_EDIT_SECONDS="0")
+    await start(NEWSDESK_INTERACTION_EDIT_SECONDS="0", NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
     emu = w.emu
     token = await emu.slash("reindex", w.alpha, w.admin)
 
@@ -178,3 +183,66 @@ async def test_non_admin_refused_on_every_admin_command(world) -> None:
     token = await emu.slash("stats", w.alpha, w.user, force=True)
     (msg,) = await replies(emu, token)
     assert "Articles" in text_of(msg)
+
+
+def field(msg: dict, name: str) -> str | None:
+    return next((f["value"] for f in msg["embeds"][0]["fields"] if f["name"] == name), None)
+
+
+async def test_stats_count_only_what_the_server_can_search(world) -> None:
+    w, start = world
+    await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
+    emu = w.emu
+
+    async def stats(guild, member) -> dict:
+        token = await emu.slash("stats", guild, member)
+        return (await replies(emu, token))[0]
+
+    before = field(await stats(w.beta, w.beta_admin), "Articles searchable here")
+    await ingest_file(emu, w.alpha, w.admin, "bridge.md", ARTICLE.encode())  # Alpha's private upload
+    alpha, beta = await stats(w.alpha, w.admin), await stats(w.beta, w.beta_admin)
+    assert field(beta, "Articles searchable here") == before  # another server's upload is not counted
+    assert int(field(alpha, "Articles searchable here").replace(",", "")) == int(before.replace(",", "")) + 1
+    assert field(beta, "Whole index (all servers)") is None and field(alpha, "Whole index (all servers)")
+
+
+async def test_rebuilding_the_shared_index_is_for_the_owner_only(world) -> None:
+    w, start = world
+    bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
+    emu = w.emu
+    token = await emu.slash("reindex", w.beta, w.beta_admin)  # an admin, but of another server
+    (refused,) = await replies(emu, token)
+    assert refused["flags"] & 64 and refused["content"] == say("bot_reindex_owner_only")
+    assert [(a["action"], a["result"]) for a in bot.state.audit_log()] == [
+        ("/reindex", "refused: not the owner")
+    ]
+    await bot.close()
+    bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id, NEWSDESK_OWNER_IDS=str(w.beta_admin.id))
+    token = await emu.slash("reindex", w.beta, w.beta_admin)  # an owner id may, from any server
+    await emu.wait_for(
+        lambda: (
+            "Reindex done"
+            in (emu.messages.get(emu.interactions[token]["original"] or 0) or {}).get("content", "")
+        ),
+        300,
+    )
+
+
+async def test_an_error_after_thinking_is_shown_only_to_the_user(world) -> None:
+    """After a public "thinking…", Discord shows the first follow-up in its place, publicly, whatever its flags."""
+    w, start = world
+    await start()
+    emu = w.emu
+    att = emu.attachment("gone.md", ARTICLE.encode())
+    del emu.files["gone.md"]  # the upload expired on Discord's side before the bot read it
+    token = await emu.slash(
+        "ingest",
+        w.alpha,
+        w.admin,
+        options=[opt("file", att["id"], 11)],
+        resolved={"attachments": {att["id"]: att}},
+    )
+    (msg,) = await replies(emu, token)
+    assert msg["flags"] & 64 and msg["content"] == say("bot_attachment_unreadable", name="gone.md")
+    placeholder = emu.messages[emu.interactions[token]["original"]]
+    assert placeholder.get("_deleted") and placeholder is not msg

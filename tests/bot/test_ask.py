@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from index import say
 from tests.bot.helpers import assert_no_pings, component, replies, text_of
 
 
@@ -45,5 +46,20 @@ async def test_ask_no_answer_is_honest(world) -> None:
     )
     (msg,) = await replies(emu, token)
     text = text_of(msg)
-    assert "No answer" in text
+    # the same sentence as the CLI's, from the one catalogue
+    assert say("no_answer", question="What did the minister say about the price of tea?") in text
+    assert "Searched" in text and "paragraph" in text
     assert component(msg, label="More passages")["disabled"] is True
+
+
+async def test_a_direct_message_cannot_run_server_commands(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    assert await emu.slash_dm("ask", w.user, options=[opt("question", "Who issued a flood warning?")]) is None
+    # a client with a stale command list sends it anyway: refused at run time, before any search
+    token = await emu.slash_dm(
+        "ask", w.user, options=[opt("question", "Who issued a flood warning?")], force=True
+    )
+    (msg,) = await replies(emu, token)
+    assert msg["flags"] & 64 and msg["content"] == say("bot_guild_only", command="ask")

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from tests.bot.helpers import assert_no_pings, replies, text_of
+
+
+async def wait_posted(bot, day: str) -> None:
+    """The post is recorded right after its last message is sent."""
+
+    async def posted() -> None:
+        while (day, "posted") not in [(b["day"], b["status"]) for b in bot.state.posted_briefings()]:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(posted(), 30)
 
 
 async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
@@ -67,6 +78,7 @@ async def test_scheduled_briefing_posts_once_per_day_across_restarts(world) -> N
     bot = await start(clock=lambda: now[0], **settings)
     await emu.wait_for(lambda: len(emu.created(news)) > n)
     assert "Briefing for 2004-12-23" in text_of(emu.created(news)[n])
+    await wait_posted(bot, "2004-12-24")
     assert await bot.get_cog("Briefing").daily.coro() is False
     days = [(b["day"], b["status"]) for b in bot.state.posted_briefings()]
     assert days == [("2004-12-23", "posted"), ("2004-12-24", "posted")]

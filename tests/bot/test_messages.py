@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from index import say
 from tests.bot.helpers import assert_no_pings, component, replies, text_of
 
 
@@ -145,3 +146,60 @@ async def test_rate_limit_429_is_survived(world, need_seed) -> None:
     (msg,) = await replies(emu, token)
     assert "counterproductive" in text_of(msg)
     assert [r.status for r in emu.requests if r.path.startswith("/webhooks/")][:3] == [429, 429, 200]
+
+
+async def test_message_questions_have_a_per_user_cooldown(world) -> None:
+    w, start = world
+    await start(NEWSDESK_ASK_COOLDOWN=60)
+    emu = w.emu
+    await emu.say(w.alpha, w.user, "Who issued a flood warning?", mention_bot=True)
+    await emu.wait_for(lambda: list(emu.threads))
+    second = await emu.say(w.alpha, w.user, "And who else?", mention_bot=True)
+    await emu.wait_for(lambda: emu.reactions)
+    assert emu.reactions == [(int(second["channel_id"]), int(second["id"]), "⏳")]
+    # another member is not slowed down by bob's cooldown
+    await emu.say(w.alpha, w.admin, "Who issued a flood warning?", mention_bot=True)
+    await emu.wait_for(lambda: len(emu.threads) == 2 and all(emu.created(t) for t in emu.threads))
+    assert len(emu.reactions) == 1
+
+
+def thread_route(m: str, p: str) -> bool:
+    return m == "POST" and p.endswith("/threads")
+
+
+async def test_503_on_thread_creation_for_a_few_seconds_still_answers(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    emu.outage(thread_route, seconds=3)  # discord.py does not retry 503 itself
+    await emu.say(w.alpha, w.user, "Who issued a flood warning?", mention_bot=True)
+    answer = await emu.wait_for(lambda: [m for t in emu.threads for m in emu.created(t)], 60)
+    assert answer[0]["components"]
+    statuses = [r.status for r in emu.requests if thread_route(r.method, r.path)]
+    assert statuses[0] == 503 and statuses[-1] == 200 and len(emu.threads) == 1
+
+
+async def test_a_thread_created_despite_a_503_is_used_not_duplicated(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    emu.fail_once(thread_route, status=503, code=0, after=True)  # Discord made the thread, the proxy said 503
+    question = await emu.say(w.alpha, w.user, "Who issued a flood warning?", mention_bot=True)
+    answer = await emu.wait_for(lambda: emu.created(int(question["id"])), 60)
+    assert answer and list(emu.threads) == [int(question["id"])]
+    assert [r.status for r in emu.requests if thread_route(r.method, r.path)] == [503, 400]
+
+
+async def test_discord_down_the_user_is_told_once_and_nothing_escapes(world) -> None:
+    w, start = world
+    await start(NEWSDESK_DISCORD_RETRY_SECONDS=3)
+    emu = w.emu
+    general = emu.channel(w.alpha, "general")
+    emu.outage(thread_route, seconds=600)
+    emu.outage(lambda m, p: m == "POST" and p == f"/channels/{general}/messages", seconds=4)
+    question = await emu.say(w.alpha, w.user, "Who issued a flood warning?", mention_bot=True)
+    (reply,) = await emu.wait_for(lambda: emu.created(general), 60)
+    assert reply["content"] == say("bot_discord_unavailable")
+    assert str(reply["message_reference"]["message_id"]) == question["id"]
+    await asyncio.sleep(0.5)
+    assert len(emu.created(general)) == 1 and not emu.threads  # told once; the error log fixture saw no ERROR

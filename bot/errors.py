@@ -1,0 +1,95 @@
+"""What goes wrong, said once: the exceptions extensions raise for people, and how a failure reaches the user.
+
+An extension raises ``UserError`` (or lets the core's ``ValueError`` through: its message is a sentence for
+people); ``report`` turns any failure into one short message only the user sees, and a traceback in the log for
+us (never the token: ``bot.app`` installs a redacting filter). Sentences come from ``prompts/messages.toml``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from index import say
+
+log = logging.getLogger(__name__)
+
+# Set on an interaction while its public "thinking…" placeholder is unfilled: Discord would show the first
+# follow-up in that placeholder, publicly, whatever its ephemeral flag says.
+PUBLIC_PLACEHOLDER = "newsdesk.public_placeholder"
+
+
+class UserError(app_commands.AppCommandError):
+    """A problem the user can fix; its message is shown as is."""
+
+
+class DiscordUnavailable(Exception):
+    """Discord kept failing (5xx, dropped connections) past the retry budget; the user is told once."""
+
+
+class NotAdmin(app_commands.CheckFailure):
+    """Refused at run time: the member is not a server admin (Manage Server or a configured admin role)."""
+
+
+def user_message(error: BaseException, where: str) -> str:
+    """The sentence a user sees for ``error``; unexpected errors are logged with their traceback."""
+    original = getattr(error, "original", None) or error
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return say("bot_cooldown", seconds=f"{error.retry_after:.0f}")
+    if isinstance(error, NotAdmin | UserError):
+        return str(error)
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or say("bot_check_failed")
+    if isinstance(original, UserError):
+        return str(original)
+    if isinstance(original, ValueError):  # the core's validation errors are sentences for people
+        log.info("%s: %s", where, original)
+        return str(original)
+    log.error("%s failed", where, exc_info=original)
+    return say("bot_internal_error")
+
+
+async def think(interaction: discord.Interaction, ephemeral: bool = False) -> None:
+    """Defer with "thinking…" (the answer takes longer than Discord's 3 seconds)."""
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras[PUBLIC_PLACEHOLDER] = not ephemeral
+
+
+def followup(interaction: discord.Interaction) -> Callable[..., Awaitable[Any]]:
+    """``interaction.followup.send`` that remembers when the public placeholder has been filled."""
+
+    async def send(*args: Any, **kwargs: Any) -> Any:
+        message = await interaction.followup.send(*args, **kwargs)
+        interaction.extras[PUBLIC_PLACEHOLDER] = False
+        return message
+
+    return send
+
+
+async def tell(interaction: discord.Interaction, text: str) -> None:
+    """A short message only the user sees, whether or not the interaction was already answered.
+
+    After a public "thinking…" the placeholder is deleted first, so the sentence is not shown to everyone."""
+    none = discord.AllowedMentions.none()
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
+            return
+        if interaction.extras.get(PUBLIC_PLACEHOLDER):
+            interaction.extras[PUBLIC_PLACEHOLDER] = False
+            with contextlib.suppress(discord.NotFound):
+                await interaction.delete_original_response()
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user what went wrong with a command or a component, in one sentence only they see."""
+    name = interaction.command.qualified_name if interaction.command else "component"
+    await tell(interaction, user_message(error, f"/{name}"))
