@@ -14,9 +14,11 @@ service (``Newsdesk._store_article`` calls it when the exact content hash finds 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+
+from index.store import Store
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 5
@@ -77,7 +79,7 @@ def find_near_duplicate(
 
 # -- store lookup (the one impure helper: the service calls it while storing an article) ----------------------------
 def near_duplicate_of(
-    store: Any,
+    store: Store,
     paragraphs: list[str],
     date: str | None,
     scope: str,
@@ -85,7 +87,7 @@ def near_duplicate_of(
     threshold: float = DEFAULT_THRESHOLD,
     days: int = 3,
     limit: int = 300,
-) -> Any | None:
+) -> sqlite3.Row | None:
     """The stored canonical article (an ``articles`` row) that ``paragraphs`` nearly duplicates, else None.
 
     Candidates: canonical articles ``scope`` can see, dated within ``days`` of ``date`` (or ingested in the last
@@ -95,31 +97,12 @@ def near_duplicate_of(
     if not paragraphs:
         return None
     size = sum(len(p) for p in paragraphs)
-    sql = (
-        "SELECT a.id FROM articles a JOIN paragraphs p ON p.article_id = a.id "
-        "WHERE a.duplicate_of IS NULL AND a.scope IN ('', ?) AND a.id != ? AND "
-    )
-    params: list[Any] = [scope, exclude_id or ""]
-    if date:
-        sql += "a.date BETWEEN date(?, ?) AND date(?, ?) "
-        params += [date[:10], f"-{days} days", date[:10], f"+{days} days"]
-    else:
-        sql += "a.ingested_at >= ? "
-        params.append((datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds"))
-    sql += "GROUP BY a.id HAVING SUM(length(p.text)) BETWEEN ? AND ? ORDER BY a.ingested_at, a.rowid LIMIT ?"
-    params += [int(size * 0.6), int(size / 0.6) + 1, limit]
-    ids = [r["id"] for r in store.query(sql, params)]
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+    ids = store.near_duplicate_candidates(scope, exclude_id or "", date, since, days, size, limit)
     if not ids:
         return None
-    texts: dict[str, list[str]] = {i: [] for i in ids}
-    marks = ",".join("?" * len(ids))
-    for row in store.query(
-        f"SELECT article_id, text FROM paragraphs WHERE article_id IN ({marks}) ORDER BY article_id, ordinal",
-        ids,
-    ):
-        texts[row["article_id"]].append(row["text"])
+    texts = store.article_texts(ids)
     hit = find_near_duplicate(paragraphs, ((i, texts[i]) for i in ids), threshold)
     if hit is None:
         return None
-    rows = store.query("SELECT * FROM articles WHERE id=?", (hit,))
-    return rows[0] if rows else None
+    return store.article_row(hit)
