@@ -20,7 +20,6 @@ from datetime import date as Date
 from datetime import timedelta
 from pathlib import Path
 
-from index.briefing.stories import build_briefing
 from index.cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
 from index.cli.output import emit, emit_json, progress_note
 from index.models import Briefing
@@ -161,6 +160,8 @@ def evaluate_briefings(desk, questions: list[dict], top: int = 8, days: int = 7)
     base: dict[str, list[Item]] = {}
     timings: list[float] = []
     n_articles: list[int] = []
+    from index.briefing.stories import build_briefing  # scipy: only for the evaluation (see index.cli)
+
     for day in all_days:
         t0 = time.perf_counter()
         b = build_briefing(desk, date=day, top=top)
@@ -258,7 +259,7 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
             else:
                 progress_note(say("cli_eval_reusing", data_dir=data_dir))
             result = evaluate_briefings(own, questions, top=args.top, days=args.days)
-            shown = render_markdown(build_briefing(own, date=args.show, top=args.top)) if args.show else None
+            shown = render_markdown(own.briefing(date=args.show, top=args.top)) if args.show else None
         finally:
             own.close()
     if args.json:
