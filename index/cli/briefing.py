@@ -117,7 +117,7 @@ def briefing_items(b: Briefing) -> list[Item]:
     ]
 
 
-def baseline_items(desk, day: str, n: int) -> list[Item]:
+def baseline_items(desk: Newsdesk, day: str, n: int) -> list[Item]:
     """The ``n`` most recent articles of ``day`` with their lead paragraph (first non-caption paragraph)."""
     if n <= 0:
         return []
@@ -149,7 +149,7 @@ def covered(question: dict, items: list[Item], strict: bool) -> bool:
     return False
 
 
-def evaluate_briefings(desk, questions: list[dict], top: int = 8, days: int = 7) -> dict:
+def evaluate_briefings(desk: Newsdesk, questions: list[dict], top: int = 8, days: int = 7) -> dict:
     """Coverage of ``questions`` by the daily briefings of the ``days`` days before each question_date."""
     wanted: dict[str, list[str]] = {}
     for q in questions:
