@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.answer import Request, build_answer
-from index.briefing import build_briefing
 from index.config import CoreSettings
 from index.embed import Embedder
 from index.extract import ExtractError, articles_from_bytes, iter_files
@@ -251,6 +250,8 @@ class Newsdesk:
         top: int = 8,
         scopes: tuple[str, ...] | None = None,
     ) -> Briefing:
+        from index.briefing import build_briefing  # scipy and the briefing load only for a briefing
+
         return build_briefing(self, date=date, topic=topic, sources=sources, top=top, scopes=scopes)
 
     # -- summaries ----------------------------------------------------------------------------------------------

@@ -17,11 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from index.briefing import build_briefing
 from index.cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
 from index.cli.output import emit, emit_json, progress_note
-from index.eval.briefing import evaluate_briefings, format_result
-from index.eval.data import load_jsonl
 from index.models import Briefing
 from index.render import briefing_markdown, say
 from index.service import Newsdesk
@@ -102,6 +99,9 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
         raise FileNotFoundError(
             say("cli_eval_data_missing", articles=args.articles, questions=args.questions)
         )
+    from index.eval.briefing import evaluate_briefings, format_result  # scipy: only for the evaluation
+    from index.eval.data import load_jsonl
+
     questions = load_jsonl(args.questions)
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-eval-") as tmp:
         data_dir = args.work_dir or Path(tmp)
@@ -124,7 +124,7 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
             else:
                 progress_note(say("cli_eval_reusing", data_dir=data_dir))
             result = evaluate_briefings(own, questions, top=args.top, days=args.days)
-            shown = render_markdown(build_briefing(own, date=args.show, top=args.top)) if args.show else None
+            shown = render_markdown(own.briefing(date=args.show, top=args.top)) if args.show else None
         finally:
             own.close()
     if args.json:

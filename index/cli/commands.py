@@ -23,8 +23,7 @@ from index.cli.args import (
     settings_from,
 )
 from index.cli.ingest import cmd_ingest
-from index.cli.output import Bars, emit, emit_json, progress_bar, warn
-from index.eval.retrieval import run_eval
+from index.cli.output import emit, emit_json, warn
 from index.models import Answer, Filters
 from index.render import render, say
 from index.service import Newsdesk
@@ -113,6 +112,8 @@ def reindex(desk: Newsdesk) -> int:
     The facade reports every article of a reindex as "replaced"; for an unchanged corpus that reads as if the
     articles had changed, so what is said here is what happened: paragraphs re-embedded, and what failed.
     """
+    from index.cli.progress import Bars, progress_bar  # rich: only for long work (see index.cli)
+
     with Bars() as bars:
         report = desk.reindex(
             progress=progress_bar(bars, say("cli_progress_reembedding"), say("cli_unit_paragraphs"))
@@ -171,4 +172,6 @@ def cmd_stats(args: argparse.Namespace, desk: Newsdesk) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, desk: Newsdesk | None) -> int:
+    from index.eval.retrieval import run_eval  # only this command needs the evaluation (see index.cli)
+
     return run_eval(args, settings_from(args))

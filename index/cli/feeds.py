@@ -11,21 +11,18 @@ import argparse
 import logging
 from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from index.cli.args import DeskNeed, common_options, positive_int, settings_from
 from index.cli.output import INDENT, emit, emit_json, warn
 from index.render import say
 from index.service import Newsdesk
-from index.sources.feed_store import FeedInfo
-from index.sources.feeds import (
-    FeedPollResult,
-    add_feed,
-    describe_every,
-    feed_status,
-    list_feeds,
-    poll_sync,
-    remove_feed,
-)
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from index.sources.feed_store import FeedInfo
+    from index.sources.feeds import FeedPollResult
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +87,14 @@ def _registry(handler: Command) -> Callable[[argparse.Namespace, Newsdesk | None
     return run
 
 
+def _feeds() -> ModuleType:
+    """``index.sources.feeds``, imported when a feeds command runs: it brings aiohttp and feedparser, half a second
+    of start-up that no other command should pay (see index.cli)."""
+    import index.sources.feeds
+
+    return index.sources.feeds
+
+
 def _scope(scope: str) -> str:
     return say("cli_feed_scope_server", server=scope) if scope else say("cli_feed_scope_global")
 
@@ -106,7 +111,7 @@ def _line(f: FeedInfo) -> str:
         id=f.id,
         url=f.url,
         title=f.title,
-        every=describe_every(f.every_seconds),
+        every=_feeds().describe_every(f.every_seconds),
         scope=_scope(f.scope),
         added=f.added,
         skipped=f.skipped,
@@ -116,7 +121,7 @@ def _line(f: FeedInfo) -> str:
 
 
 def cmd_feeds_add(args: argparse.Namespace, desk: Newsdesk) -> int:
-    info = add_feed(desk, args.url, every=args.every, scope=args.server)
+    info = _feeds().add_feed(desk, args.url, every=args.every, scope=args.server)
     if args.json:
         emit_json(info.to_dict())
     else:
@@ -125,7 +130,7 @@ def cmd_feeds_add(args: argparse.Namespace, desk: Newsdesk) -> int:
                 "cli_feed_added",
                 id=info.id,
                 url=info.url,
-                every=describe_every(info.every_seconds),
+                every=_feeds().describe_every(info.every_seconds),
                 scope=_scope(info.scope),
             )
         )
@@ -133,7 +138,7 @@ def cmd_feeds_add(args: argparse.Namespace, desk: Newsdesk) -> int:
 
 
 def cmd_feeds_list(args: argparse.Namespace, desk: Newsdesk) -> int:
-    feeds = list_feeds(desk, args.server)
+    feeds = _feeds().list_feeds(desk, args.server)
     if args.json:
         emit_json([f.to_dict() for f in feeds])
     elif not feeds:
@@ -144,7 +149,7 @@ def cmd_feeds_list(args: argparse.Namespace, desk: Newsdesk) -> int:
 
 
 def cmd_feeds_remove(args: argparse.Namespace, desk: Newsdesk) -> int:
-    info = remove_feed(desk, args.feed, args.server)
+    info = _feeds().remove_feed(desk, args.feed, args.server)
     if args.json:
         emit_json(info.to_dict())
     else:
@@ -153,7 +158,7 @@ def cmd_feeds_remove(args: argparse.Namespace, desk: Newsdesk) -> int:
 
 
 def cmd_feeds_status(args: argparse.Namespace, desk: Newsdesk) -> int:
-    statuses = feed_status(desk, args.feed, args.server, limit=args.limit)
+    statuses = _feeds().feed_status(desk, args.feed, args.server, limit=args.limit)
     if args.json:
         emit_json([s.to_dict() for s in statuses])
         return 0
@@ -213,7 +218,7 @@ def poll_lines(f: FeedPollResult) -> list[str]:
 
 
 def cmd_poll(args: argparse.Namespace, desk: Newsdesk) -> int:
-    report = poll_sync(desk, feed_ids=args.feed_ids, force=args.force)
+    report = _feeds().poll_sync(desk, feed_ids=args.feed_ids, force=args.force)
     all_failed = bool(report.feeds) and len(report.errors) == len(report.feeds)
     if args.json:
         emit_json(report.to_dict())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index.cli.cancel import GracefulCancel
-from index.cli.output import INDENT, Bars, Stage, emit, emit_json, ingest_report_lines, progress_note, warn
+from index.cli.output import INDENT, emit, emit_json, ingest_report_lines, progress_note, warn
 from index.extract import ExtractError, articles_from_file, expected_articles, iter_files
 from index.models import ArticleIn, IngestItem, IngestReport
 from index.render import say
@@ -68,47 +68,21 @@ class IngestRun:
     cancelled: bool = False
 
 
-class EmbeddingStage:
-    """The "Embedding" line, fed by the facade's ``progress(done, total)`` and shown from its first call.
-
-    Its clock starts when the facade last asked for an article (``mark``), not at that first call: the facade embeds
-    a batch right after reading its last article, and reports only once part of the batch is done. Timed from the
-    first report, a single batch would show an absurd rate ("114241 para/s"); timed from the mark it is the truth.
-    """
-
-    def __init__(self, bars: Bars) -> None:
-        self.bars = bars
-        self.stage: Stage | None = None
-        self.marked = bars.now()
-
-    def mark(self) -> None:
-        """The facade just asked for the next article (so it is not embedding now)."""
-        self.marked = self.bars.now()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.stage is None:
-            self.stage = self.bars.stage(say("cli_progress_embedding"), say("cli_unit_paragraphs"))
-            self.stage.started_at(self.marked)
-        self.stage.update(done, total)
-
-    def close(self) -> None:
-        if self.stage is not None:
-            self.stage.finish()
-
-
 def _note(article: ArticleIn) -> MetadataNote:
     return MetadataNote(article.origin, article.title, article.source, article.date, dict(article.inferred))
 
 
 def ingest_files(desk: Newsdesk, paths: Iterable[Path], scope: str = "") -> IngestRun:
     """Ingest files and folders with progress on stderr; Ctrl-C stops after the article in hand."""
+    from index.cli.progress import Bars, ReportedStage  # rich: only for long work (see index.cli)
+
     files = list(iter_files(list(paths)))
     notes: dict[str, MetadataNote] = {}
     with Bars() as bars, GracefulCancel() as cancel:
         reading = bars.stage(
             say("cli_progress_reading"), say("cli_unit_articles"), sum(expected_articles(f) for f in files)
         )
-        embedding = EmbeddingStage(bars)
+        embedding = ReportedStage(bars, say("cli_progress_embedding"), say("cli_unit_paragraphs"))
 
         def items() -> Iterator[ArticleIn | IngestItem]:
             for path in files:
@@ -193,8 +167,7 @@ def ingest(desk: Newsdesk, targets: list[str], scope: str = "") -> IngestRun:
     urls = [t for t in targets if is_url(t)]
     run = ingest_files(desk, [Path(t) for t in targets if t not in urls], scope)
     if urls and not run.cancelled:
-        # Imported here: aiohttp and the fetch guard cost half a second of start-up every other command skips.
-        from index.sources.fetch import ingest_urls_sync
+        from index.sources.fetch import ingest_urls_sync  # aiohttp: only for web pages (see index.cli)
 
         progress_note(say("cli_fetching", n=len(urls)))
         run.report.merge(ingest_urls_sync(desk, urls, scope=scope))

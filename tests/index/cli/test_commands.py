@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from index.cli.main import main
 
@@ -37,6 +38,9 @@ def test_sources_and_stats(run_cli, capsys):
     assert run_cli("stats") == 0
     line = capsys.readouterr().out
     assert "from 1 outlet;" in line and "1 outlets" not in line  # exact plurals
+    assert line.rstrip().endswith(
+        f"index stored in {Path(stats['data_dir']).resolve()}"
+    )  # not "data in data"
     assert run_cli("sources", "--json") == 0
     (wikinews,) = json.loads(capsys.readouterr().out)
     assert wikinews["source"] == "Wikinews" and wikinews["first_date"] == "2004-11-13"

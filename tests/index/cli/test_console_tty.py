@@ -69,3 +69,18 @@ def test_interactive_session(data_dir, tmp_path, terminal_env):
         assert again.wait() == 0
     finally:
         again.close()
+
+
+def test_first_session_seeds_the_sample_with_live_progress(tmp_path, terminal_env):
+    term = Terminal(["--data-dir", str(tmp_path / "new"), "run"], tmp_path, terminal_env)
+    try:
+        term.expect(r"The index is empty: adding the bundled sample corpus")
+        term.expect(r"Reading .*\d+/41 .*articles/s")  # a live line while it works, with a measured rate
+        term.expect(r"Embedding .*para/s")
+        term.expect(r"added 41 · unchanged 0")
+        term.expect(r"41 articles, 162 paragraphs\. Type `help` for the verbs\.")
+        term.expect(PROMPT)
+        term.send("quit" + ENTER)
+        assert term.wait() == 0
+    finally:
+        term.close()

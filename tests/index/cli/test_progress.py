@@ -1,11 +1,10 @@
-"""Progress: one line per stage, a rate measured from when the work started, counts that end exact."""
+"""Progress (index/cli/progress.py): one line per stage, a rate measured from when the work started, counts that end exact."""
 
 from __future__ import annotations
 
 import io
 
-from index.cli.ingest import EmbeddingStage
-from index.cli.output import Bars
+from index.cli.progress import Bars, ReportedStage
 
 
 class Clock:
@@ -22,7 +21,7 @@ def test_embedding_rate_is_measured_from_when_embedding_started():
     """The old bar was created at the first callback, after the first 2,048 paragraphs: '114241 para/s'."""
     clock, out = Clock(), io.StringIO()
     with Bars(out, clock, enabled=True) as bars:
-        stage = EmbeddingStage(bars)
+        stage = ReportedStage(bars, "Embedding", "para")
         clock.now += 3.0
         stage.mark()  # the facade takes its last article and starts embedding
         clock.now += 10.0
@@ -35,7 +34,7 @@ def test_embedding_rate_is_measured_from_when_embedding_started():
 def test_a_stage_with_no_work_is_not_shown():
     out = io.StringIO()
     with Bars(out, Clock(), enabled=True) as bars:
-        stage = EmbeddingStage(bars)
+        stage = ReportedStage(bars, "Embedding", "para")
         stage.mark()
         stage.close()  # nothing was new: the facade never reported embedding
     assert "Embedding" not in out.getvalue()
