@@ -30,7 +30,6 @@ from discord.ext import commands
 
 from index import Answer, Filters, Newsdesk, say
 
-from . import exts
 from .errors import tell
 from .settings import BotSettings
 from .state import BotState
@@ -43,10 +42,15 @@ T = TypeVar("T")
 STATE_FILE = "bot-state.db"
 
 
+EXTENSIONS_DIR = Path(__file__).resolve().parent / "exts"
+
+
 def extension_names() -> list[str]:
-    """Every module in ``bot.exts`` (sorted, so the load order is the same everywhere): adding a feature is
-    adding a file; switching one off is a setting its ``setup`` reads."""
-    return sorted(f"{exts.__name__}.{m.name}" for m in pkgutil.iter_modules(exts.__path__) if not m.ispkg)
+    """Every module in ``bot/exts`` (sorted, so the load order is the same everywhere): adding a feature is
+    adding a file; switching one off is a setting its ``setup`` reads. Found on disk, not imported here, so the
+    extensions (which import this module) and this module never import each other."""
+    found = pkgutil.iter_modules([str(EXTENSIONS_DIR)])
+    return sorted(f"{__package__}.exts.{m.name}" for m in found if not m.ispkg)
 
 
 class RedactToken(logging.Filter):
