@@ -42,12 +42,15 @@ T = TypeVar("T")
 STATE_FILE = "bot-state.db"
 
 
+EXTENSIONS_DIR = Path(__file__).resolve().parent / "exts"
+
+
 def extension_names() -> list[str]:
-    """Every module in ``bot.exts`` (sorted, so the load order is the same everywhere): adding a feature is
-    adding a file; switching one off is a setting its ``setup`` reads."""
-    # Found by path, not imported here: the extensions import this module, so importing them would be a cycle.
-    folder = Path(__file__).resolve().parent / "exts"
-    return sorted(f"{__package__}.exts.{m.name}" for m in pkgutil.iter_modules([str(folder)]) if not m.ispkg)
+    """Every module in ``bot/exts`` (sorted, so the load order is the same everywhere): adding a feature is
+    adding a file; switching one off is a setting its ``setup`` reads. Found on disk, not imported here, so the
+    extensions (which import this module) and this module never import each other."""
+    found = pkgutil.iter_modules([str(EXTENSIONS_DIR)])
+    return sorted(f"{__package__}.exts.{m.name}" for m in found if not m.ispkg)
 
 
 class RedactToken(logging.Filter):
