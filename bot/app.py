@@ -135,6 +135,7 @@ class NewsdeskBot(commands.Bot):
         self.settings = settings
         self.desk = desk
         self._own_desk = desk is None
+        self._own_state = state is None
         self.state = state or BotState(Path(settings.data_dir) / STATE_FILE)
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.sync_only = sync_only
@@ -182,10 +183,12 @@ class NewsdeskBot(commands.Bot):
         if not self.stopping:
             self.stopping = True
             await self._drain(self.settings.shutdown_grace_seconds)
-        await super().close()
+        await super().close()  # unloads the extensions (their loops stop), closes the gateway
         if self._own_desk and self.desk is not None:
             desk, self.desk = self.desk, None
             await asyncio.to_thread(desk.close)
+        if self._own_state:
+            self.state.close()
 
     async def _drain(self, grace: float) -> None:
         current = asyncio.current_task()
