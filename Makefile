@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: test run lint format eval bench clean
+.PHONY: test run lint format eval bench bench-scale clean
 
 # Set-up says what each step does, and pip shows what it collects, downloads and installs as it goes.
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
@@ -50,6 +50,10 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_cold_start.py
+
+SIZES ?= 100000 1000000
+bench-scale: $(STAMP)
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -460,17 +460,14 @@ def print_size(n: int, r: dict, base: dict, designs: list[str]) -> None:
             print(f"  {name:<13} " + "; ".join(f"{t['cpu_ms']:.1f} ms {t['sql'][:58]}" for t in top[:2]))
 
 
-def print_report(results: dict, base: dict, designs: list[str]) -> None:
-    for n, r in results.items():
-        print_size(n, r, base, designs)
-    print(
-        "\n[S] stored bulk vectors from the stand-in embedder (hashed-word random projection, 384-d); questions "
-        "and the added article embedded by real all-MiniLM-L6-v2.\n[M] real all-MiniLM-L6-v2 only (real "
-        "paragraphs into the same data dir). Today's design = scale_common.LegacyDesk (0ce2210's indexes "
-        "re-implemented on the same store).\nRatios are now/today (below 1 = now is smaller); the ingest ratio "
-        "is pipeline/bare, higher is better. CPU = main-thread CPU time (ask) or process CPU time; on a shared "
-        "machine it moves less than wall time. Cold starts with the OS file cache warm."
-    )
+LEGEND = (
+    "\n[S] stored bulk vectors from the stand-in embedder (hashed-word random projection, 384-d); questions "
+    "and the added article embedded by real all-MiniLM-L6-v2.\n[M] real all-MiniLM-L6-v2 only (real "
+    "paragraphs into the same data dir). Today's design = scale_common.LegacyDesk (0ce2210's indexes "
+    "re-implemented on the same store).\nRatios are now/today (below 1 = now is smaller); the ingest ratio "
+    "is pipeline/bare, higher is better. CPU = main-thread CPU time (ask) or process CPU time; on a shared "
+    "machine it moves less than wall time. Cold starts with the OS file cache warm."
+)
 
 
 # -- entry point --------------------------------------------------------------------------------------------------
@@ -517,11 +514,24 @@ def main(argv: list[str] | None = None) -> int:
     sc.build_data_dir(tiny, TINY, corpus)
     log.info("baseline: cold starts on %d paragraphs", TINY)
     base = cold_starts(tiny, sc.load_questions(1)[0], args.cold_runs, args.designs)
-    results = {n: bench_size(n, corpus, args) for n in args.sizes}
-    print_report(results, base, args.designs)
-    if args.json:
-        doc = {"environment": sc.environment(), "baseline_cold": base, "sizes": results, "designs": DESIGNS}
-        args.json.write_text(json.dumps(doc, indent=1))
+    results: dict[int, dict] = {}
+    for n in args.sizes:  # each size is printed and saved when done, so a long run keeps what it measured
+        results[n] = bench_size(n, corpus, args)
+        print_size(n, results[n], base, args.designs)
+        sys.stdout.flush()
+        if args.json:
+            doc = {
+                "environment": sc.environment(),
+                "baseline_cold": base,
+                "sizes": results,
+                "designs": DESIGNS,
+            }
+            args.json.write_text(json.dumps(doc, indent=1))
+    if len(results) > 1:
+        print("\n\n######## all sizes")
+        for n, r in results.items():
+            print_size(n, r, base, args.designs)
+    print(LEGEND)
     return 0
 
 
