@@ -25,7 +25,7 @@ class CoreSettings(BaseSettings):
     # Comma-separated hosts or CIDR ranges that URL fetching may reach even though they are private.
     allow_hosts: str = Field(default="", validation_alias="NEWSDESK_ALLOW_HOSTS")
     # Quotes per article in one answer unless the caller asks otherwise.
-    per_article_cap: int = Field(default=3, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
+    per_article_cap: int = Field(default=5, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
     # Past this many vectors the FAISS cache becomes approximate (IVF-SQ8, recall@10 >= 0.98 checked at build).
     exact_max: int = Field(default=250_000, validation_alias="NEWSDESK_EXACT_MAX")

@@ -16,6 +16,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
+from index.article_evidence import article_evidence
 from index.lexical import LexicalIndex
 from index.models import Filters
 from index.store import Store
@@ -88,15 +89,32 @@ class Hybrid:
     name, dense, lexical, rescored = "hybrid", True, True, True
 
     def fuse(self, cands: dict[int, Candidate], q: Query, src: Sources) -> None:
-        missing = [c.pid for c in cands.values() if c.dense_rank is None]
+        far = len(cands)  # candidates nearest the top of either list first: their articles are scored
+        ranked = sorted(
+            cands.values(), key=lambda c: (min(_rank(c.dense_rank, far), _rank(c.lex_rank, far)), c.pid)
+        )
+        evidence = article_evidence(q.vector, [c.pid for c in ranked], src.store)
+        for pid in evidence.expand:  # the best articles' other paragraphs: candidates no retriever ranked
+            if pid not in cands:
+                cands[pid] = Candidate(pid)
+        missing = [c.pid for c in cands.values() if c.dense_rank is None and c.pid not in evidence.vectors]
+        known = {pid: evidence.vectors[pid] for pid in cands if pid in evidence.vectors}
         if missing:  # exact cosine for lexical-only candidates, from the stored vectors
             ids, vecs = src.store.vectors(missing)
-            for pid, s in zip(ids.tolist(), (vecs @ q.vector).tolist(), strict=True):
-                cands[pid].dense = s
+            known.update(zip(ids.tolist(), vecs, strict=True))
+        for pid, vec in known.items():
+            if cands[pid].dense_rank is None:
+                cands[pid].dense = float(vec @ q.vector)
         max_bm25 = max((c.bm25 for c in cands.values()), default=0.0) or 1.0
         for c in cands.values():
             c.score = W_DENSE * c.dense + W_LEXICAL * c.bm25 / max_bm25
-        article_blend(cands, src.store)
+        article_blend(cands, evidence.article_of, src.store)
+        for c in cands.values():
+            c.score += evidence.bonus.get(evidence.article_of.get(c.pid, ""), 0.0)
+
+
+def _rank(rank: int | None, far: int) -> int:
+    return far if rank is None else rank
 
 
 class RRF:
@@ -127,11 +145,14 @@ class BM25:
 METHODS: dict[str, Method] = {m.name: m for m in (Hybrid(), RRF(), Dense(), BM25())}
 
 
-def article_blend(cands: dict[int, Candidate], store: Store) -> None:
+def article_blend(cands: dict[int, Candidate], known: dict[int, str], store: Store) -> None:
     """Blend each candidate's score with the best score in its article (article-level evidence)."""
     if not W_ARTICLE:
         return
-    article_of = store.article_of(list(cands))
+    article_of = dict(known)
+    unknown = [pid for pid in cands if pid not in article_of]
+    if unknown:
+        article_of.update(store.article_of(unknown))
     best: dict[str, float] = {}
     for c in cands.values():
         aid = article_of.get(c.pid)

@@ -132,6 +132,14 @@ class VectorRows:
         )
         return {r["id"]: r["article_id"] for r in rows}
 
+    def article_paragraph_rows(self: Store, article_ids: Sequence[str]) -> list[tuple[int, str]]:
+        """(paragraph id, article id) of every paragraph of these articles, article by article in reading order."""
+        rows = self.query_in(
+            "SELECT id, article_id FROM paragraphs WHERE article_id IN ({marks}) ORDER BY article_id, ordinal",
+            list(article_ids),
+        )
+        return [(r["id"], r["article_id"]) for r in rows]
+
     # -- the model the stored vectors come from --------------------------------------------------------------------
     def model_identity(self: Store) -> tuple[str | None, int | None]:
         model, dim = self.get_meta(MODEL_KEY), self.get_meta(DIMENSION_KEY)
