@@ -322,7 +322,7 @@ def ingest_summary(report: IngestReport) -> str:
     )
 
 
-def report_text(report: IngestReport, key: str, **context: str) -> str:
+def report_text(report: IngestReport, key: str, **context: object) -> str:
     """An ingest or reindex report: the catalogue sentence ``key`` with the summary, then the failures."""
     lines = [say(key, summary=ingest_summary(report), **context)]
     for item in report.failed[:MAX_FAILURES_SHOWN]:

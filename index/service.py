@@ -36,6 +36,7 @@ from index.models import (
     SourceStats,
     Stats,
 )
+from index.reindex_private import reindex_private
 from index.search import Query, Sources, retrieve
 from index.store import Store
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
@@ -173,9 +174,18 @@ class Newsdesk:
         with self._write_lock:
             return Ingestor(self.store, self.embedder, self.settings.model, progress).run(items, scope)
 
-    def reindex(self, progress: Progress | None = None) -> IngestReport:
+    def reindex(
+        self, progress: Progress | None = None, scopes: tuple[str, ...] | None = None
+    ) -> IngestReport:
         """Re-embed every stored paragraph aside, then swap all vectors at once; articles ingested meanwhile by
-        other processes are kept (and embedded with the new model inside the swap). Resumes if interrupted."""
+        other processes are kept (and embedded with the new model inside the swap). Resumes if interrupted.
+
+        With ``scopes``: only the articles private to those servers (``""``, the shared corpus, is never touched),
+        with the model the store already uses, chunk by chunk in place (``index.reindex_private``)."""
+        if scopes is not None:
+            self._check_model()
+            with self._write_lock:
+                return reindex_private(self.store, self.embedder, scopes, progress)
         with self._write_lock:
             report = reindex(self.store, self.embedder, self.settings.model, progress)
             self._vectors = None  # the next search rebuilds the cache from the new vectors
