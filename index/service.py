@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.answer import Request, build_answer
 from index.config import CoreSettings
@@ -41,6 +42,9 @@ from index.search import Query, Sources, retrieve
 from index.store import Store
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorIndex
+
+if TYPE_CHECKING:
+    from index.briefing.chart import BriefingChart
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +267,13 @@ class Newsdesk:
         from index.briefing import build_briefing  # scipy and the briefing load only for a briefing
 
         return build_briefing(self, date=date, topic=topic, sources=sources, top=top, scopes=scopes)
+
+    def briefing_chart(self, b: Briefing) -> BriefingChart | None:
+        """The briefing's chart (PNG and its text alternative); None when it has no stories. CPU-bound: front ends
+        with an event loop call it in a worker thread."""
+        from index.briefing.chart import briefing_chart  # matplotlib loads only for a chart
+
+        return briefing_chart(self.store, b)
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def sources(self, scopes: tuple[str, ...] | None = None) -> list[SourceStats]:
