@@ -266,6 +266,19 @@ def render_briefing(b: Briefing) -> list[Page]:
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 
+def briefing_chart_page(b: Briefing, alt_lines: Sequence[str], filename: str) -> Page:
+    """The chart's page: the attached PNG shown in an embed, its text alternative (one line per story, the same
+    numbers as the stories above) as the description; the footer marks it as a page of the day's briefing."""
+    e = discord.Embed(
+        title=say("bot_briefing_chart_title"),
+        description=clip("\n".join(esc(line) for line in alt_lines), DESCRIPTION_LIMIT),
+        color=COLOR_BRIEFING,
+    )
+    e.set_image(url=f"attachment://{filename}")
+    e.set_footer(text=f"{briefing_mark(b.date)} · chart attached as PNG")
+    return [e]
+
+
 def briefing_markdown(b: Briefing) -> str:
     """The attachment: the same Markdown as the terminal, from ``prompts/briefing.md.j2``."""
     return render_briefing_markdown(b)
@@ -322,7 +335,7 @@ def ingest_summary(report: IngestReport) -> str:
     )
 
 
-def report_text(report: IngestReport, key: str, **context: str) -> str:
+def report_text(report: IngestReport, key: str, **context: object) -> str:
     """An ingest or reindex report: the catalogue sentence ``key`` with the summary, then the failures."""
     lines = [say(key, summary=ingest_summary(report), **context)]
     for item in report.failed[:MAX_FAILURES_SHOWN]:

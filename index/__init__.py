@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "say": "index.render",
     "counted": "index.render",
     "briefing_markdown": "index.render",
+    # the briefing's chart (matplotlib loads only when one is drawn)
+    "BriefingChart": "index.briefing.chart",
     # live sources
     "ingest_urls": "index.sources.fetch",
     "feeds": "index.sources",
@@ -51,6 +53,7 @@ __all__ = [
     "Article",
     "ArticleIn",
     "Briefing",
+    "BriefingChart",
     "CoreSettings",
     "Filters",
     "IngestItem",
@@ -87,6 +90,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from index.briefing.chart import BriefingChart
     from index.config import CoreSettings
     from index.embed import ModelError
     from index.models import (

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.answer import Request, build_answer
 from index.config import CoreSettings
@@ -36,10 +37,14 @@ from index.models import (
     SourceStats,
     Stats,
 )
+from index.reindex_private import reindex_private
 from index.search import Query, Sources, retrieve
 from index.store import Store
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorIndex
+
+if TYPE_CHECKING:
+    from index.briefing.chart import BriefingChart
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +178,18 @@ class Newsdesk:
         with self._write_lock:
             return Ingestor(self.store, self.embedder, self.settings.model, progress).run(items, scope)
 
-    def reindex(self, progress: Progress | None = None) -> IngestReport:
+    def reindex(
+        self, progress: Progress | None = None, scopes: tuple[str, ...] | None = None
+    ) -> IngestReport:
         """Re-embed every stored paragraph aside, then swap all vectors at once; articles ingested meanwhile by
-        other processes are kept (and embedded with the new model inside the swap). Resumes if interrupted."""
+        other processes are kept (and embedded with the new model inside the swap). Resumes if interrupted.
+
+        With ``scopes``: only the articles private to those servers (``""``, the shared corpus, is never touched),
+        with the model the store already uses, chunk by chunk in place (``index.reindex_private``)."""
+        if scopes is not None:
+            self._check_model()
+            with self._write_lock:
+                return reindex_private(self.store, self.embedder, scopes, progress)
         with self._write_lock:
             report = reindex(self.store, self.embedder, self.settings.model, progress)
             self._vectors = None  # the next search rebuilds the cache from the new vectors
@@ -253,6 +267,13 @@ class Newsdesk:
         from index.briefing import build_briefing  # scipy and the briefing load only for a briefing
 
         return build_briefing(self, date=date, topic=topic, sources=sources, top=top, scopes=scopes)
+
+    def briefing_chart(self, b: Briefing) -> BriefingChart | None:
+        """The briefing's chart (PNG and its text alternative); None when it has no stories. CPU-bound: front ends
+        with an event loop call it in a worker thread."""
+        from index.briefing.chart import briefing_chart  # matplotlib loads only for a chart
+
+        return briefing_chart(self.store, b)
 
     # -- summaries ----------------------------------------------------------------------------------------------
     def sources(self, scopes: tuple[str, ...] | None = None) -> list[SourceStats]:

@@ -464,3 +464,45 @@ class Store(VectorRows):
     def article_dates(self) -> dict[str, str | None]:
         """Every article's date by id (the briefing evaluation's reachability ceiling)."""
         return {r["id"]: r["date"] for r in self.query("SELECT id, date FROM articles")}
+
+    # -- queries for the server-private reindex (index/reindex_private.py) ------------------------------------
+    @staticmethod
+    def _private(scopes: Sequence[str]) -> list[str]:
+        """The server scopes among ``scopes``: never ``""``, the shared corpus every server sees."""
+        return list(dict.fromkeys(s for s in scopes if s))
+
+    def private_paragraph_ids(self, scopes: Sequence[str]) -> np.ndarray:
+        """Ids of the paragraphs of articles stored under these server scopes (the shared corpus excluded)."""
+        wanted = self._private(scopes)
+        if not wanted:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.query(
+            "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+            f"WHERE a.scope IN ({','.join('?' * len(wanted))}) ORDER BY p.id",
+            wanted,
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def private_article_rows(self, scopes: Sequence[str]) -> list[sqlite3.Row]:
+        """Id, title, origin and copy link of every article stored under these server scopes, in ingest order."""
+        wanted = self._private(scopes)
+        if not wanted:
+            return []
+        return self.query(
+            "SELECT id, title, origin, duplicate_of FROM articles "
+            f"WHERE scope IN ({','.join('?' * len(wanted))}) ORDER BY rowid",
+            wanted,
+        )
+
+    def replace_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> int:
+        """New vectors for these paragraphs, in one transaction, each with a tombstone: every process's cache
+        drops the old vector when it catches up and reads the new one back (``VectorIndex.catch_up``); the ids
+        stay the same. Paragraphs deleted meanwhile (an article replaced) are skipped. Returns rows updated."""
+        with self.transaction() as conn:
+            self.set_vectors(conn, ids, vectors)
+            updated = conn.executemany(
+                "INSERT INTO tombstones(paragraph_id) SELECT id FROM paragraphs WHERE id = ?",
+                [(int(i),) for i in ids],
+            ).rowcount
+            self.bump_version(conn)
+        return int(updated)

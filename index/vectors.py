@@ -225,10 +225,15 @@ class VectorIndex:
                 self.add(ids, vecs)
                 self.position.last_id = int(ids[-1])
                 changed += len(ids)
+            self.position.last_id = max(self.position.last_id, assigned)
             if len(gone):
                 changed += self.remove(gone)
+                # A tombstone of a paragraph still stored means its vector was replaced (``replace_vectors``):
+                # read it back; ids past our position are added by the next catch-up, never twice.
+                gone = np.unique(gone)
+                ids, vecs = store.vectors(gone[gone <= self.position.last_id].tolist(), self.dimension)
+                self.add(ids, vecs)
             self.position.tomb_seq = last_seq
-            self.position.last_id = max(self.position.last_id, assigned)
         if changed:
             log.debug("vector cache caught up: %d rows, now at %s", changed, self.position)
         return changed

@@ -128,11 +128,13 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def stats(self, interaction: discord.Interaction) -> None:
-        """What this server can search (its uploads and the shared corpus), never other servers' uploads;
-        the figures for the whole index only for the owner."""
+        """What this server can search (its uploads and the shared corpus: articles, paragraphs, outlets), never
+        other servers' uploads; the figures for the whole index only for the owner."""
         await think(interaction)
         guild_id = interaction.guild_id or 0
         visible = await asyncio.to_thread(self.bot.desk.sources, scopes(guild_id))
+        here = await asyncio.to_thread(self.bot.desk.stats, scopes(guild_id))
+        own = await asyncio.to_thread(self.bot.desk.stats, (str(guild_id),))
         whole = await asyncio.to_thread(self.bot.desk.stats)
         watched = await asyncio.to_thread(self.bot.state.watched, guild_id)
         votes = [
@@ -140,7 +142,9 @@ class Admin(commands.Cog):
         ]
         rows = [
             ("Articles searchable here", f"{sum(s.articles for s in visible):,}"),
+            ("Paragraphs searchable here", f"{here.paragraphs:,} ({here.vectors:,} embedded)"),
             ("Outlets searchable here", f"{len(visible):,}"),
+            ("This server's own uploads", f"{own.articles:,} articles · {own.paragraphs:,} paragraphs"),
             ("Model", f"{whole.model} ({whole.dimension}-d)"),
             ("Watched channels here", f"{len(watched)}" if watched else "none"),
             ("Feedback votes here", f"{sum(v > 0 for v in votes)} 👍 / {sum(v < 0 for v in votes)} 👎"),

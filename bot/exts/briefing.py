@@ -1,4 +1,8 @@
-"""``/briefing [date] [topic]`` and the scheduled daily post.
+"""``/briefing [date] [topic]`` and the scheduled daily post, each with the day's chart.
+
+A briefing with stories ends with a page showing its chart (``index`` draws the PNG in a worker thread, never on
+the event loop) and the chart's text alternative, one line per story; the last message carries the Markdown file
+and the PNG. A briefing without stories has no chart.
 
 The daily post runs from ``discord.ext.tasks`` at the configured time and time zone and covers the previous local
 day. It happens exactly once per day and channel, and is never lost:
@@ -25,7 +29,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from index import Briefing
+from index import Briefing, BriefingChart
 
 from .. import render
 from ..app import NewsdeskBot, resilient
@@ -47,6 +51,22 @@ def file_name(b: Briefing) -> str:
 
 def briefing_file(b: Briefing) -> discord.File:
     return discord.File(io.BytesIO(render.briefing_markdown(b).encode("utf-8")), filename=file_name(b))
+
+
+def attachments(b: Briefing, chart: BriefingChart | None) -> list[discord.File]:
+    """The last page's files: the Markdown, and the chart when there is one (new objects for every send)."""
+    files = [briefing_file(b)]
+    if chart is not None:
+        files.append(discord.File(io.BytesIO(chart.png), filename=chart.filename))
+    return files
+
+
+def briefing_pages(b: Briefing, chart: BriefingChart | None) -> list[render.Page]:
+    """The briefing's pages, then the chart's (its image and its text alternative) when there is one."""
+    pages = render.render_briefing(b)
+    if chart is not None:
+        pages.append(render.briefing_chart_page(b, chart.alt_lines, chart.filename))
+    return pages
 
 
 def is_post_page(message: discord.Message, me: int, covered: str) -> bool:
@@ -93,6 +113,17 @@ class BriefingCog(commands.Cog, name="Briefing"):
             self.bot.desk.briefing, date=date, topic=topic, scopes=scopes(guild_id)
         )
 
+    async def make_chart(self, b: Briefing) -> BriefingChart | None:
+        """The chart, drawn in a worker thread; None without stories. A chart that fails is left out with a
+        warning: the briefing itself is never lost to it."""
+        if b.empty:
+            return None
+        try:
+            return await asyncio.to_thread(self.bot.desk.briefing_chart, b)
+        except Exception:  # noqa: BLE001 - the briefing goes out without its picture
+            log.warning("the chart of the briefing for %s could not be drawn", b.date, exc_info=True)
+            return None
+
     # ------------------------------------------------------------------------------------------ /briefing
     @app_commands.command(name="briefing", description="The daily briefing: the day's main stories, quoted")
     @app_commands.describe(
@@ -108,7 +139,16 @@ class BriefingCog(commands.Cog, name="Briefing"):
         day = check_date(date, "date")
         await think(interaction)
         b = await self.make_briefing(interaction.guild_id, day, topic)
-        await send_pages(followup(interaction), render.render_briefing(b), file=briefing_file(b), wait=True)
+        chart = await self.make_chart(b)
+        pages = briefing_pages(b, chart)
+        send = followup(interaction)
+        await send_pages(send, pages[:-1], wait=True)
+        await send(
+            embeds=pages[-1],
+            files=attachments(b, chart),
+            allowed_mentions=discord.AllowedMentions.none(),
+            wait=True,
+        )
 
     # ------------------------------------------------------------------------------------------ schedule
     @commands.Cog.listener()
@@ -170,10 +210,11 @@ class BriefingCog(commands.Cog, name="Briefing"):
                     "the interrupted briefing of %s had been posted completely; not posting again", covered
                 )
                 return True
-        pages = render.render_briefing(b)
+        chart = await self.make_chart(b)
+        pages = briefing_pages(b, chart)
         for i, page in enumerate(pages):
             last = i == len(pages) - 1
-            extra: dict = {"file": briefing_file(b)} if last else {}
+            extra: dict = {"files": attachments(b, chart)} if last else {}
             message = await channel.send(
                 embeds=page, allowed_mentions=discord.AllowedMentions.none(), **extra
             )

@@ -1,10 +1,11 @@
-"""``/reindex``: re-embed every paragraph into a new index, built aside while searches go on.
+"""``/reindex``: re-embed paragraphs while searches go on.
 
-The index is shared by every server, so rebuilding it is for the owner (``NEWSDESK_OWNER_GUILD_ID`` /
-``NEWSDESK_OWNER_IDS``); other servers' admins are refused with a sentence and the refusal is audited. Progress is
-shown by editing the reply at least every ``NEWSDESK_PROGRESS_INTERVAL`` seconds (5 s by default) with the count
-and the time elapsed, so a long rebuild always shows a sign of life; after the interaction token's 15 minutes it
-continues in a channel message of its own.
+The shared index is for the owner (``NEWSDESK_OWNER_GUILD_ID`` / ``NEWSDESK_OWNER_IDS``): their ``/reindex``
+rebuilds every vector aside and swaps them in. Any other server's admin re-embeds only what that server uploaded
+itself (``Newsdesk.reindex(scopes=...)``): never the shared corpus nor another server's uploads; the reply says which
+of the two ran, with its counts. Progress is shown by editing the reply at least every
+``NEWSDESK_PROGRESS_INTERVAL`` seconds (5 s by default) with the count and the time elapsed, so a long rebuild
+always shows a sign of life; after the interaction token's 15 minutes it continues in a channel message of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index import IngestReport, say
+from index import IngestReport, ModelMismatch, say
 
 from .. import render
 from ..app import NewsdeskBot
@@ -37,34 +38,82 @@ class Reindex(commands.Cog):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return await require_admin(interaction)
 
-    @app_commands.command(name="reindex", description="Rebuild the search index (re-embed every paragraph)")
+    @app_commands.command(
+        name="reindex", description="Re-embed this server's uploads (the owner: rebuild the whole index)"
+    )
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if not is_owner(self.bot.settings, interaction):
-            await self.bot.audit(interaction, "/reindex", "", "refused: not the owner")
-            raise UserError(say("bot_reindex_owner_only"))
         if self.lock.locked():
             raise UserError(say("bot_reindex_running"))
         async with self.lock:
-            await interaction.response.send_message(
-                say("bot_reindex_counting"), allowed_mentions=discord.AllowedMentions.none()
-            )
-            show = self._progress_display(interaction)
-            progress = {"done": 0, "total": 0}
-            try:
-                report = await self._rebuild(progress, show)
-            except Exception as exc:
-                await self.bot.audit(interaction, "/reindex", "", f"error: {type(exc).__name__}")
-                raise
-            total = progress["total"]
-            done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
-            await self.bot.audit(
-                interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}"
-            )
-            await show(done_line + render.report_text(report, "bot_reindex_done"))
+            if is_owner(self.bot.settings, interaction):
+                await self._full(interaction)
+            else:
+                await self._private(interaction, str(interaction.guild_id))
 
-    async def _rebuild(self, progress: dict[str, int], show: Show) -> IngestReport:
+    async def _full(self, interaction: discord.Interaction) -> None:
+        """The owner's rebuild of the index every server shares."""
+        await interaction.response.send_message(
+            say("bot_reindex_counting"), allowed_mentions=discord.AllowedMentions.none()
+        )
+        show = self._progress_display(interaction)
+        progress = {"done": 0, "total": 0}
+        try:
+            report = await self._rebuild(progress, show)
+        except Exception as exc:
+            await self.bot.audit(interaction, "/reindex", "", f"error: {type(exc).__name__}")
+            raise
+        total = progress["total"]
+        done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
+        await self.bot.audit(interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}")
+        await show(done_line + render.report_text(report, "bot_reindex_done"))
+
+    async def _private(self, interaction: discord.Interaction, scope: str) -> None:
+        """Another server's admin: re-embed only the articles this server uploaded, with the current model."""
+        own = await asyncio.to_thread(self.bot.desk.stats, (scope,))
+        if own.articles == 0:
+            await self.bot.audit(interaction, "/reindex", "server-private", "nothing to re-embed")
+            await interaction.response.send_message(
+                say("bot_reindex_private_none"), allowed_mentions=discord.AllowedMentions.none()
+            )
+            return
+        await interaction.response.send_message(
+            say("bot_reindex_private_counting"), allowed_mentions=discord.AllowedMentions.none()
+        )
+        show = self._progress_display(interaction)
+        progress = {"done": 0, "total": 0}
+        try:
+            report = await self._rebuild(progress, show, scopes=(scope,))
+        except ModelMismatch as exc:
+            await self.bot.audit(interaction, "/reindex", "server-private", "refused: model changed")
+            raise UserError(say("bot_reindex_private_model")) from exc
+        except Exception as exc:
+            await self.bot.audit(interaction, "/reindex", "server-private", f"error: {type(exc).__name__}")
+            raise
+        total = progress["total"]
+        articles, failed = report.reindexed, len(report.failed)
+        await self.bot.audit(
+            interaction,
+            "/reindex",
+            "server-private",
+            f"{articles} articles, {total} paragraphs; failed {failed}",
+        )
+        done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
+        text = render.report_text(
+            report,
+            "bot_reindex_private_done",
+            articles=articles,
+            copies=report.duplicates,
+            paragraphs=total,
+            failed=failed,
+            model=own.model,
+        )
+        await show(done_line + text)
+
+    async def _rebuild(
+        self, progress: dict[str, int], show: Show, scopes: tuple[str, ...] | None = None
+    ) -> IngestReport:
         """Run the rebuild in a worker thread; edit the progress line every interval until it is done."""
 
         def on_progress(done: int, total: int) -> None:  # called from the worker thread
@@ -72,8 +121,9 @@ class Reindex(commands.Cog):
 
         loop = asyncio.get_running_loop()
         started = loop.time()
-        job = asyncio.ensure_future(asyncio.to_thread(self.bot.desk.reindex, on_progress))
+        job = asyncio.ensure_future(asyncio.to_thread(self.bot.desk.reindex, on_progress, scopes))
         interval = max(self.bot.settings.progress_interval_seconds, MIN_INTERVAL)
+        counting = say("bot_reindex_counting" if scopes is None else "bot_reindex_private_counting")
         while not job.done():
             await asyncio.wait({job}, timeout=interval)
             if job.done():
@@ -82,9 +132,7 @@ class Reindex(commands.Cog):
             if progress["total"]:
                 line = render.progress_line("Embedding", progress["done"], progress["total"], elapsed)
             else:  # still counting the paragraphs
-                line = say(
-                    "bot_reindex_elapsed", line=say("bot_reindex_counting"), elapsed=render.clock(elapsed)
-                )
+                line = say("bot_reindex_elapsed", line=counting, elapsed=render.clock(elapsed))
             try:
                 await show(line)
             except discord.HTTPException as exc:  # a missed progress edit is no reason to give up the rebuild

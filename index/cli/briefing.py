@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the Briefing as JSON")
     p.add_argument("--output", type=Path, help="also write the Markdown to this file")
+    p.add_argument(
+        "--chart",
+        type=Path,
+        metavar="FILE.png",
+        help="also write a chart of the top stories' last 7 days (PNG)",
+    )
     p.set_defaults(func=cmd_briefing, desk=DeskNeed.STORE)
 
     p = sub.add_parser(
@@ -75,6 +81,8 @@ def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
     markdown = render_markdown(b)
     if args.output:
         args.output.write_text(markdown, encoding="utf-8")
+    if args.chart:
+        write_chart(desk, b, args.chart)
     if args.json:
         emit_json(b.to_dict())
         return 0
@@ -84,6 +92,16 @@ def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
         if latest is not None:
             emit(say("cli_briefing_latest", date=latest))
     return 0
+
+
+def write_chart(desk: Newsdesk, b: Briefing, path: Path) -> None:
+    """The briefing's chart to ``path``, and where it went (on stderr: ``--json`` keeps stdout for the JSON)."""
+    chart = desk.briefing_chart(b)
+    if chart is None:
+        progress_note(say("cli_briefing_no_chart", path=path))
+        return
+    path.write_bytes(chart.png)
+    progress_note(say("cli_briefing_chart_written", stories=len(chart.series), path=path))
 
 
 def latest_day(desk: Newsdesk, sources: list[str] | None) -> str | None:

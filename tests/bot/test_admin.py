@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from aiohttp import web
 
 from index import say
@@ -19,6 +20,11 @@ ARTICLE = (
     "---\ntitle: Harbour bridge reopens\nsource: Alpha Local\ndate: 2024-05-06\n---\n\n"
     "The harbour bridge reopened to traffic on Monday after eleven weeks of repairs to its cable anchors.\n\n"
     "The city engineer said the zinc coating of the new anchors should last forty years.\n"
+)
+FERRY = (
+    "---\ntitle: Ferry timetable changes\nsource: Beta Daily\ndate: 2024-05-07\n---\n\n"
+    "The island ferry will leave at half past six from June, an hour earlier than before.\n\n"
+    "The operator said the change lets commuters reach the mainland before the first train.\n"
 )
 
 
@@ -191,7 +197,7 @@ def field(msg: dict, name: str) -> str | None:
 
 async def test_stats_count_only_what_the_server_can_search(world) -> None:
     w, start = world
-    await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
+    bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
     emu = w.emu
 
     async def stats(guild, member) -> dict:
@@ -205,27 +211,80 @@ async def test_stats_count_only_what_the_server_can_search(world) -> None:
     assert int(field(alpha, "Articles searchable here").replace(",", "")) == int(before.replace(",", "")) + 1
     assert field(beta, "Whole index (all servers)") is None and field(alpha, "Whole index (all servers)")
 
+    def number(msg: dict, name: str) -> int:
+        return int(field(msg, name).split()[0].replace(",", ""))
 
-async def test_rebuilding_the_shared_index_is_for_the_owner_only(world) -> None:
+    # paragraphs too: Alpha sees its two on top of the shared corpus, Beta never does
+    shared = bot.desk.stats(("",)).paragraphs
+    assert number(beta, "Paragraphs searchable here") == shared
+    assert number(alpha, "Paragraphs searchable here") == shared + 2
+    assert field(alpha, "This server's own uploads") == "1 articles · 2 paragraphs"
+    assert field(beta, "This server's own uploads") == "0 articles · 0 paragraphs"
+
+
+async def finished(emu, token: str, words: str) -> dict:
+    """The /reindex reply once its final report is in it."""
+
+    def done() -> dict | None:
+        msg = emu.messages.get(emu.interactions[token]["original"] or 0) or {}
+        return msg if words in msg.get("content", "") else None
+
+    return await emu.wait_for(done, 300)
+
+
+def blobs(bot) -> dict[int, bytes]:
+    return {r["id"]: r["vector"] for r in bot.desk.store.query("SELECT id, vector FROM paragraphs")}
+
+
+async def test_a_server_admin_reindexes_only_its_own_uploads(world) -> None:
+    """Not the owner: /reindex re-embeds this server's uploads, never the shared corpus or another server's."""
     w, start = world
     bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id)
-    emu = w.emu
-    token = await emu.slash("reindex", w.beta, w.beta_admin)  # an admin, but of another server
-    (refused,) = await replies(emu, token)
-    assert refused["flags"] & 64 and refused["content"] == say("bot_reindex_owner_only")
-    assert [(a["action"], a["result"]) for a in bot.state.audit_log()] == [
-        ("/reindex", "refused: not the owner")
+    emu, store = w.emu, bot.desk.store
+    token = await emu.slash("reindex", w.beta, w.beta_admin)  # nothing uploaded yet: one clear sentence
+    (none,) = await replies(emu, token)
+    assert none["content"] == say("bot_reindex_private_none")
+    await ingest_file(emu, w.alpha, w.admin, "bridge.md", ARTICLE.encode())
+    await ingest_file(emu, w.beta, w.beta_admin, "ferry.md", FERRY.encode())
+    beta_ids = store.private_paragraph_ids([str(w.beta.id)]).tolist()
+    assert len(beta_ids) == 2
+    # Beta's stored vectors are wrong (as after a bad model run): what its reindex must repair
+    rng = np.random.default_rng(3)
+    store.replace_vectors(beta_ids, rng.normal(size=(2, 384)).astype(np.float32))
+    before, (_, seq) = blobs(bot), store.positions()
+
+    token = await emu.slash("reindex", w.beta, w.beta_admin)  # an admin, but not of the owner's server
+    msg = await finished(emu, token, "Server-private reindex done")
+
+    assert "re-embedded 2 paragraphs of 1 article this server uploaded" in msg["content"]
+    assert "were not touched" in msg["content"] and "Embedded 2 / 2 paragraphs" in msg["content"]
+    after = blobs(bot)
+    assert {pid for pid in after if after[pid] != before[pid]} == set(beta_ids)  # the rest: the same bytes
+    texts = store.paragraph_texts(beta_ids)
+    real = bot.desk.embedder.encode([texts[pid] for pid in beta_ids])
+    assert np.allclose([np.frombuffer(after[pid], dtype=np.float32) for pid in beta_ids], real, atol=1e-5)
+    assert sorted(store.tombstones_after(seq)[1].tolist()) == sorted(beta_ids)
+    assert [
+        (a["action"], a["detail"], a["result"]) for a in bot.state.audit_log() if a["action"] == "/reindex"
+    ] == [
+        ("/reindex", "server-private", "nothing to re-embed"),
+        ("/reindex", "server-private", "1 articles, 2 paragraphs; failed 0"),
     ]
-    await bot.close()
+    # the bot's own cache caught up: Beta's question finds its upload by meaning again
+    q = "When will the island ferry leave from June?"
+    token = await emu.slash("ask", w.beta, w.beta_user, options=[opt("question", q)])
+    (ans,) = await replies(emu, token)
+    assert "half past six" in text_of(ans)
+
+
+async def test_the_owner_rebuilds_the_shared_index(world) -> None:
+    w, start = world
     bot = await start(NEWSDESK_OWNER_GUILD_ID=w.alpha.id, NEWSDESK_OWNER_IDS=str(w.beta_admin.id))
+    emu = w.emu
+    epoch = bot.desk.store.epoch()
     token = await emu.slash("reindex", w.beta, w.beta_admin)  # an owner id may, from any server
-    await emu.wait_for(
-        lambda: (
-            "Reindex done"
-            in (emu.messages.get(emu.interactions[token]["original"] or 0) or {}).get("content", "")
-        ),
-        300,
-    )
+    msg = await finished(emu, token, "Reindex done")
+    assert "Server-private" not in msg["content"] and bot.desk.store.epoch() != epoch  # every vector swapped
 
 
 async def test_an_error_after_thinking_is_shown_only_to_the_user(world) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 
 from tests.bot.helpers import assert_no_pings, replies, text_of
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 async def wait_posted(bot, day: str) -> None:
@@ -25,12 +28,21 @@ async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
     token = await emu.slash(
         "briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "2004-12-22"}]
     )
-    msgs = await replies(emu, token)
+    msgs = await replies(emu, token, n=2)  # the stories' page(s), then the chart's page with the files
     text = text_of(msgs[0])
     assert "Briefing for 2004-12-22" in text and "✓ verbatim" in text
     files = msgs[-1]["_files"]
-    ((name, data),) = files.values()
+    ((name, data), (chart_name, png)) = files.values()
     assert name == "briefing-2004-12-22.md" and data.decode().startswith("# Briefing for 2004-12-22")
+    assert chart_name == "briefing-chart-2004-12-22.png" and png.startswith(PNG_MAGIC)
+    (chart,) = msgs[-1]["embeds"]  # the chart's own page, last: the image and its text alternative
+    assert chart["image"]["url"] == "attachment://briefing-chart-2004-12-22.png"
+    lines = chart["description"].splitlines()
+    stories = int(re.search(r"(\d+) stories from", text).group(1))
+    numbers = [re.match(r"(\d+)\\?\.", line).group(1) for line in lines]  # "1\." : no Markdown list
+    assert numbers == [str(n) for n in range(1, stories + 1)]  # one line per story
+    assert all(" in 7 days, " in line and line.endswith("outlet") for line in lines)
+    assert chart["footer"]["text"].startswith("Briefing for 2004-12-22")
     assert_no_pings(emu)
     print("BRIEFING EMBED:\n" + text + "\n---- MARKDOWN FILE ----\n" + data.decode()[:1500])
 
@@ -64,7 +76,9 @@ async def test_scheduled_briefing_posts_once_per_day_across_restarts(world) -> N
     assert await cog.daily.coro() is True
     posted = emu.created(news)
     assert posted and "Briefing for 2004-12-22" in text_of(posted[0])
-    assert posted[-1]["_files"]
+    names = [name for name, _ in posted[-1]["_files"].values()]
+    assert names == ["briefing-2004-12-22.md", "briefing-chart-2004-12-22.png"]
+    assert posted[-1]["embeds"][-1]["image"]["url"] == "attachment://briefing-chart-2004-12-22.png"
     assert await cog.daily.coro() is False  # same day: never twice
     await bot.close()
     # restart later the same day: the catch-up at ready must not post again
@@ -110,3 +124,16 @@ async def test_failed_scheduled_briefing_is_retried_the_same_day(world, allow_er
     assert await cog.retry.coro() is False and await cog.daily.coro() is False  # and never twice
     assert len(emu.created(news)) == n
     assert [(b["day"], b["status"]) for b in bot.state.posted_briefings()] == [("2004-12-23", "posted")]
+
+
+async def test_a_briefing_without_stories_has_no_chart(world) -> None:
+    w, start = world
+    await start()
+    emu = w.emu
+    token = await emu.slash(
+        "briefing", w.alpha, w.user, options=[{"name": "date", "type": 3, "value": "2004-12-25"}]
+    )
+    (msg,) = await replies(emu, token)
+    assert "No articles published on 2004-12-25" in text_of(msg)
+    assert [name for name, _ in msg["_files"].values()] == ["briefing-2004-12-25.md"]
+    assert not any(e.get("image") for e in msg["embeds"])
