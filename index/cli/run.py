@@ -1,6 +1,6 @@
 """``newsdesk run`` and ``newsdesk sync``: the Discord bot, or the terminal session when there is no token.
 
-The only module outside ``bot/`` that imports ``bot``. It does so inside the two commands that need it: importing
+With ``feedback.py`` (the bot's votes), the only modules outside ``bot/`` that import ``bot``. It does so inside the two commands that need it: importing
 discord.py costs about a second, and every other ``newsdesk`` command would pay it at start-up.
 """
 
