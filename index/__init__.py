@@ -43,6 +43,9 @@ _EXPORTS: dict[str, str] = {
     "check_file_type": "index.validate",
     "check_url_scheme": "index.validate",
     "parse_date": "index.validate",
+    # timeline answers and who-said-what (issue 12)
+    "Timeline": "index.timeline",
+    "TimelineEntry": "index.timeline",
 }
 
 __all__ = [
@@ -64,6 +67,8 @@ __all__ = [
     "SourceStats",
     "Stats",
     "Story",
+    "Timeline",
+    "TimelineEntry",
     "briefing_markdown",
     "check_date_range",
     "check_file_type",
@@ -108,6 +113,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
+    from index.timeline import Timeline, TimelineEntry
     from index.validate import (
         ACCEPTED_SUFFIXES,
         check_date_range,

@@ -38,6 +38,7 @@ from index.models import (
 )
 from index.search import Query, Sources, retrieve
 from index.store import Store
+from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorIndex
 
@@ -272,6 +273,21 @@ class Newsdesk:
             dimension=dimension or 0,
             data_dir=str(self.data_dir),
         )
+
+    # -- timeline answers and who-said-what (issue 12, i12quotes) ------------------------------------------------
+    def timeline(
+        self,
+        question: str,
+        k: int = DEFAULT_TIMELINE_K,
+        filters: Filters | None = None,
+        per_article: int = 1,
+    ) -> Timeline:
+        """The passages answering ``question`` in date order, oldest first, undated ones apart (index.timeline).
+
+        The passages are ``ask``'s (same retrieval, filters, scopes, relevance bar, verification and collapsed
+        copies) with a larger ``k``; one passage per article by default, so each line is one report of the story.
+        """
+        return timeline_from(self.ask(question, k=k, filters=filters, per_article=per_article))
 
 
 __all__ = ["Newsdesk", "ModelMismatch"]
