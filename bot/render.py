@@ -21,6 +21,7 @@ from index import (
     Paragraph,
     Quote,
     SourceStats,
+    SpeakerQuotes,
     Story,
     Timeline,
     say,
@@ -357,3 +358,29 @@ def render_timeline(t: Timeline) -> list[Page]:
     if t.dropped_unverified:
         footer += f" · {t.dropped_unverified} unverified passage(s) withheld"
     return pack(blocks, title=title, color=COLOR_TIMELINE, footer=footer.strip(" ·"), first_description=intro)
+
+
+# ---------------------------------------------------------------------------------------------------- who said what
+def render_speaker_quotes(r: SpeakerQuotes) -> list[Page]:
+    """A speaker's statements, newest first, each as the answer's quote block with who said it and how."""
+    names = r.speakers or [r.speaker]
+    title = f"🗣️ {neutralise(say('quotes_heading', names=names, about=r.about))}"
+    if not r.speakers:
+        return pack(
+            [],
+            title=title,
+            color=COLOR_NO_ANSWER,
+            first_description=esc(say("quotes_unknown_speaker", speaker=r.speaker)),
+        )
+    if not r.statements:
+        text = esc(say("quotes_none", speaker=r.speaker, names=r.speakers, about=r.about))
+        return pack([], title=title, color=COLOR_NO_ANSWER, first_description=text)
+    blocks: list[str] = []
+    for i, s in enumerate(r.statements, 1):
+        who = f"*{esc(say('quotes_as', speaker=s.speaker, phrase=s.phrase))}*"
+        parts = quote_blocks(s.quote, i)
+        blocks += [parts[0].replace("\n", f" {who}\n", 1), *parts[1:]]
+    footer = say("quotes_count", n=len(r.statements))
+    if r.dropped_unverified:
+        footer += f" · {r.dropped_unverified} unverified statement(s) withheld"
+    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer)

@@ -46,6 +46,8 @@ _EXPORTS: dict[str, str] = {
     # timeline answers and who-said-what (issue 12)
     "Timeline": "index.timeline",
     "TimelineEntry": "index.timeline",
+    "SpeakerQuotes": "index.who_said",
+    "Statement": "index.who_said",
 }
 
 __all__ = [
@@ -65,6 +67,8 @@ __all__ = [
     "Quote",
     "SourceRef",
     "SourceStats",
+    "SpeakerQuotes",
+    "Statement",
     "Stats",
     "Story",
     "Timeline",
@@ -122,3 +126,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         parse_date,
     )
     from index.vectors import ModelMismatch
+    from index.who_said import SpeakerQuotes, Statement

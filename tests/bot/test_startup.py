@@ -68,6 +68,7 @@ async def test_sync_only_when_commands_changed_and_token_never_logged(world, cap
         "newsdesk",
         "feeds",
         "timeline",
+        "quotes",
     }
     admin = {c["name"]: c.get("default_member_permissions") for c in puts[0].json}
     assert all(str(admin[n]) == "32" for n in ("ingest", "reindex", "sources", "stats", "newsdesk", "feeds"))
