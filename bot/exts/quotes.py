@@ -19,10 +19,10 @@ from index import Filters, SpeakerQuotes
 
 from .. import render
 from ..app import NewsdeskBot, resilient
+from ..checks import question_cooldown
 from ..converters import make_filters, scopes
 from ..errors import followup, think
 from ..views import send_pages
-from .ask import ask_cooldown
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Quotes(commands.Cog):
         source="Only this outlet",
     )
     @app_commands.guild_only()
-    @app_commands.checks.dynamic_cooldown(ask_cooldown)
+    @app_commands.checks.dynamic_cooldown(question_cooldown)
     async def quotes(
         self,
         interaction: discord.Interaction,

@@ -18,10 +18,10 @@ from index import Filters, Timeline
 
 from .. import render
 from ..app import NewsdeskBot
+from ..checks import question_cooldown
 from ..converters import make_filters
 from ..errors import followup, think
 from ..views import send_pages
-from .ask import ask_cooldown
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
         k=f"How many passages (1-{MAX_TIMELINE})",
     )
     @app_commands.guild_only()
-    @app_commands.checks.dynamic_cooldown(ask_cooldown)
+    @app_commands.checks.dynamic_cooldown(question_cooldown)
     async def timeline(
         self,
         interaction: discord.Interaction,
