@@ -47,3 +47,10 @@ async def require_admin(interaction: discord.Interaction) -> bool:
     name = interaction.command.qualified_name if interaction.command else "?"
     await bot.audit(interaction, f"/{name}", "", "refused: not an admin")
     raise NotAdmin(say("bot_not_admin", command=name))
+
+
+def question_cooldown(interaction: discord.Interaction) -> discord.app_commands.Cooldown | None:
+    """The per-user cooldown of /ask (``NEWSDESK_ASK_COOLDOWN``) for the other question commands (/timeline,
+    /quotes): they search as much as /ask does."""
+    seconds = interaction.client.settings.ask_cooldown_seconds  # type: ignore[attr-defined]
+    return discord.app_commands.Cooldown(1, seconds) if seconds > 0 else None

@@ -21,7 +21,9 @@ from index import (
     Paragraph,
     Quote,
     SourceStats,
+    SpeakerQuotes,
     Story,
+    Timeline,
     say,
 )
 from index import briefing_markdown as render_briefing_markdown
@@ -344,3 +346,54 @@ def report_text(report: IngestReport, key: str, **context: object) -> str:
     if len(report.failed) > MAX_FAILURES_SHOWN:
         lines.append(say("bot_more_failures", n=len(report.failed) - MAX_FAILURES_SHOWN))
     return clip("\n".join(lines), CONTENT_LIMIT)
+
+
+# ---------------------------------------------------------------------------------------------------- timeline
+COLOR_TIMELINE = 0x2F855A
+
+
+def render_timeline(t: Timeline) -> list[Page]:
+    """A timeline: a day heading, then each of that day's quotes as the answer's quote blocks; undated apart."""
+    title = f"🗓️ {neutralise(say('timeline_heading', question=t.question))}"
+    if t.no_answer or not (t.entries or t.undated):
+        text = f"**{say('no_answer', question=esc(t.question))}**\n{say('timeline_nothing_to_order')}"
+        return pack([], title=title, color=COLOR_NO_ANSWER, first_description=text)
+    blocks: list[str] = []
+    for day, entries in t.days:
+        blocks.append(f"📅 **{day}**")
+        for entry in entries:
+            blocks += quote_blocks(entry.quote)
+    if t.undated:
+        blocks.append(f"**{say('timeline_undated_heading', n=len(t.undated))}**")
+        blocks += [b for q in t.undated for b in quote_blocks(q)]
+    intro = say("timeline_span", n=len(t.entries), first=t.first, last=t.last, undated=len(t.undated))
+    footer = answer_footer(Answer(t.question, [], searched=t.searched), 0)
+    if t.dropped_unverified:
+        footer += f" · {t.dropped_unverified} unverified passage(s) withheld"
+    return pack(blocks, title=title, color=COLOR_TIMELINE, footer=footer.strip(" ·"), first_description=intro)
+
+
+# ---------------------------------------------------------------------------------------------------- who said what
+def render_speaker_quotes(r: SpeakerQuotes) -> list[Page]:
+    """A speaker's statements, newest first, each as the answer's quote block with who said it and how."""
+    names = r.speakers or [r.speaker]
+    title = f"🗣️ {neutralise(say('quotes_heading', names=names, about=r.about))}"
+    if not r.speakers:
+        return pack(
+            [],
+            title=title,
+            color=COLOR_NO_ANSWER,
+            first_description=esc(say("quotes_unknown_speaker", speaker=r.speaker)),
+        )
+    if not r.statements:
+        text = esc(say("quotes_none", speaker=r.speaker, names=r.speakers, about=r.about))
+        return pack([], title=title, color=COLOR_NO_ANSWER, first_description=text)
+    blocks: list[str] = []
+    for i, s in enumerate(r.statements, 1):
+        who = f"*{esc(say('quotes_as', speaker=s.speaker, phrase=s.phrase))}*"
+        parts = quote_blocks(s.quote, i)
+        blocks += [parts[0].replace("\n", f" {who}\n", 1), *parts[1:]]
+    footer = say("quotes_count", n=len(r.statements))
+    if r.dropped_unverified:
+        footer += f" · {r.dropped_unverified} unverified statement(s) withheld"
+    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer)

@@ -45,6 +45,11 @@ _EXPORTS: dict[str, str] = {
     "check_file_type": "index.validate",
     "check_url_scheme": "index.validate",
     "parse_date": "index.validate",
+    # timeline answers and who-said-what (issue 12)
+    "Timeline": "index.timeline",
+    "TimelineEntry": "index.timeline",
+    "SpeakerQuotes": "index.who_said",
+    "Statement": "index.who_said",
 }
 
 __all__ = [
@@ -65,8 +70,12 @@ __all__ = [
     "Quote",
     "SourceRef",
     "SourceStats",
+    "SpeakerQuotes",
+    "Statement",
     "Stats",
     "Story",
+    "Timeline",
+    "TimelineEntry",
     "briefing_markdown",
     "check_date_range",
     "check_file_type",
@@ -112,6 +121,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
+    from index.timeline import Timeline, TimelineEntry
     from index.validate import (
         ACCEPTED_SUFFIXES,
         check_date_range,
@@ -120,3 +130,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         parse_date,
     )
     from index.vectors import ModelMismatch
+    from index.who_said import SpeakerQuotes, Statement

@@ -40,8 +40,10 @@ from index.models import (
 from index.reindex_private import reindex_private
 from index.search import Query, Sources, retrieve
 from index.store import Store
+from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorIndex
+from index.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
@@ -293,6 +295,58 @@ class Newsdesk:
             dimension=dimension or 0,
             data_dir=str(self.data_dir),
         )
+
+    # -- timeline answers and who-said-what (issue 12, i12quotes) ------------------------------------------------
+    def timeline(
+        self,
+        question: str,
+        k: int = DEFAULT_TIMELINE_K,
+        filters: Filters | None = None,
+        per_article: int = 1,
+    ) -> Timeline:
+        """The passages answering ``question`` in date order, oldest first, undated ones apart (index.timeline).
+
+        The passages are ``ask``'s (same retrieval, filters, scopes, relevance bar, verification and collapsed
+        copies) with a larger ``k``; one passage per article by default, so each line is one report of the story.
+        """
+        return timeline_from(self.ask(question, k=k, filters=filters, per_article=per_article))
+
+    def speakers_catch_up(self) -> int:
+        """Read the articles stored since the last call for who said what (the first call backfills an existing
+        index); returns how many were read. Incremental, so cheap when nothing is new."""
+        with self._write_lock:
+            return catch_up(self.store)
+
+    def quotes_by(
+        self,
+        speaker: str,
+        about: str | None = None,
+        filters: Filters | None = None,
+        limit: int = 10,
+    ) -> SpeakerQuotes:
+        """Statements attributed to ``speaker`` (a person or body), newest first, each a verified verbatim
+        sentence; ``about`` keeps those on a topic (index.who_said). Loads the model only for ``about``."""
+        speaker = " ".join(speaker.split())
+        if not speaker:
+            raise ValueError("Say whose statements you want, e.g. --speaker Kishida.")
+        if len(speaker) > 200:
+            raise ValueError("The speaker's name is over 200 characters: give the name only.")
+        limit = check_int(int(limit), "limit", 1, MAX_STATEMENTS)
+        self.speakers_catch_up()
+        topic = None
+        if about and about.strip():
+            topic = topic_of(about, self.lexical, self.embedder.encode_query(about))
+        result = statements_by(self.store, speaker, filters or Filters(), limit, topic)
+        result.about = about.strip() if about and about.strip() else None
+        return result
+
+    def speaker_names(
+        self, fragment: str, scopes: tuple[str, ...] | None = None, limit: int = 25
+    ) -> list[str]:
+        """Speakers whose name has a word starting with ``fragment``, most quoted first (Discord's autocomplete):
+        one query on the small speakers table, never a scan of the corpus; does not catch up (see
+        ``speakers_catch_up``)."""
+        return [name for name, _ in self.store.speaker_names(fragment[:100], scopes, limit)]
 
 
 __all__ = ["Newsdesk", "ModelMismatch"]

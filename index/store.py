@@ -23,6 +23,7 @@ import numpy as np
 
 from index.models import Article, Filters, Paragraph, SourceRef, SourceStats
 from index.schema import lexical_text, migrate, terms_of
+from index.store_speakers import SpeakerRows
 from index.store_vectors import VectorRows
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class NewParagraph:
     vector: np.ndarray | None
 
 
-class Store(VectorRows):
+class Store(VectorRows, SpeakerRows):
     """One SQLite database; safe to share between threads (calls are serialised by a lock) and processes."""
 
     def __init__(self, path: Path):

@@ -24,9 +24,11 @@ from index.cli.args import (
 )
 from index.cli.ingest import cmd_ingest
 from index.cli.output import emit, emit_json, warn
+from index.cli.timeline import cmd_timeline
 from index.models import Answer, Filters
 from index.render import render, say
 from index.service import Newsdesk
+from index.timeline import DEFAULT_TIMELINE_K
 from index.validate import check_date_range
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with verbatim quotes")
     p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
-    p.add_argument("-k", type=k_arg, default=DEFAULT_K, help=f"number of quotes (default {DEFAULT_K})")
+    p.add_argument(
+        "-k",
+        type=k_arg,
+        default=None,
+        help=f"number of quotes (default {DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline)",
+    )
     p.add_argument("--source", help="only this outlet")
     p.add_argument("--since", type=date_arg, help="only articles published on or after this date")
     p.add_argument("--until", type=date_arg, help="only articles published on or before this date")
@@ -55,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--offset", type=offset_arg, default=0, help="skip this many quotes (pagination)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument(
+        "--timeline", action="store_true", help="the passages in date order, oldest first (how X changed)"
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("reindex", parents=[common], help="re-embed every stored paragraph")
@@ -91,6 +101,8 @@ def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
     check_date_range(args.since, args.until)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
     question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
+    if args.k is None:  # the default page size, set here so the session's `more` pages by it
+        args.k = DEFAULT_K
     return desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
 
 
@@ -102,6 +114,8 @@ def print_answer(args: argparse.Namespace, result: Answer) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:
+    if args.timeline:
+        return cmd_timeline(args, desk)
     print_answer(args, answer(args, desk))
     return 0
 

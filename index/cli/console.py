@@ -113,7 +113,7 @@ class Session:
             with contextlib.redirect_stdout(self.out), contextlib.redirect_stderr(self.out):
                 if args.command == "reindex":
                     reindex(self.desk)
-                elif args.command == "ask":
+                elif args.command == "ask" and not args.timeline:
                     result = answer(args, self.desk)
                     print_answer(args, result)
                     self.last_ask = args

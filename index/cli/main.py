@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from index.cli import briefing, commands, feedback, feeds, run
+from index.cli import briefing, commands, feedback, feeds, quotes, run
 from index.cli.args import CliError, DeskNeed, Parser, UsageError, common_options, settings_from
 from index.cli.output import error_sentence, warn
 from index.config import configure_runtime
@@ -34,6 +34,7 @@ def build_parser() -> Parser:
     briefing.register(sub)
     feeds.register(sub)
     feedback.register(sub)
+    quotes.register(sub)
     run.register(sub, build_parser)
     return parser
 

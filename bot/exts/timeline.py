@@ -1,0 +1,73 @@
+"""``/timeline question``: the passages answering a question in date order, oldest first (index.timeline).
+
+Scoped to the server like ``/ask`` (the global corpus plus what the server ingested), deferred at once, the search
+run in a worker thread under the bot's cap on concurrent searches, and rendered with the answer's quote blocks
+(long quotes split into marked parts, never cut).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index import Filters, Timeline
+
+from .. import render
+from ..app import NewsdeskBot
+from ..checks import question_cooldown
+from ..converters import make_filters
+from ..errors import followup, think
+from ..views import send_pages
+
+log = logging.getLogger(__name__)
+
+MAX_TIMELINE = 25  # passages on one timeline in Discord (the CLI allows up to 50)
+
+
+class TimelineCog(commands.Cog, name="Timeline"):
+    def __init__(self, bot: NewsdeskBot):
+        self.bot = bot
+
+    @app_commands.command(
+        name="timeline", description="How did it develop? Verbatim passages in date order, oldest first"
+    )
+    @app_commands.describe(
+        question="What do you want to follow over time?",
+        source="Only this outlet",
+        since="Published on or after (YYYY-MM-DD)",
+        until="Published on or before (YYYY-MM-DD)",
+        k=f"How many passages (1-{MAX_TIMELINE})",
+    )
+    @app_commands.guild_only()
+    @app_commands.checks.dynamic_cooldown(question_cooldown)
+    async def timeline(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 1000],
+        source: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        k: app_commands.Range[int, 1, MAX_TIMELINE] = 15,
+    ) -> None:
+        filters = make_filters(interaction.guild_id, source, since, until)
+        await think(interaction)
+        result = await self.build(question, k, filters)
+        await send_pages(followup(interaction), render.render_timeline(result))
+        log.info(
+            "/timeline in guild %s: %d dated, %d undated passages",
+            interaction.guild_id,
+            len(result.entries),
+            len(result.undated),
+        )
+
+    async def build(self, question: str, k: int, filters: Filters) -> Timeline:
+        async with self.bot.search_slots:  # the same global cap on concurrent searches as /ask
+            return await asyncio.to_thread(self.bot.desk.timeline, question, k, filters)
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    await bot.add_cog(TimelineCog(bot))

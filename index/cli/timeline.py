@@ -1,0 +1,35 @@
+"""``newsdesk ask --timeline QUESTION``: the answer's passages in date order, oldest first (index.timeline).
+
+The same filters as ``ask`` (source, since, until, as-of); ``-k`` is the number of passages on the timeline and
+``--per-article`` how many one article may give (default 1: each line is one report of the story).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from index.cli.output import emit, emit_json
+from index.models import Filters
+from index.render import render
+from index.service import Newsdesk
+from index.timeline import DEFAULT_TIMELINE_K
+from index.validate import check_date_range
+
+log = logging.getLogger(__name__)
+
+
+def cmd_timeline(args: argparse.Namespace, desk: Newsdesk) -> int:
+    check_date_range(args.since, args.until)
+    filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
+    timeline = desk.timeline(
+        " ".join(args.question),
+        k=args.k or DEFAULT_TIMELINE_K,
+        filters=filters,
+        per_article=1 if args.per_article is None else args.per_article,
+    )
+    if args.json:
+        emit_json(timeline.to_dict())
+    else:
+        emit(render("timeline.md.j2", t=timeline), end="")
+    return 0
