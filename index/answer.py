@@ -83,24 +83,29 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         if not rescored:
             continue
         start, end, c.coverage = pool.windows[c.pid]
-        c.score += W_COVERAGE * c.coverage + W_LEAD * math.exp(-(para.ordinal - 1) / LEAD_DECAY)
+        prior = W_LEAD * math.exp(-(para.ordinal - 1) / LEAD_DECAY)
         if kind is not None and has_answer_type(para.text[start:end], kind, req.question):
-            c.score += W_ANSWER_TYPE
+            prior += W_ANSWER_TYPE
+        c.score += W_COVERAGE * c.coverage + prior
+        c.prior += prior
         if speaker and attributed_to(para.text, speaker):
             c.score += W_ATTRIBUTION
         if c.pid in captions:
             c.score *= CAPTION_PENALTY
+            c.prior *= CAPTION_PENALTY
     if rescored:
         pool.cands.sort(key=lambda c: (-c.score, c.pid))
 
 
 def relevant(c: Candidate, first: bool, method: str) -> bool:
-    """Evidence that a passage answers rather than merely resembles: a close meaning or the rare terms."""
+    """Evidence that a passage answers rather than merely resembles: a close meaning or the rare terms. Priors
+    (``Candidate.prior``) rank passages but never make one relevant."""
     if not METHODS[method].rescored:
         return True
+    evidence = c.score - c.prior
     if not first:
-        return c.score >= MIN_FOLLOW
-    return c.score >= MIN_SCORE and (c.dense >= MIN_DENSE or c.coverage >= MIN_COVERAGE)
+        return evidence >= MIN_FOLLOW
+    return evidence >= MIN_SCORE and (c.dense >= MIN_DENSE or c.coverage >= MIN_COVERAGE)
 
 
 @dataclass

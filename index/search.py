@@ -40,6 +40,9 @@ class Candidate:
     dense_rank: int | None = None
     lex_rank: int | None = None
     score: float = 0.0
+    # The part of ``score`` that is a prior (article centroid, lead position, answer type): it ranks, but it is not
+    # evidence that a passage answers, so the no-answer bar (answer.relevant) reads ``score - prior``.
+    prior: float = 0.0
 
 
 @dataclass
@@ -110,7 +113,8 @@ class Hybrid:
             c.score = W_DENSE * c.dense + W_LEXICAL * c.bm25 / max_bm25
         article_blend(cands, evidence.article_of, src.store)
         for c in cands.values():
-            c.score += evidence.bonus.get(evidence.article_of.get(c.pid, ""), 0.0)
+            c.prior = evidence.bonus.get(evidence.article_of.get(c.pid, ""), 0.0)
+            c.score += c.prior
 
 
 def _rank(rank: int | None, far: int) -> int:
