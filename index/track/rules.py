@@ -16,6 +16,7 @@ fires only when it brings an outlet that story has not had yet.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -131,9 +132,19 @@ def check(desk: TrackDesk, clock: Clock, scopes: list[str] | None = None) -> lis
     """Every active question (of these servers; None = all) against the paragraphs stored since its last check."""
     head, _ = desk.store.positions()
     fired: list[Alert] = []
+    started, checked = time.perf_counter(), 0
     for tq in tlog.active(desk.store, scopes):
         if tq.last_seq < head:
             fired += check_one(desk, tq, head, clock)
+            checked += 1
+    if checked:
+        log.info(
+            "checked %d tracked question(s) up to paragraph %d in %.2f s: %d alert(s)",
+            checked,
+            head,
+            time.perf_counter() - started,
+            len(fired),
+        )
     return fired
 
 
