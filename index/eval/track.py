@@ -59,23 +59,28 @@ SAMPLE_CHECK = 5  # cached vectors compared with the live model before the cache
 MIN_AGREEMENT = 0.99  # cosine a cached vector must have with the live one
 
 
-class CachedEmbedder(Embedder):
+class CachedEmbedder:
     """The real model, with the vectors it already computed for these texts in an earlier index (same model):
     looked up by text, the rest embedded live. Questions are always embedded live."""
 
-    def __init__(self, model_name: str, cache: dict[str, np.ndarray], batch_size: int = 64):
-        super().__init__(model_name, batch_size)
-        self.cache = cache
+    def __init__(self, model: Embedder, cache: dict[str, np.ndarray] | None = None):
+        self.model = model
+        self.cache = cache or {}
         self.live = 0  # paragraphs the cache did not hold
 
+    @property
+    def dimension(self) -> int:
+        return self.model.dimension
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.model.encode_query(text)
+
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        if not texts:
-            return super().encode(texts, progress)
         missing = [i for i, t in enumerate(texts) if t not in self.cache]
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if missing:
             self.live += len(missing)
-            out[missing] = super().encode([texts[i] for i in missing])
+            out[missing] = self.model.encode([texts[i] for i in missing])
         for i, t in enumerate(texts):
             if t in self.cache:
                 out[i] = self.cache[t]
@@ -285,14 +290,18 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run_eval_track(args: Any, settings: CoreSettings) -> int:
+def run_eval_track(args: Any, settings: CoreSettings, model: Embedder | None = None) -> int:
+    """Replay, measure, print (``model``: an already loaded embedder to use, e.g. a test's)."""
     questions = load_questions(Path(args.questions), args.days)
     days = articles_by_day(Path(args.articles))
     with tempfile.TemporaryDirectory(prefix="newsdesk-evaltrack-") as tmp:
-        embedder = CachedEmbedder(settings.model, {}, settings.batch_size)
+        embedder = CachedEmbedder(model or Embedder(settings.model, settings.batch_size))
         if args.vectors_from:
-            embedder.cache = load_vector_cache(Path(args.vectors_from), settings.model, embedder)
-        desk = Newsdesk.open(settings.model_copy(update={"data_dir": Path(tmp)}), embedder=embedder)
+            embedder.cache = load_vector_cache(Path(args.vectors_from), settings.model, embedder.model)
+        desk = Newsdesk.open(
+            settings.model_copy(update={"data_dir": Path(tmp)}),
+            embedder=embedder,  # type: ignore[arg-type]  # the Embedder interface, vectors looked up first
+        )
         try:
             seconds = replay(desk, questions, days)
             result = measure(desk, questions)
