@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 GRID = [round(x, 2) for x in np.arange(MIN_SCORE, 0.701, 0.02)]
 SAMPLE_CHECK = 5  # cached vectors compared with the live model before the cache is trusted
 MIN_AGREEMENT = 0.99  # cosine a cached vector must have with the live one
+PROGRESS_EVERY = 20  # days between progress lines on stderr
 
 
 class CachedEmbedder:
@@ -165,7 +166,9 @@ def replay(desk: Newsdesk, questions: list[Question], days: dict[str, list[Artic
     """Ingest day by day, adding and removing tracked questions on their days and checking after each ingest."""
     t0 = time.perf_counter()
     calendar = sorted(set(days) | {q.start for q in questions} | {q.end for q in questions})
-    for day in calendar:
+    for n, day in enumerate(calendar, 1):
+        if n % PROGRESS_EVERY == 0:
+            print(f"replayed {n}/{len(calendar)} days ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
         clock = noon(day)
         for q in questions:
             if q.end == day and q.tracked_id is not None:

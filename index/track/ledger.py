@@ -121,6 +121,21 @@ def stories_of_day(conn: sqlite3.Connection | Store, tracked_id: int, day: str) 
     ]
 
 
+def alerted_texts(
+    conn: sqlite3.Connection, tracked_id: int, article_ids: Sequence[str]
+) -> set[tuple[str, str]]:
+    """(article id, quote text) of the question's alerts on these articles: a replaced article's paragraphs get
+    new ids, and a passage it still carries word for word has been said already."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return set()
+    rows = conn.execute(
+        f"SELECT article_id, quote FROM alerts WHERE tracked_id=? AND article_id IN ({','.join('?' * len(ids))})",
+        [tracked_id, *ids],
+    ).fetchall()
+    return {(r["article_id"], json.loads(r["quote"])["text"]) for r in rows}
+
+
 def last_seq(conn: sqlite3.Connection, tracked_id: int) -> int | None:
     """The question's sequence as committed now, or None when it was removed meanwhile."""
     row = conn.execute("SELECT last_seq, active FROM tracked WHERE id=?", (tracked_id,)).fetchone()

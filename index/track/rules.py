@@ -5,8 +5,10 @@
 1. read the store's head (the highest paragraph id assigned; every id up to it is committed or rolled back);
 2. for each active question behind the head, find the answering passages in (its sequence, head] (``match``);
 3. in one write transaction: re-read its sequence (another process may have checked part of the range
-   meanwhile: only ids above it count), apply the same-day story rule against the alert log, insert the alerts,
-   and move the sequence to the head. Each paragraph is therefore judged once per question, across processes.
+   meanwhile: only ids above it count), drop passages already alerted word for word from the same article (a
+   replaced article's paragraphs get new ids), apply the same-day story rule against the alert log, insert the
+   alerts, and move the sequence to the head. Each paragraph is therefore judged once per question, across
+   processes.
 
 Same-day story rule: an alert's story is that of an earlier alert of the same question and day whose article
 vector is within ``STORY_MIN`` (the briefing's story threshold); a passage of a story already alerted that day
@@ -116,7 +118,10 @@ def check_one(
         last = tlog.last_seq(conn, tq.id)
         if last is None:  # removed meanwhile
             return []
-        found = [f for f in found if f.quote.paragraph_id > last]
+        said = tlog.alerted_texts(conn, tq.id, [f.quote.article_id for f in found])
+        found = [
+            f for f in found if f.quote.paragraph_id > last and (f.quote.article_id, f.quote.text) not in said
+        ]
         stories = tlog.stories_of_day(conn, tq.id, clock.day)
         for alert, f in decide(found, stories, tq, clock):
             alert.id = tlog.insert_alert(conn, alert, f.vector)

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from index import track
+from index.models import ArticleIn
 from index.track import ledger
 
 from .conftest import DAY1, DAY1_LATER, DAY2, QUESTION
@@ -160,3 +161,15 @@ def test_delivery_is_claimed_once(desk, ferry) -> None:
     assert track.claim_deliveries(desk, ["1"], "bot-b", now=DAY1) == []  # claimed by bot-a
     assert track.mark_delivered(desk, mine.id, "bot-a", "posted:99", now=DAY1)
     assert track.claim_deliveries(desk, ["1"], "bot-b", now=DAY2) == []  # delivered: never again
+
+
+def test_a_replaced_article_does_not_repeat_a_passage_already_alerted(desk, ferry) -> None:
+    track.add(desk, QUESTION, now=DAY1)
+    desk.ingest_articles([ferry])
+    (first,) = track.check(desk, now=DAY1)
+    corrected = ArticleIn(
+        **{**ferry.__dict__, "paragraphs": ["A corrected first paragraph.", ferry.paragraphs[1]]}
+    )
+    assert desk.ingest_articles([corrected]).replaced == 1  # new paragraph ids, the same answering passage
+    assert first.quote.text in desk.store.article_paragraphs(first.quote.article_id)[1].text
+    assert track.check(desk, now=DAY2) == []
