@@ -209,12 +209,14 @@ def claim(
     if not scopes:
         return []
     marks = ",".join("?" * len(scopes))
+    sql = (
+        _ALERT_SQL + f"WHERE t.scope IN ({marks}) AND t.active = 1 AND t.channel_id IS NOT NULL "
+        "AND a.delivered_at IS NULL AND (a.claimed_by IS NULL OR a.claimed_at < ?) ORDER BY a.id LIMIT ?"
+    )
+    if not store.query(sql, [*scopes, stale_before, 1]):  # the usual case, without taking the write lock
+        return []
     with store.transaction() as conn:
-        rows = conn.execute(
-            _ALERT_SQL + f"WHERE t.scope IN ({marks}) AND t.active = 1 AND t.channel_id IS NOT NULL "
-            "AND a.delivered_at IS NULL AND (a.claimed_by IS NULL OR a.claimed_at < ?) ORDER BY a.id LIMIT ?",
-            [*scopes, stale_before, int(limit)],
-        ).fetchall()
+        rows = conn.execute(sql, [*scopes, stale_before, int(limit)]).fetchall()
         conn.executemany(
             "UPDATE alerts SET claimed_by=?, claimed_at=? WHERE id=?",
             [(claimant, now, r["id"]) for r in rows],
