@@ -57,3 +57,11 @@ bench-scale: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Tracked questions on RealTimeQA replayed day by day (threshold chosen on the tune half, reported on the report
+# half). EVAL_TRACK_VECTORS: an earlier index of the same articles by the same model, to skip re-embedding them.
+EVAL_TRACK_VECTORS ?=
+.PHONY: eval-track
+eval-track: $(STAMP)
+	$(BIN)/newsdesk eval-track $(SHARED)/rtqa/articles.jsonl $(SHARED)/rtqa/questions.jsonl \
+		$(if $(EVAL_TRACK_VECTORS),--vectors-from $(EVAL_TRACK_VECTORS))

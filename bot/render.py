@@ -397,3 +397,32 @@ def render_speaker_quotes(r: SpeakerQuotes) -> list[Page]:
     if r.dropped_unverified:
         footer += f" · {r.dropped_unverified} unverified statement(s) withheld"
     return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer)
+
+
+# ---------------------------------------------------------------------------------------------------- tracked questions
+COLOR_ALERT = 0x2F855A
+
+
+def alert_mark(alert_id: int | None) -> str:
+    """The start of an alert's footer: how a bot that died mid-post finds whether the alert was posted."""
+    return f"Alert #{alert_id}"
+
+
+def render_alert(alert) -> list[Page]:  # index.track.Alert (bot imports index's public API only)
+    """A tracked question's alert, rendered like an answer: the verbatim quote with its source, every outlet."""
+    blocks = list(quote_blocks(alert.quote))
+    if len(alert.outlets) > 1:
+        blocks.append(say("bot_track_outlets", n=len(alert.outlets), outlets=esc(", ".join(alert.outlets))))
+    return pack(
+        blocks,
+        title=f"🔔 {neutralise(alert.question)}",
+        color=COLOR_ALERT,
+        first_description=say("bot_track_alert_intro", id=alert.tracked_id),
+        footer=say("bot_track_alert_footer", mark=alert_mark(alert.id), id=alert.tracked_id),
+    )
+
+
+def tracked_line(t, alerts: int) -> str:  # index.track.Tracked
+    where = f"<#{t.channel_id}>" if t.channel_id else "no channel"
+    source = f" · only {esc(t.source)}" if t.source else ""
+    return f"**#{t.id}** {esc(t.question)}\n{where}{source} · since {t.created_at[:10]} · {alerts} alert(s)"

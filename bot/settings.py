@@ -88,6 +88,10 @@ class BotSettings(CoreSettings):
     max_attachment_bytes: int = Field(
         default=8 * 1024 * 1024, gt=0, validation_alias="NEWSDESK_MAX_ATTACHMENT"
     )
+    # Tracked questions (/track): how many a server may have, and how often new paragraphs are checked and the
+    # alerts that fired (here or in another process on the data dir) are posted.
+    track_max_per_server: int = Field(default=25, ge=1, validation_alias="NEWSDESK_TRACK_MAX_PER_SERVER")
+    track_check_seconds: float = Field(default=60.0, gt=0, validation_alias="NEWSDESK_TRACK_CHECK_SECONDS")
 
     @field_validator("discord_token")
     @classmethod

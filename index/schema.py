@@ -6,6 +6,9 @@ the old or the new schema, never a mix; a newer database than this code knows is
 Version 2 makes the store the only truth (the scale issue): every paragraph carries its vector, every deletion
 leaves a tombstone that derived caches (the FAISS index) catch up from, and the lexical index is an FTS5 table
 written in the same transaction as the paragraphs.
+
+Version 3 adds tracked questions and their alert log (``index/track``): the log is shared by every process on the
+data dir (bot, cron ``poll``, an admin's CLI), so "an alert fires once" holds across them.
 """
 
 from __future__ import annotations
@@ -72,6 +75,48 @@ V2 = [
 ]
 
 
+V3 = [
+    # A question asked again of every new paragraph. ``last_seq`` is the highest paragraph id already checked for
+    # it (paragraph ids grow in commit order, so it is the store's sequence); ``scope`` '' = every article (CLI),
+    # else a Discord server id (shared articles plus that server's own).
+    """CREATE TABLE tracked (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question TEXT NOT NULL,
+        source TEXT,
+        scope TEXT NOT NULL DEFAULT '',
+        channel_id TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        checked_at TEXT
+    )""",
+    "CREATE INDEX tracked_scope ON tracked(scope, active)",
+    # One row per alert that fired. The quote is kept as fired (JSON), so the log outlives the article;
+    # ``story_vector`` is the alerted article's vector (same-day story rule); delivery is claimed, then marked.
+    """CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tracked_id INTEGER NOT NULL REFERENCES tracked(id) ON DELETE CASCADE,
+        paragraph_id INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        story_key TEXT NOT NULL,
+        day TEXT NOT NULL,
+        outlets TEXT NOT NULL,
+        quote TEXT NOT NULL,
+        score REAL NOT NULL,
+        story_vector BLOB,
+        fired_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_at TEXT,
+        delivered_at TEXT,
+        delivery TEXT,
+        UNIQUE(tracked_id, paragraph_id)
+    )""",
+    "CREATE INDEX alerts_day ON alerts(tracked_id, day)",
+    "CREATE INDEX alerts_undelivered ON alerts(tracked_id) WHERE delivered_at IS NULL",
+]
+
+
 def lexical_text(text: str, title: str, title_derived: bool) -> str:
     """What the lexical index reads for a paragraph: the title, then the text (a derived title is the first
     sentence again, so it would count the lead twice)."""
@@ -111,7 +156,12 @@ def _v1_to_v2(conn: sqlite3.Connection) -> None:
         last = rows[-1][0]
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2]
+def _v2_to_v3(conn: sqlite3.Connection) -> None:
+    for stmt in V3:
+        conn.execute(stmt)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -507,3 +507,37 @@ class Store(VectorRows, SpeakerRows):
             ).rowcount
             self.bump_version(conn)
         return int(updated)
+
+    # -- queries for tracked questions (index/track) ----------------------------------------------------------
+    def new_paragraph_ids(
+        self, after: int, upto: int, scopes: Sequence[str] | None, source: str | None
+    ) -> np.ndarray:
+        """Ids of paragraphs stored after ``after`` up to ``upto`` (the store's sequence) that ``scopes`` may see,
+        from ``source`` (or a syndicated copy from it) when given. A range scan of the primary key: its cost is
+        the new paragraphs', whatever the size of the corpus."""
+        sql = "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id WHERE p.id > ? AND p.id <= ?"
+        params: list = [int(after), int(upto)]
+        if scopes is not None:
+            sql += f" AND a.scope IN ({','.join('?' * len(scopes))})"
+            params += list(scopes)
+        if source:
+            sql += (
+                " AND (lower(a.source) = lower(?) OR EXISTS "
+                "(SELECT 1 FROM articles c WHERE c.duplicate_of = a.id AND lower(c.source) = lower(?)))"
+            )
+            params += [source, source]
+        rows = self.query(sql + " ORDER BY p.id", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def bm25_between(self, terms: Sequence[str], after: int, upto: int) -> dict[int, float]:
+        """SQLite's BM25 (positive) of the paragraphs in (``after``, ``upto``] matching any of ``terms``; FTS5 seeks
+        by rowid, so only the new part of each term's postings is read."""
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms) if '"' not in t)
+        if not match:
+            return {}
+        rows = self.query(
+            "SELECT rowid id, -bm25(paragraph_terms) s FROM paragraph_terms "
+            "WHERE paragraph_terms MATCH ? AND rowid > ? AND rowid <= ?",
+            (match, int(after), int(upto)),
+        )
+        return {int(r["id"]): float(r["s"]) for r in rows}

@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 
-from index.cli import briefing, commands, feedback, feeds, quotes, run
+from index.cli import briefing, commands, feedback, feeds, quotes, run, track
 from index.cli.args import CliError, DeskNeed, Parser, UsageError, common_options, settings_from
 from index.cli.output import error_sentence, warn
 from index.config import configure_runtime
@@ -36,6 +36,7 @@ def build_parser() -> Parser:
     feedback.register(sub)
     quotes.register(sub)
     run.register(sub, build_parser)
+    track.register(sub)  # last: it adds --alerts to ingest, poll and reindex
     return parser
 
 

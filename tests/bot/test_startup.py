@@ -69,10 +69,11 @@ async def test_sync_only_when_commands_changed_and_token_never_logged(world, cap
         "feeds",
         "timeline",
         "quotes",
+        "track",
     }
     admin = {c["name"]: c.get("default_member_permissions") for c in puts[0].json}
     assert all(str(admin[n]) == "32" for n in ("ingest", "reindex", "sources", "stats", "newsdesk", "feeds"))
-    assert admin["ask"] is None and admin["briefing"] is None
+    assert admin["ask"] is None and admin["briefing"] is None and admin["track"] is None
     await bot.close()
     bot = await start()  # same command set: no sync on restart
     assert len(emu.requests_to("PUT", "/commands")) == 1
