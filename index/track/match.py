@@ -99,7 +99,7 @@ def candidates(
         c = Candidate(pid, dense=d, bm25=b)
         c.score = W_DENSE * d + W_LEXICAL * min(b / ceiling, 1.0)
         cands[pid] = c
-    article_blend(cands, store)
+    article_blend(cands, {}, store)
     return sorted(cands.values(), key=lambda c: (-c.score, c.pid))
 
 
@@ -120,8 +120,8 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
     found: list[Found] = []
     by_text: dict[str, Found] = {}
     for c in pool.cands:
-        if c.score < floor:
-            break
+        if c.score - c.prior < floor:  # the evidence, as for the no-answer bar: priors only rank
+            continue
         para = pool.paragraphs.get(c.pid)
         if para is None or c.pid not in pool.windows or not relevant(c, True, "hybrid"):
             continue
