@@ -209,3 +209,22 @@ def test_outage_during_a_question_then_catch_up_when_milvus_is_back(make_desk, w
     answer = desk.ask("Which country did the earthquake shake on Monday?")  # back: reconnects, catches up
     assert any("Quorvania" in q.text for q in answer.quotes)
     server_manager_instance.release_server(uri)
+
+
+def test_the_cli_says_one_sentence_when_milvus_is_unreachable(wikinews_dir, tmp_path, monkeypatch, capsys):
+    from index.cli.main import main
+
+    copy = tmp_path / "cli"
+    shutil.copytree(wikinews_dir, copy)
+    monkeypatch.setenv("NEWSDESK_VECTOR_BACKEND", "milvus")
+    monkeypatch.setenv("NEWSDESK_MILVUS_URI", "http://127.0.0.1:9")
+    assert main(["ask", QUESTIONS[0], "--data-dir", str(copy)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Milvus at http://127.0.0.1:9 cannot be reached" in err[0]
+
+
+def test_the_bot_shows_the_outage_sentence_not_a_traceback():
+    from bot.errors import user_message
+
+    error = VectorBackendError("Search is unavailable right now: the vector index (Milvus) does not answer.")
+    assert user_message(error, "/ask") == str(error)
