@@ -137,7 +137,7 @@ class MilvusIndex:
         mi = cls(client if client is not None else connect(config), config, dimension, model, epoch)
         mi._guard(mi._prepare, store)
         mi.catch_up(store)
-        mi._guard(mi._switch_alias)
+        mi._guard(mi._switch_alias, store)
         return mi
 
     def _prepare(self, store: Store) -> None:
@@ -212,23 +212,30 @@ class MilvusIndex:
             return None  # asked first: describe_alias on a missing alias logs a traceback inside pymilvus
         return str(self.client.describe_alias(self.config.prefix)["collection_name"])
 
-    def _switch_alias(self) -> None:
-        """Point the alias at this collection (after it caught up) and drop the collection it pointed at."""
+    def _switch_alias(self, store: Store) -> None:
+        """Point the alias at this collection (after it caught up) and drop the collection it pointed at, if
+        this store filled it (its position is in our meta): another deployment's collection is never dropped."""
         old = self._alias_target()
         if old == self.name:
             return
         if old is None:
             self.client.create_alias(self.name, self.config.prefix)
-        else:
-            self.client.alter_alias(self.name, self.config.prefix)
-            if self.client.has_collection(old):
-                self.client.drop_collection(old)
-            log.info("milvus alias %s now points at %s (dropped %s)", self.config.prefix, self.name, old)
+            return
+        self.client.alter_alias(self.name, self.config.prefix)
+        old_key = self._key(old)
+        if store.get_meta(old_key) is not None and self.client.has_collection(old):
+            self.client.drop_collection(old)
+            with store.transaction() as conn:
+                conn.execute("DELETE FROM meta WHERE key=?", (old_key,))
+        log.info("milvus alias %s now points at %s (was %s)", self.config.prefix, self.name, old)
 
     # -- the recorded position (store meta, one key per Milvus URI and collection) ------------------------------------
+    def _key(self, name: str) -> str:
+        return f"{POSITION_KEY}:{self.config.uri}:{name}"
+
     @property
     def _position_key(self) -> str:
-        return f"{POSITION_KEY}:{self.config.uri}:{self.name}"
+        return self._key(self.name)
 
     def _saved_position(self, store: Store) -> tuple[int, int]:
         raw = store.get_meta(self._position_key)

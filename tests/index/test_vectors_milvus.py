@@ -228,3 +228,22 @@ def test_the_bot_shows_the_outage_sentence_not_a_traceback():
 
     error = VectorBackendError("Search is unavailable right now: the vector index (Milvus) does not answer.")
     assert user_message(error, "/ask") == str(error)
+
+
+def test_another_deployment_on_the_same_alias_never_drops_our_collection(milvus_desk, make_desk, tmp_path):
+    ours = milvus_desk.vectors
+    other = make_desk(
+        tmp_path / "other",
+        vector_backend="milvus",
+        milvus_uri=ours.config.uri,
+        milvus_collection=ours.config.prefix,
+    )
+    doc = tmp_path / "note.txt"
+    doc.write_text(
+        "Harbour reopens\n\nThe harbour reopened on Tuesday after repairs, the port authority said.\n"
+    )
+    assert other.ingest_paths([doc]).added == 1
+    theirs = other.vectors
+    assert theirs.name != ours.name and len(theirs) == len(other.store.paragraph_ids()) > 0
+    assert ours.client.has_collection(ours.name)  # their alias switch left our collection alone
+    assert _top(milvus_desk.vectors, milvus_desk, QUESTIONS[0], 1)
