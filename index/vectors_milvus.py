@@ -50,6 +50,7 @@ MAX_TOPK = 16_384  # Milvus's largest limit for one search
 FLUSH_AFTER = 1_000
 POSITION_KEY = "milvus_position"
 VECTOR_FIELD = "vec"
+NLIST_PROPERTY = "newsdesk.nlist"  # a collection property: the IVF index's nlist, for nprobe after a reopen
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,200}$")
 T = TypeVar("T")
 
@@ -127,6 +128,7 @@ class MilvusIndex:
         self.count = 0
         self.index_type = "FLAT"
         self.nprobe = 0
+        self.nlist = 0
         self.unflushed = 0  # rows upserted since the last flush
         # False after Milvus failed a call: the service reconnects before the next question
         self.healthy = True
@@ -185,6 +187,7 @@ class MilvusIndex:
         self.client.create_collection(
             self.name, schema=schema, index_params=self._index_params(expected), consistency_level="Strong"
         )
+        self._record_nlist()
         self.client.load_collection(self.name)
 
     def _index_params(self, n: int) -> Any:
@@ -195,22 +198,28 @@ class MilvusIndex:
         else:
             nlist = int(max(16, min(65_536, 4 * math.sqrt(n))))
             self.index_type, self.nprobe = "IVF_SQ8", nprobe_for(nlist)
+            self.nlist = nlist
             params.add_index(VECTOR_FIELD, index_type="IVF_SQ8", metric_type="IP", params={"nlist": nlist})
         return params
 
     def _current_index(self) -> tuple[str, int]:
-        info = self.client.describe_index(self.name, VECTOR_FIELD)
-        kind = str(info.get("index_type", "FLAT"))
-        nlist = int(info.get("nlist", 0) or json.loads(info.get("params", "{}") or "{}").get("nlist", 0) or 0)
-        return kind, (nprobe_for(nlist) if kind.startswith("IVF") and nlist else 0)
+        """The index type and probes recorded on the collection (``describe_index`` does not return ``nlist``)."""
+        nlist = int(self.client.describe_collection(self.name).get("properties", {}).get(NLIST_PROPERTY, 0))
+        return ("IVF_SQ8", nprobe_for(nlist)) if nlist else ("FLAT", 0)
+
+    def _record_nlist(self) -> None:
+        if self.index_type != "FLAT":
+            self.client.alter_collection_properties(self.name, properties={NLIST_PROPERTY: str(self.nlist)})
 
     def _grow_index_if_due(self) -> None:
         """A FLAT collection that outgrew ``exact_max`` gets its IVF_SQ8 index (once; built from its rows)."""
         if self.index_type != "FLAT" or self.count <= self.config.exact_max:
             return
         self.client.release_collection(self.name)
-        self.client.drop_index(self.name, VECTOR_FIELD)
+        for index_name in self.client.list_indexes(self.name):
+            self.client.drop_index(self.name, index_name)
         self.client.create_index(self.name, self._index_params(self.count))
+        self._record_nlist()
         self.client.load_collection(self.name)
         log.warning("%s", say("milvus_now_approximate", name=self.name, n=self.count, nprobe=self.nprobe))
 

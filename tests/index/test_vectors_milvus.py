@@ -247,3 +247,16 @@ def test_another_deployment_on_the_same_alias_never_drops_our_collection(milvus_
     assert theirs.name != ours.name and len(theirs) == len(other.store.paragraph_ids()) > 0
     assert ours.client.has_collection(ours.name)  # their alias switch left our collection alone
     assert _top(milvus_desk.vectors, milvus_desk, QUESTIONS[0], 1)
+
+
+def test_a_reopened_ivf_collection_keeps_its_probes(milvus_desk, milvus_uri, milvus_collection):
+    first = milvus_desk.vectors
+    config = MilvusConfig(str(milvus_uri), prefix=milvus_collection, exact_max=50)
+    store, epoch = milvus_desk.store, milvus_desk.store.epoch()
+    first.config = config
+    first.count = first.config.exact_max + 1
+    first._grow_index_if_due()  # the FLAT collection outgrew exact_max: IVF_SQ8 built on its rows
+    assert first.index_type == "IVF_SQ8"
+    again = MilvusIndex.open(config, store, first.dimension, first.model, epoch)
+    assert (again.index_type, again.nprobe) == ("IVF_SQ8", first.nprobe) and again.nprobe > 0
+    assert again.search(milvus_desk.embedder.encode_query(QUESTIONS[0]), 5)[0].tolist()
