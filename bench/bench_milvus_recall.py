@@ -68,7 +68,7 @@ def main() -> None:
                 f"{index.index_type:8s} nprobe {index.nprobe:3d}: recall@10 {recall:.3f}, "
                 f"search p50 {ms:.1f} ms, built in {built:.0f} s"
             )
-            index.drop()
+            index.drop(store)
     store.close()
 
 

@@ -401,11 +401,14 @@ class MilvusIndex:
             np.asarray([h["distance"] for h in hits], dtype=np.float32),
         )
 
-    def drop(self) -> None:
-        """Remove this collection (and the alias when it points here): tests and ``reindex`` clean-up."""
+    def drop(self, store: Store | None = None) -> None:
+        """Remove this collection (and the alias when it points here; and its recorded position from ``store``)."""
         if self._alias_target() == self.name:
             self.client.drop_alias(self.config.prefix)
         self.client.drop_collection(self.name)
+        if store is not None:
+            with store.transaction() as conn:
+                conn.execute("DELETE FROM meta WHERE key=?", (self._position_key,))
 
 
 def _and(a: str, b: str) -> str:
