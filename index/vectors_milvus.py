@@ -76,7 +76,8 @@ def connect(config: MilvusConfig) -> Any:
         client = MilvusClient(uri=config.uri, token=config.token, timeout=config.timeout)
         client.list_collections()
     except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, grpc or OS errors alike
-        raise VectorBackendError(say("milvus_unreachable", uri=config.uri, error=_reason(exc))) from exc
+        key = "milvus_unreachable" if "://" in config.uri else "milvus_lite_failed"
+        raise VectorBackendError(say(key, uri=config.uri, error=_reason(exc))) from exc
     return client
 
 

@@ -260,3 +260,19 @@ def test_a_reopened_ivf_collection_keeps_its_probes(milvus_desk, milvus_uri, mil
     again = MilvusIndex.open(config, store, first.dimension, first.model, epoch)
     assert (again.index_type, again.nprobe) == ("IVF_SQ8", first.nprobe) and again.nprobe > 0
     assert again.search(milvus_desk.embedder.encode_query(QUESTIONS[0]), 5)[0].tolist()
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_one_sentence(milvus_desk):
+    """milvus-lite serves one process: a second process (here a real one) is told so, and how to share."""
+    import subprocess
+    import sys
+
+    uri = milvus_desk.vectors.config.uri  # opened (and locked) by this test process
+    code = (
+        "from index.vectors_milvus import MilvusConfig, connect\n"
+        "from index.models import VectorBackendError\n"
+        f"try:\n    connect(MilvusConfig({uri!r}))\nexcept VectorBackendError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert f"The embedded Milvus database {uri} could not be opened" in out
+    assert "milvus-lite serves one process at a time" in out
