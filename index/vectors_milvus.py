@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -44,6 +45,7 @@ from index.vectors import CATCH_UP_BATCH, EXACT_MAX, ModelMismatch, Position
 log = logging.getLogger(__name__)
 
 ID_LIST_MAX = 2_000  # an ``allowed`` array up to this size is sent as ``id in [...]``
+RETRY_PAUSE = 0.5  # seconds before the one retry of a failed Milvus call
 MAX_TOPK = 16_384  # Milvus's largest limit for one search
 # Rows upserted since the last flush past which we flush: milvus-lite scans unsealed ("growing") rows slowly
 # (measured: 7,000 rows cost ~490 ms a search unsealed, ~18 ms flushed), a flush seals and indexes them.
@@ -72,13 +74,30 @@ def connect(config: MilvusConfig) -> Any:
 
     if not NAME_RE.match(config.prefix):
         raise VectorBackendError(say("milvus_bad_name", name=config.prefix))
-    try:
+
+    def attempt() -> Any:
         client = MilvusClient(uri=config.uri, token=config.token, timeout=config.timeout)
         client.list_collections()
+        return client
+
+    try:
+        client = _retried(attempt)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, grpc or OS errors alike
         key = "milvus_unreachable" if "://" in config.uri else "milvus_lite_failed"
         raise VectorBackendError(say(key, uri=config.uri, error=_reason(exc))) from exc
     return client
+
+
+def _retried(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn`` once more after a short pause if it fails: a gRPC channel that the server closed while idle (a
+    GOAWAY, e.g. "too many pings" after minutes without a call) reconnects on the next call. Every Milvus call
+    made here is idempotent (search, query, upsert by primary key, delete by id, flush)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - retried once; the second failure propagates
+        log.info("milvus call failed, retrying once: %s", _reason(exc))
+        time.sleep(RETRY_PAUSE)
+        return fn(*args, **kwargs)
 
 
 def _reason(exc: BaseException) -> str:
@@ -339,7 +358,7 @@ class MilvusIndex:
     def _guard(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a Milvus call; any failure of the server becomes the one "search is unavailable" sentence."""
         try:
-            return fn(*args, **kwargs)
+            return _retried(fn, *args, **kwargs)
         except (VectorBackendError, ModelMismatch):
             raise
         except Exception as exc:  # noqa: BLE001 - MilvusException, grpc errors, a dead milvus-lite process

@@ -276,3 +276,22 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_sentence(milvus_desk)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
     assert f"The embedded Milvus database {uri} could not be opened" in out
     assert "milvus-lite serves one process at a time" in out
+
+
+def test_a_call_failing_once_is_retried(monkeypatch):
+    """A channel the server closed while idle (gRPC GOAWAY "too many pings", seen in a long test session)
+    reconnects on the next call: one retry, then the failure propagates."""
+    from index.vectors_milvus import _retried
+
+    monkeypatch.setattr("index.vectors_milvus.RETRY_PAUSE", 0)
+    calls: list[int] = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("UNAVAILABLE: too many pings")
+        return 7
+
+    assert _retried(flaky) == 7 and len(calls) == 2
+    with pytest.raises(ValueError):
+        _retried(lambda: int("not a number"))
