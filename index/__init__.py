@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "CoreSettings": "index.config",
     "ModelMismatch": "index.vectors",
     "ModelError": "index.embed",
+    "VectorBackendError": "index.models",
     # plain data that crosses layers
     "Answer": "index.models",
     "Article": "index.models",
@@ -76,6 +77,7 @@ __all__ = [
     "Story",
     "Timeline",
     "TimelineEntry",
+    "VectorBackendError",
     "briefing_markdown",
     "check_date_range",
     "check_file_type",
@@ -116,6 +118,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         SourceStats,
         Stats,
         Story,
+        VectorBackendError,
     )
     from index.render import briefing_markdown, counted, say
     from index.service import Newsdesk

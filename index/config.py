@@ -29,6 +29,13 @@ class CoreSettings(BaseSettings):
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
     # Past this many vectors the FAISS cache becomes approximate (IVF-SQ8, recall@10 >= 0.98 checked at build).
     exact_max: int = Field(default=250_000, validation_alias="NEWSDESK_EXACT_MAX")
+    # The vector index: "faiss" (in-process cache, the default) or "milvus" (index/vectors_milvus.py). For Milvus,
+    # NEWSDESK_MILVUS_URI is a file path (milvus-lite, embedded; empty = <data dir>/milvus.db) or http://host:19530
+    # for a Milvus server or cluster, with NEWSDESK_MILVUS_TOKEN ("user:password" or an API key) when it asks.
+    vector_backend: str = Field(default="faiss", validation_alias="NEWSDESK_VECTOR_BACKEND")
+    milvus_uri: str = Field(default="", validation_alias="NEWSDESK_MILVUS_URI")
+    milvus_token: str = Field(default="", validation_alias="NEWSDESK_MILVUS_TOKEN")
+    milvus_collection: str = Field(default="newsdesk", validation_alias="NEWSDESK_MILVUS_COLLECTION")
 
 
 def configure_runtime() -> None:

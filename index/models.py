@@ -296,3 +296,11 @@ class Briefing:
             "dropped_unverified": self.dropped_unverified,
             "stories": [s.to_dict() for s in self.stories],
         }
+
+
+class VectorBackendError(ValueError):
+    """The vector backend (Milvus) is misconfigured or not answering; the message is one sentence for people.
+
+    A ``ValueError`` on purpose: the CLI and the bot already show a core ``ValueError`` as its sentence, so an
+    outage during a question reaches the user as "search is unavailable", never a traceback. The store is never
+    left half-written by it: the index catches up from the store once the backend answers again."""

@@ -36,8 +36,10 @@ from index.models import (
     Paragraph,
     SourceStats,
     Stats,
+    VectorBackendError,
 )
 from index.reindex_private import reindex_private
+from index.render import say
 from index.search import Query, Sources, retrieve
 from index.store import Store
 from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
@@ -47,6 +49,7 @@ from index.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_b
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
+    from index.vectors_milvus import MilvusIndex
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class Newsdesk:
         self.lexical = LexicalIndex(self.store)
         self._write_lock = threading.RLock()
         self._vectors_lock = threading.Lock()
-        self._vectors: VectorIndex | None = None
+        self._vectors: VectorIndex | MilvusIndex | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @classmethod
@@ -90,8 +93,11 @@ class Newsdesk:
 
     @property
     def vectors(self) -> VectorIndex:
-        """The FAISS cache, caught up with the store (another process's articles included)."""
+        """The FAISS cache (or the Milvus collection), caught up with the store (another process's articles
+        included)."""
         self._check_model()
+        if self.settings.vector_backend != "faiss":
+            return self._milvus_vectors()  # type: ignore[return-value]  # the same search/len interface
         with self._vectors_lock:
             model, dimension = self.store.model_identity()
             epoch = self.store.epoch()
@@ -113,6 +119,29 @@ class Newsdesk:
                 else:
                     vi.save_if_due(self.vector_dir)
             return vi
+
+    def _milvus_vectors(self) -> MilvusIndex:
+        """NEWSDESK_VECTOR_BACKEND=milvus: the collection of the store's epoch, caught up with the store."""
+        from index.vectors_milvus import MilvusConfig, MilvusIndex  # pymilvus loads only for this backend
+
+        if self.settings.vector_backend != "milvus":
+            raise VectorBackendError(say("milvus_bad_backend", name=self.settings.vector_backend))
+        with self._vectors_lock:
+            model, dimension = self.store.model_identity()
+            epoch = self.store.epoch()
+            mi = self._vectors
+            if not isinstance(mi, MilvusIndex) or mi.position.epoch != epoch or not mi.healthy:
+                uri = self.settings.milvus_uri or str(self.data_dir / "milvus.db")
+                config = MilvusConfig(
+                    uri, self.settings.milvus_token, self.settings.milvus_collection, self.settings.exact_max
+                )
+                dim = dimension or self.embedder.dimension
+                client = mi.client if isinstance(mi, MilvusIndex) and mi.healthy else None
+                mi = MilvusIndex.open(config, self.store, dim, self.settings.model, epoch, client)
+                self._vectors = mi
+            elif (mi.position.last_id, mi.position.tomb_seq) != self.store.positions():
+                mi.catch_up(self.store)
+            return mi
 
     def _check_model(self) -> None:
         model, dimension = self.store.model_identity()

@@ -541,3 +541,13 @@ class Store(VectorRows, SpeakerRows):
             (match, int(after), int(upto)),
         )
         return {int(r["id"]): float(r["s"]) for r in rows}
+
+    # -- the Milvus vector backend (index/vectors_milvus.py) ---------------------------------------------------
+    def paragraph_facets(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str, str]]:
+        """(article date, source, scope) of these paragraphs: the scalar fields Milvus filters on."""
+        rows = self.query_in(
+            "SELECT p.id, a.date, a.source, a.scope FROM paragraphs p JOIN articles a ON a.id = p.article_id "
+            "WHERE p.id IN ({marks})",
+            [int(i) for i in ids],
+        )
+        return {r["id"]: (r["date"], r["source"] or "", r["scope"] or "") for r in rows}

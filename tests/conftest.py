@@ -79,3 +79,20 @@ def seed_desk(make_desk) -> Newsdesk:
     d = make_desk()
     d.ingest_paths([SEED_ARTICLE, WIKINEWS])
     return d
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory) -> Path:
+    """One milvus-lite database (an embedded Milvus server process) for the session: start-up costs seconds, so
+    tests share it and each uses collections of its own (``milvus_collection``)."""
+    path = tmp_path_factory.mktemp("milvus") / "milvus.db"
+    yield path
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(str(path))
+
+
+@pytest.fixture
+def milvus_collection(request) -> str:
+    """A collection prefix (alias) of this test's own in the session's milvus-lite."""
+    return "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:80]

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
+from pymilvus import MilvusClient
 
 from index.lexical import tokenize
 from index.models import Filters
 from index.search import METHODS, Query, Sources, retrieve
 
 Q = "How many people died in the tsunami?"
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def wikinews_desk(request, make_desk, wikinews_dir, tmp_path, milvus_uri, milvus_collection):
+    """Every retrieval test runs against both vector backends (Milvus: the session's milvus-lite)."""
+    copy = tmp_path / "wikinews-data"
+    shutil.copytree(wikinews_dir, copy)
+    if request.param == "faiss":
+        yield make_desk(copy)
+        return
+    yield make_desk(
+        copy, vector_backend="milvus", milvus_uri=str(milvus_uri), milvus_collection=milvus_collection
+    )
+    client = MilvusClient(str(milvus_uri))
+    if milvus_collection in client.list_aliases().get("aliases", []):
+        client.drop_alias(milvus_collection)
+    for name in client.list_collections():
+        if name.startswith(milvus_collection + "_"):
+            client.drop_collection(name)
 
 
 def _query(desk, text: str, filters: Filters | None = None) -> tuple[Query, Sources]:

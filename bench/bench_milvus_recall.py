@@ -1,0 +1,76 @@
+"""Recall@10 of the Milvus index against exact search, on a data dir's stored (real MiniLM) vectors.
+
+Not a test: prints, for the index types the Milvus backend uses (FLAT, and IVF_SQ8 as chosen past ``exact_max``),
+recall@10 against an exact numpy scan and the search time per query, with real query embeddings of evaluation
+questions. Each run builds its collections in a throw-away milvus-lite database.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_milvus_recall.py DATA_DIR QUESTIONS.jsonl [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from index.config import configure_runtime
+from index.embed import Embedder
+from index.store import Store
+from index.vectors_milvus import MilvusConfig, MilvusIndex
+
+
+def recall_at_10(
+    index: MilvusIndex, queries: np.ndarray, ids: np.ndarray, vecs: np.ndarray
+) -> tuple[float, float]:
+    """(mean recall@10 against exact inner-product search, median milliseconds per query)."""
+    recalls, times = [], []
+    for q in queries:
+        exact = set(ids[np.argsort(-(vecs @ q), kind="stable")[:10]].tolist())
+        t0 = time.perf_counter()
+        found = index.search(q, 10)[0]
+        times.append(time.perf_counter() - t0)
+        recalls.append(len(exact & set(found.tolist())) / 10)
+    return float(np.mean(recalls)), float(np.median(times) * 1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    configure_runtime()
+    store = Store(args.data_dir / "newsdesk.db")
+    model, dimension = store.model_identity()
+    ids, vecs = store.vectors(store.paragraph_ids().tolist())
+    texts = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
+    texts = texts[: args.queries]
+    assert model, "the data dir holds no vectors"
+    embedder = Embedder(model)
+    queries = np.vstack([embedder.encode_query(t) for t in texts])
+    print(f"{len(ids):,} stored vectors ({model}), {len(texts)} real question embeddings")
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, exact_max in (("FLAT", len(ids) + 1), ("IVF_SQ8", 0)):
+            config = MilvusConfig(
+                str(Path(tmp) / "bench.db"), prefix=f"bench_{label.lower()}", exact_max=exact_max
+            )
+            t0 = time.perf_counter()
+            index = MilvusIndex.open(
+                config, store, int(dimension or vecs.shape[1]), model or "", store.epoch()
+            )
+            built = time.perf_counter() - t0
+            recall, ms = recall_at_10(index, np.asarray(queries, dtype=np.float32), ids, vecs)
+            print(
+                f"{index.index_type:8s} nprobe {index.nprobe:3d}: recall@10 {recall:.3f}, "
+                f"search p50 {ms:.1f} ms, built in {built:.0f} s"
+            )
+            index.drop(store)
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,297 @@
+"""The Milvus backend (milvus-lite, embedded; a real Milvus server process per database file): the same answers as
+FAISS, catch-up across instances, deletions, filters inside Milvus, and one sentence for every failure."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from pymilvus import DataType, MilvusClient
+
+from index.models import Filters, VectorBackendError
+from index.vectors_milvus import MilvusConfig, MilvusIndex, day_number, filter_expression
+
+QUESTIONS = [
+    "How many people died in the tsunami?",
+    "Who won the election?",
+    "What did the court decide?",
+    "Which company announced layoffs?",
+    "What happened at the football match?",
+]
+
+
+@pytest.fixture
+def milvus_desk(make_desk, wikinews_dir, tmp_path, milvus_uri, milvus_collection):
+    """A copy of the Wikinews data dir searched through Milvus (collections dropped afterwards)."""
+    copy = tmp_path / "wikinews-milvus"
+    shutil.copytree(wikinews_dir, copy)
+    desk = make_desk(
+        copy, vector_backend="milvus", milvus_uri=str(milvus_uri), milvus_collection=milvus_collection
+    )
+    yield desk
+    _drop_all(str(milvus_uri), milvus_collection)
+
+
+def _drop_all(uri: str, prefix: str) -> None:
+    client = MilvusClient(uri)
+    if prefix in client.list_aliases().get("aliases", []):
+        client.drop_alias(prefix)
+    for name in client.list_collections():
+        if name.startswith(prefix + "_"):
+            client.drop_collection(name)
+
+
+def _top(index, desk, text: str, k: int = 10, **kw) -> list[int]:
+    return index.search(desk.embedder.encode_query(text), k, **kw)[0].tolist()
+
+
+def test_milvus_gives_the_same_top_ten_as_faiss(milvus_desk, wikinews_desk):
+    mi = milvus_desk.vectors
+    assert isinstance(mi, MilvusIndex) and mi.index_type == "FLAT"
+    assert len(mi) == len(wikinews_desk.vectors) > 100
+    for text in QUESTIONS:
+        assert _top(mi, milvus_desk, text) == _top(wikinews_desk.vectors, wikinews_desk, text)
+
+
+def test_answers_are_the_same_with_either_backend(milvus_desk, wikinews_desk):
+    q = QUESTIONS[0]
+    by_milvus = [x.paragraph_id for x in milvus_desk.ask(q).quotes]
+    by_faiss = [x.paragraph_id for x in wikinews_desk.ask(q).quotes]
+    assert by_milvus and by_milvus == by_faiss
+
+
+def test_a_second_instance_catches_up_from_the_recorded_position(milvus_desk, make_desk, tmp_path):
+    first = milvus_desk.vectors
+    second = make_desk(
+        milvus_desk.data_dir,
+        vector_backend="milvus",
+        milvus_uri=first.config.uri,
+        milvus_collection=first.config.prefix,
+    )
+    assert second.vectors.position == first.position  # read from the store's meta: nothing re-read
+    before = set(second.store.paragraph_ids().tolist())
+    doc = tmp_path / "volcano.txt"
+    doc.write_text(
+        "Volcano erupts on Zorblax island\n\nThe Zorblax volcano erupted at dawn, officials said.\n"
+    )
+    report = second.ingest_paths([doc])
+    assert report.added == 1
+    new_ids = set(second.store.paragraph_ids().tolist()) - before
+    assert new_ids
+    assert second.vectors.position.last_id > first.position.last_id
+    # the first instance (another process, sharing the Milvus server and the store) sees it on its next search
+    hits = _top(milvus_desk.vectors, milvus_desk, "Zorblax volcano eruption", 3)
+    assert hits[0] in new_ids
+
+
+def test_deleted_paragraphs_leave_milvus(milvus_desk):
+    mi = milvus_desk.vectors
+    best = _top(mi, milvus_desk, QUESTIONS[0], 1)[0]
+    article_id = milvus_desk.store.article_of([best])[best]
+    with milvus_desk.store.transaction() as conn:
+        gone = milvus_desk.store.delete_paragraphs(conn, article_id)
+    before = len(mi)
+    mi = milvus_desk.vectors
+    assert len(mi) == before - len(gone)
+    assert not set(_top(mi, milvus_desk, QUESTIONS[0], 50)) & set(gone)
+
+
+def test_date_and_scope_filters_run_inside_milvus(milvus_desk, wikinews_desk):
+    mi = milvus_desk.vectors
+    filters = Filters(since="2005-01-01", scopes=("",))
+    allowed = milvus_desk.store.allowed_paragraph_ids(filters)
+    inside = _top(mi, milvus_desk, QUESTIONS[0], 10, filters=filters)
+    assert inside == _top(wikinews_desk.vectors, wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
+    assert set(inside) <= set(allowed.tolist())
+    assert _top(mi, milvus_desk, QUESTIONS[0], 10, filters=Filters(scopes=("guild-1",))) == []
+
+
+def test_allowed_ids_as_a_list_or_post_filtered_give_the_exact_answer(
+    milvus_desk, wikinews_desk, monkeypatch
+):
+    mi = milvus_desk.vectors
+    allowed = np.asarray(sorted(milvus_desk.store.paragraph_ids().tolist())[::3], dtype=np.int64)
+    exact = _top(wikinews_desk.vectors, wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
+    assert _top(mi, milvus_desk, QUESTIONS[0], 10, allowed=allowed) == exact  # ``id in [...]``
+    monkeypatch.setattr("index.vectors_milvus.ID_LIST_MAX", 5)
+    assert _top(mi, milvus_desk, QUESTIONS[0], 10, allowed=allowed) == exact  # post-filter, grown top-k
+
+
+def test_filter_expression_and_day_numbers():
+    assert day_number("2024-03-05T10:00:00Z") == 20240305 and day_number(None) == -1
+    expr = filter_expression(Filters(until="2024-01-31", scopes=("", "42")))
+    assert expr == '(day >= 0 and day <= 20240131) and scope in ["", "42"]'
+
+
+def test_reindex_builds_aside_and_switches_the_alias(milvus_desk):
+    old = milvus_desk.vectors
+    milvus_desk.reindex()
+    new = milvus_desk.vectors
+    assert new.name != old.name and len(new) == len(old)
+    client = new.client
+    assert client.describe_alias(new.config.prefix)["collection_name"] == new.name
+    assert not client.has_collection(old.name)
+    assert _top(new, milvus_desk, QUESTIONS[0], 1)
+
+
+def test_ivf_sq8_recall_at_10_against_exact_on_real_vectors(make_desk, wikinews_dir, tmp_path, milvus_uri):
+    copy = tmp_path / "ivf"
+    shutil.copytree(wikinews_dir, copy)
+    desk = make_desk(
+        copy, vector_backend="milvus", milvus_uri=str(milvus_uri), milvus_collection="t_ivf", exact_max=50
+    )
+    try:
+        mi = desk.vectors
+        assert mi.index_type == "IVF_SQ8" and mi.nprobe > 0
+        ids, vecs = desk.store.vectors(desk.store.paragraph_ids().tolist())
+        rng = np.random.default_rng(0)
+        queries = [desk.embedder.encode_query(q) for q in QUESTIONS]
+        queries += list(
+            vecs[rng.choice(len(vecs), 20, replace=False)] + rng.normal(0, 0.05, (20, vecs.shape[1]))
+        )
+        recall = []
+        for q in queries:
+            q = np.asarray(q, dtype=np.float32) / np.linalg.norm(q)
+            exact = set(ids[np.argsort(-(vecs @ q), kind="stable")[:10]].tolist())
+            recall.append(len(exact & set(mi.search(q, 10)[0].tolist())) / 10)
+        assert np.mean(recall) >= 0.97
+    finally:
+        _drop_all(str(milvus_uri), "t_ivf")
+
+
+def test_unreachable_server_is_one_sentence(wikinews_desk, make_desk):
+    desk = make_desk(wikinews_desk.data_dir, vector_backend="milvus", milvus_uri="http://127.0.0.1:9")
+    with pytest.raises(VectorBackendError, match=r"^Milvus at http://127.0.0.1:9 cannot be reached \("):
+        desk.ask(QUESTIONS[0])
+
+
+def test_bad_backend_name_is_one_sentence(wikinews_desk, make_desk):
+    desk = make_desk(wikinews_desk.data_dir, vector_backend="annoy")
+    with pytest.raises(ValueError, match="NEWSDESK_VECTOR_BACKEND is 'annoy': use faiss or milvus"):
+        desk.ask(QUESTIONS[0])
+
+
+def test_a_collection_of_another_dimension_is_one_sentence(wikinews_desk, milvus_uri, milvus_collection):
+    client = MilvusClient(str(milvus_uri))
+    epoch = wikinews_desk.store.epoch()
+    name = f"{milvus_collection}_{epoch}"
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=8)
+    client.create_collection(name, schema=schema)
+    try:
+        config = MilvusConfig(str(milvus_uri), prefix=milvus_collection)
+        with pytest.raises(
+            VectorBackendError, match=f"{name} holds 8-dimensional vectors but the model gives 384"
+        ):
+            MilvusIndex.open(config, wikinews_desk.store, 384, "m", epoch)
+    finally:
+        client.drop_collection(name)
+
+
+def test_outage_during_a_question_then_catch_up_when_milvus_is_back(make_desk, wikinews_dir, tmp_path):
+    from milvus_lite.server_manager import server_manager_instance
+
+    uri = str(tmp_path / "own-milvus.db")  # a server of this test's own, so stopping it harms no other test
+    copy = tmp_path / "outage"
+    shutil.copytree(wikinews_dir, copy)
+    desk = make_desk(copy, vector_backend="milvus", milvus_uri=uri, milvus_collection="outage")
+    assert desk.ask(QUESTIONS[0]).quotes
+    server_manager_instance.release_server(uri)  # Milvus goes away
+    with pytest.raises(VectorBackendError, match="^Search is unavailable right now"):
+        desk.ask(QUESTIONS[0])
+    doc = tmp_path / "quake.txt"
+    doc.write_text(
+        "Quake shakes Quorvania\n\nA strong earthquake shook Quorvania on Monday, officials said.\n"
+    )
+    assert desk.ingest_paths([doc]).added == 1  # ingest needs only the store
+    answer = desk.ask("Which country did the earthquake shake on Monday?")  # back: reconnects, catches up
+    assert any("Quorvania" in q.text for q in answer.quotes)
+    server_manager_instance.release_server(uri)
+
+
+def test_the_cli_says_one_sentence_when_milvus_is_unreachable(wikinews_dir, tmp_path, monkeypatch, capsys):
+    from index.cli.main import main
+
+    copy = tmp_path / "cli"
+    shutil.copytree(wikinews_dir, copy)
+    monkeypatch.setenv("NEWSDESK_VECTOR_BACKEND", "milvus")
+    monkeypatch.setenv("NEWSDESK_MILVUS_URI", "http://127.0.0.1:9")
+    assert main(["ask", QUESTIONS[0], "--data-dir", str(copy)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Milvus at http://127.0.0.1:9 cannot be reached" in err[0]
+
+
+def test_the_bot_shows_the_outage_sentence_not_a_traceback():
+    from bot.errors import user_message
+
+    error = VectorBackendError("Search is unavailable right now: the vector index (Milvus) does not answer.")
+    assert user_message(error, "/ask") == str(error)
+
+
+def test_another_deployment_on_the_same_alias_never_drops_our_collection(milvus_desk, make_desk, tmp_path):
+    ours = milvus_desk.vectors
+    other = make_desk(
+        tmp_path / "other",
+        vector_backend="milvus",
+        milvus_uri=ours.config.uri,
+        milvus_collection=ours.config.prefix,
+    )
+    doc = tmp_path / "note.txt"
+    doc.write_text(
+        "Harbour reopens\n\nThe harbour reopened on Tuesday after repairs, the port authority said.\n"
+    )
+    assert other.ingest_paths([doc]).added == 1
+    theirs = other.vectors
+    assert theirs.name != ours.name and len(theirs) == len(other.store.paragraph_ids()) > 0
+    assert ours.client.has_collection(ours.name)  # their alias switch left our collection alone
+    assert _top(milvus_desk.vectors, milvus_desk, QUESTIONS[0], 1)
+
+
+def test_a_reopened_ivf_collection_keeps_its_probes(milvus_desk, milvus_uri, milvus_collection):
+    first = milvus_desk.vectors
+    config = MilvusConfig(str(milvus_uri), prefix=milvus_collection, exact_max=50)
+    store, epoch = milvus_desk.store, milvus_desk.store.epoch()
+    first.config = config
+    first.count = first.config.exact_max + 1
+    first._grow_index_if_due()  # the FLAT collection outgrew exact_max: IVF_SQ8 built on its rows
+    assert first.index_type == "IVF_SQ8"
+    again = MilvusIndex.open(config, store, first.dimension, first.model, epoch)
+    assert (again.index_type, again.nprobe) == ("IVF_SQ8", first.nprobe) and again.nprobe > 0
+    assert again.search(milvus_desk.embedder.encode_query(QUESTIONS[0]), 5)[0].tolist()
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_one_sentence(milvus_desk):
+    """milvus-lite serves one process: a second process (here a real one) is told so, and how to share."""
+    import subprocess
+    import sys
+
+    uri = milvus_desk.vectors.config.uri  # opened (and locked) by this test process
+    code = (
+        "from index.vectors_milvus import MilvusConfig, connect\n"
+        "from index.models import VectorBackendError\n"
+        f"try:\n    connect(MilvusConfig({uri!r}))\nexcept VectorBackendError as exc:\n    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert f"The embedded Milvus database {uri} could not be opened" in out
+    assert "milvus-lite serves one process at a time" in out
+
+
+def test_a_call_failing_once_is_retried(monkeypatch):
+    """A channel the server closed while idle (gRPC GOAWAY "too many pings", seen in a long test session)
+    reconnects on the next call: one retry, then the failure propagates."""
+    from index.vectors_milvus import _retried
+
+    monkeypatch.setattr("index.vectors_milvus.RETRY_PAUSE", 0)
+    calls: list[int] = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("UNAVAILABLE: too many pings")
+        return 7
+
+    assert _retried(flaky) == 7 and len(calls) == 2
+    with pytest.raises(ValueError):
+        _retried(lambda: int("not a number"))
