@@ -65,7 +65,7 @@ class Embedder:
         self,
         model_name: str = DEFAULT_MODEL,
         batch_size: int = 64,
-        backend: str = TORCH,
+        backend: str = "auto",
         prefer: str | None = None,
     ):
         if backend != "auto" and backend not in BACKENDS:

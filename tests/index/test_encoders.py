@@ -16,7 +16,7 @@ from index.encoders import AUTO_ORDER, available, backend_of, exported_graph, id
 from index.segment import passages
 from index.service import Newsdesk
 from index.vectors import ModelMismatch
-from tests.conftest import SHARED
+from tests.conftest import SHARED, WIKINEWS
 
 GRAPH_BACKENDS = [b for b in AUTO_ORDER if b != "torch"]
 TSUNAMI_Q = "How many people died in the tsunami?"
@@ -54,10 +54,16 @@ def dev_sample() -> tuple[list[str], list[str]]:
     return paragraphs[:2000], questions[:200]
 
 
-@pytest.fixture(scope="session")
-def fp32_reference(embedder, dev_sample) -> tuple[np.ndarray, np.ndarray]:
+@pytest.fixture(scope="module")
+def torch_fp32() -> Embedder:
+    """The reference: sentence-transformers on torch, fp32 (the session's ``embedder`` is the default backend)."""
+    return Embedder(backend="torch")
+
+
+@pytest.fixture(scope="module")
+def fp32_reference(torch_fp32, dev_sample) -> tuple[np.ndarray, np.ndarray]:
     paragraphs, questions = dev_sample
-    return embedder.encode(paragraphs), embedder.encode(questions)
+    return torch_fp32.encode(paragraphs), torch_fp32.encode(questions)
 
 
 def top10(paragraph_vecs: np.ndarray, question_vecs: np.ndarray) -> np.ndarray:
@@ -80,9 +86,9 @@ def test_backend_keeps_top10_agreement_with_fp32(backend, dev_sample, fp32_refer
 
 
 @pytest.mark.parametrize("backend", [pytest.param(b, marks=needs(b)) for b in GRAPH_BACKENDS])
-def test_long_text_is_truncated_like_sentence_transformers(backend, embedder):
+def test_long_text_is_truncated_like_sentence_transformers(backend, torch_fp32):
     text = " ".join(f"word{i} of a very long paragraph about sanctions" for i in range(200))  # > 256 tokens
-    ref = embedder.encode([text, "short"])
+    ref = torch_fp32.encode([text, "short"])
     got = Embedder(backend=backend).encode([text, "short"])
     assert (ref * got).sum(axis=1).min() > 0.9999
 
@@ -124,25 +130,28 @@ def test_broken_backend_falls_back_to_torch_with_one_line(tmp_path, monkeypatch,
 
 @needs("onnx")
 def test_backend_change_asks_for_reindex(wikinews_dir, tmp_path):
-    """An index built with torch fp32: ``auto`` keeps torch; asking for onnx refuses to mix vectors until
-    ``reindex``, which then records the new identity."""
+    """An index built by the default backend (onnx fp32): ``auto`` keeps it; asking for torch refuses to mix
+    vectors until ``reindex``, which records the new identity, and ``auto`` then keeps torch."""
     data = tmp_path / "data"
     shutil.copytree(wikinews_dir, data)
+    onnx = f"{DEFAULT_MODEL} [onnx fp32]"
     auto = Newsdesk.open(CoreSettings(data_dir=data))
-    assert auto.embedder.identity == DEFAULT_MODEL
+    assert auto.stats().model == onnx and auto.embedder.identity == onnx
     auto.close()
-    desk = Newsdesk.open(CoreSettings(data_dir=data, encoder_backend="onnx"))
+    desk = Newsdesk.open(CoreSettings(data_dir=data, encoder_backend="torch"))
     try:
         assert desk.stats().articles == 41  # commands that do not embed still work
         with pytest.raises(ModelMismatch, match="newsdesk reindex"):
             desk.ask(TSUNAMI_Q)
+        with pytest.raises(ModelMismatch, match="newsdesk reindex"):
+            desk.ingest_paths([WIKINEWS])
         desk.reindex()
-        assert desk.stats().model == f"{DEFAULT_MODEL} [onnx fp32]"
+        assert desk.stats().model == DEFAULT_MODEL
         assert desk.ask(TSUNAMI_Q, k=3).quotes
     finally:
         desk.close()
-    again = Newsdesk.open(CoreSettings(data_dir=data))  # auto now keeps onnx: no reindex asked
+    again = Newsdesk.open(CoreSettings(data_dir=data))  # auto now keeps torch: no reindex asked
     try:
-        assert again.embedder.backend == "onnx" and again.ask(TSUNAMI_Q, k=3).quotes
+        assert again.embedder.backend == "torch" and again.ask(TSUNAMI_Q, k=3).quotes
     finally:
         again.close()

@@ -199,7 +199,7 @@ def test_model_mismatch_tells_admin_to_reindex(make_desk, tmp_path, embedder):
     with pytest.raises(ModelMismatch, match="newsdesk reindex"):
         opened.ingest_paths([WIKINEWS])
     opened.reindex()
-    assert opened.stats().model == CoreSettings().model
+    assert opened.stats().model == embedder.identity
     assert opened.ask(TSUNAMI_Q, k=3).quotes
     opened.close()
 
