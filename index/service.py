@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from index.answer import Request, build_answer
 from index.config import CoreSettings
 from index.embed import Embedder
+from index.encoders import backend_of
 from index.extract import ExtractError, articles_from_bytes, iter_files
 from index.ingest import Ingestor, reindex
 from index.lexical import LexicalIndex, tokenize
@@ -84,7 +85,13 @@ class Newsdesk:
     def embedder(self) -> Embedder:
         """The model, created on first use (``stats``, ``sources`` and briefings never need it)."""
         if self._embedder is None:
-            self._embedder = Embedder(self.settings.model, self.settings.batch_size)
+            stored, _ = self.store.model_identity()
+            self._embedder = Embedder(
+                self.settings.model,
+                self.settings.batch_size,
+                self.settings.encoder_backend,
+                prefer=backend_of(stored),
+            )
         return self._embedder
 
     @property
@@ -145,10 +152,10 @@ class Newsdesk:
 
     def _check_model(self) -> None:
         model, dimension = self.store.model_identity()
-        if model is not None and model != self.settings.model:
+        if model is not None and model != self.embedder.identity:
             raise ModelMismatch(
                 f"The index in {self.data_dir} was built with model {model!r} ({dimension} dims) but the "
-                f"configured model is {self.settings.model!r}: run `newsdesk reindex` to rebuild it."
+                f"configured model is {self.embedder.identity!r}: run `newsdesk reindex` to rebuild it."
             )
 
     def _upgrade_legacy_vectors(self) -> None:
@@ -207,7 +214,7 @@ class Newsdesk:
         """Embed each article, then commit it with its vectors (one transaction each); see ``index.ingest``."""
         self._check_model()
         with self._write_lock:
-            return Ingestor(self.store, self.embedder, self.settings.model, progress).run(items, scope)
+            return Ingestor(self.store, self.embedder, self.embedder.identity, progress).run(items, scope)
 
     def reindex(
         self, progress: Progress | None = None, scopes: tuple[str, ...] | None = None
@@ -222,7 +229,7 @@ class Newsdesk:
             with self._write_lock:
                 return reindex_private(self.store, self.embedder, scopes, progress)
         with self._write_lock:
-            report = reindex(self.store, self.embedder, self.settings.model, progress)
+            report = reindex(self.store, self.embedder, self.embedder.identity, progress)
             self._vectors = None  # the next search rebuilds the cache from the new vectors
             return report
 

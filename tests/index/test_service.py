@@ -199,7 +199,7 @@ def test_model_mismatch_tells_admin_to_reindex(make_desk, tmp_path, embedder):
     with pytest.raises(ModelMismatch, match="newsdesk reindex"):
         opened.ingest_paths([WIKINEWS])
     opened.reindex()
-    assert opened.stats().model == CoreSettings().model
+    assert opened.stats().model == embedder.identity
     assert opened.ask(TSUNAMI_Q, k=3).quotes
     opened.close()
 
@@ -233,7 +233,7 @@ def test_stats_and_sources_never_load_the_model(wikinews_dir, tmp_path):
     try:
         assert desk.stats().articles == 41 and desk.sources()
         assert desk.briefing(date="2004-12-29").stories
-        assert desk._embedder is None or desk._embedder._model is None
+        assert desk._embedder is None or desk._embedder._encoder is None
     finally:
         desk.close()
 
