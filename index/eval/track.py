@@ -73,6 +73,11 @@ class CachedEmbedder:
     def dimension(self) -> int:
         return self.model.dimension
 
+    @property
+    def identity(self) -> str:
+        """The wrapped model's: the cached vectors came from the same model (checked on load)."""
+        return self.model.identity
+
     def encode_query(self, text: str) -> np.ndarray:
         return self.model.encode_query(text)
 
