@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,8 +246,20 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
             progress(done, total)
     if not failed:
         store.finish_reindex(model, embedder.dimension, lambda texts: embedder.encode(texts))
+    report = reindex_report(store.article_rows(), failed)
+    log.info(
+        "reindex: %d paragraphs, %d articles failed%s",
+        total,
+        len(failed),
+        "" if not failed else "; the previous vectors stay in service",
+    )
+    return report
+
+
+def reindex_report(rows: Iterable[sqlite3.Row], failed: dict[str, str]) -> IngestReport:
+    """One item per article re-embedded: re-indexed, a syndicated copy (no paragraphs of its own), or failed."""
     report = IngestReport()
-    for row in store.article_rows():
+    for row in rows:
         origin = row["origin"] or row["id"]
         if row["duplicate_of"]:
             status, reason = IngestStatus.DUPLICATE, f"copy of {row['duplicate_of']}"
@@ -255,10 +268,4 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
         else:
             status, reason = IngestStatus.REINDEXED, None
         report.items.append(IngestItem(origin, status, row["id"], row["title"], reason))
-    log.info(
-        "reindex: %d paragraphs, %d articles failed%s",
-        total,
-        len(failed),
-        "" if not failed else "; the previous vectors stay in service",
-    )
     return report

@@ -18,7 +18,8 @@ import logging
 from collections.abc import Callable, Sequence
 
 from index.embed import Embedder
-from index.models import IngestItem, IngestReport, IngestStatus
+from index.ingest import reindex_report
+from index.models import IngestReport
 from index.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,16 +55,7 @@ def reindex_private(
         done += len(chunk)
         if progress:
             progress(done, total)
-    report = IngestReport()
-    for row in store.private_article_rows(scopes):
-        origin = row["origin"] or row["id"]
-        if row["duplicate_of"]:
-            status, reason = IngestStatus.DUPLICATE, f"copy of {row['duplicate_of']}"
-        elif row["id"] in failed:
-            status, reason = IngestStatus.FAILED, failed[row["id"]]
-        else:
-            status, reason = IngestStatus.REINDEXED, None
-        report.items.append(IngestItem(origin, status, row["id"], row["title"], reason))
+    report = reindex_report(store.private_article_rows(scopes), failed)
     log.info(
         "server-private reindex of %s: %d paragraphs of %d articles, %d failed",
         ",".join(s for s in scopes if s) or "(no server)",
