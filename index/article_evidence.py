@@ -11,11 +11,14 @@ an article's paragraphs among the top 300 lexical hits, summed) lowered it (.711
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.store import Store
+
+VectorsOf = Callable[[list[int]], tuple[np.ndarray, np.ndarray]]
 
 W_ARTICLE_DENSE = 0.2
 EXPAND = 5  # articles whose every paragraph joins the candidates
@@ -46,12 +49,15 @@ def centroid_cosines(
     return out
 
 
-def article_evidence(q_vec: np.ndarray, ranked_pids: list[int], store: Store) -> ArticleEvidence:
-    """Evidence for the articles of ``ranked_pids`` (candidates, best first)."""
+def article_evidence(
+    q_vec: np.ndarray, ranked_pids: list[int], store: Store, vectors_of: VectorsOf | None = None
+) -> ArticleEvidence:
+    """Evidence for the articles of ``ranked_pids`` (candidates, best first). ``vectors_of`` reads paragraph
+    vectors (the FAISS cache's, without a SQLite read); the store's by default."""
     article_of = store.article_of(ranked_pids)
     chosen = list(dict.fromkeys(article_of[p] for p in ranked_pids if p in article_of))[:ARTICLES]
     rows = store.article_paragraph_rows(chosen)
-    ids, vecs = store.vectors([pid for pid, _ in rows])
+    ids, vecs = (vectors_of or store.vectors)([pid for pid, _ in rows])
     vectors = dict(zip(ids.tolist(), vecs, strict=True))
     dense = centroid_cosines(q_vec, rows, vectors)
     bonus = {aid: W_ARTICLE_DENSE * max(dense.get(aid, 0.0), 0.0) for aid in chosen}

@@ -9,6 +9,10 @@ written in the same transaction as the paragraphs.
 
 Version 3 adds tracked questions and their alert log (``index/track``): the log is shared by every process on the
 data dir (bot, cron ``poll``, an admin's CLI), so "an alert fires once" holds across them.
+
+Version 4 logs every change of an ``articles`` row (triggers), so the FAISS cache's filter fields (``facets.py``:
+an article's day, scope, outlet and the copy it is of) catch up from the store like its vectors do, reading only
+what changed, instead of asking SQL for every allowed paragraph id per question.
 """
 
 from __future__ import annotations
@@ -161,7 +165,27 @@ def _v2_to_v3(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3]
+V4 = [
+    "CREATE TABLE article_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, article_id TEXT NOT NULL)",
+    """CREATE TRIGGER articles_inserted AFTER INSERT ON articles BEGIN
+        INSERT INTO article_changes(article_id) VALUES (new.id);
+    END""",
+    """CREATE TRIGGER articles_updated AFTER UPDATE ON articles BEGIN
+        INSERT INTO article_changes(article_id) VALUES (new.id);
+        INSERT INTO article_changes(article_id) SELECT old.id WHERE old.id != new.id;
+    END""",
+    """CREATE TRIGGER articles_deleted AFTER DELETE ON articles BEGIN
+        INSERT INTO article_changes(article_id) VALUES (old.id);
+    END""",
+]
+
+
+def _v3_to_v4(conn: sqlite3.Connection) -> None:
+    for stmt in V4:
+        conn.execute(stmt)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

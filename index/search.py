@@ -17,6 +17,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from index.article_evidence import article_evidence
+from index.facets import Allowed
 from index.lexical import LexicalIndex
 from index.models import Filters
 from index.store import Store
@@ -47,12 +48,14 @@ class Candidate:
 
 @dataclass
 class Query:
-    """A question ready for retrieval: its tokens, its vector, the filters and the ids they allow."""
+    """A question ready for retrieval: its tokens, its vector, the filters and the paragraphs they allow."""
 
     tokens: list[str]
     vector: np.ndarray
     filters: Filters
-    allowed: np.ndarray | None  # None when nothing is filtered
+    # The FAISS cache's answer to the filters (or ids); None when nothing is filtered, or when the vector backend
+    # applies ``filters`` itself (Milvus).
+    allowed: Allowed | np.ndarray | None
 
 
 @dataclass
@@ -65,7 +68,7 @@ class Sources:
 
 
 def dense_candidates(q: Query, src: Sources, n: int) -> dict[int, Candidate]:
-    ids, scores = src.vectors.search(q.vector, n, q.allowed)
+    ids, scores = src.vectors.search(q.vector, n, allowed=q.allowed, filters=q.filters)
     return {
         pid: Candidate(pid, dense=s, dense_rank=rank)
         for rank, (pid, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True))
@@ -73,7 +76,8 @@ def dense_candidates(q: Query, src: Sources, n: int) -> dict[int, Candidate]:
 
 
 def lexical_candidates(q: Query, src: Sources, n: int, into: dict[int, Candidate]) -> None:
-    ids, scores = src.lexical.search(q.tokens, n, q.filters)
+    mask = q.allowed if isinstance(q.allowed, Allowed) else None
+    ids, scores = src.lexical.search(q.tokens, n, q.filters, mask)
     for rank, (pid, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True)):
         c = into.setdefault(pid, Candidate(pid))
         c.bm25, c.lex_rank = s, rank
@@ -96,7 +100,8 @@ class Hybrid:
         ranked = sorted(
             cands.values(), key=lambda c: (min(_rank(c.dense_rank, far), _rank(c.lex_rank, far)), c.pid)
         )
-        evidence = article_evidence(q.vector, [c.pid for c in ranked], src.store)
+        vectors_of = src.vectors.vectors_of if isinstance(src.vectors, VectorIndex) else None
+        evidence = article_evidence(q.vector, [c.pid for c in ranked], src.store, vectors_of)
         for pid in evidence.expand:  # the best articles' other paragraphs: candidates no retriever ranked
             if pid not in cands:
                 cands[pid] = Candidate(pid)

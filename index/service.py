@@ -23,6 +23,7 @@ from index.config import CoreSettings
 from index.embed import Embedder
 from index.encoders import backend_of
 from index.extract import ExtractError, articles_from_bytes, iter_files
+from index.facets import Allowed, filtered
 from index.ingest import Ingestor, reindex
 from index.lexical import LexicalIndex, tokenize
 from index.models import (
@@ -65,7 +66,7 @@ class Newsdesk:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "newsdesk.db")
         self._embedder = embedder
-        self.lexical = LexicalIndex(self.store)
+        self.lexical = LexicalIndex(self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms)
         self._write_lock = threading.RLock()
         self._vectors_lock = threading.Lock()
         self._vectors: VectorIndex | MilvusIndex | None = None
@@ -118,7 +119,7 @@ class Newsdesk:
                     epoch,
                 )
                 self._vectors = vi
-            elif (vi.position.last_id, vi.position.tomb_seq) != self.store.positions():
+            elif vi.head() != self.store.head():
                 vi.catch_up(self.store)
                 if not vi.approximate and len(vi) > vi.exact_max:
                     vi.build_approximate(self.store)
@@ -254,14 +255,17 @@ class Newsdesk:
         per_article = check_int(int(per_article), "per_article", 0)
         filters = filters or Filters()
         vectors = self.vectors
-        allowed = self.store.allowed_paragraph_ids(filters)
+        allowed = self._allowed(vectors, filters)
         tokens = tokenize([question])[0]
         query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
-        searched = {
-            "paragraphs": int(len(allowed)) if allowed is not None else self.lexical.size(),
-            "filters": filters.describe(),
-        }
+        if allowed is not None:
+            n_searched = allowed.count
+        elif filtered(filters):  # Milvus filtered inside the engine: count them in the store
+            n_searched = self.store.allowed_count(filters)
+        else:
+            n_searched = self.lexical.size()
+        searched = {"paragraphs": n_searched, "filters": filters.describe()}
         request = Request(
             question, self.lexical.weights(tokens), k, offset, per_article, filters.scopes, method
         )
@@ -271,14 +275,20 @@ class Newsdesk:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
         answer stage: what the evaluation compares Newsdesk's quotes against."""
         filters = filters or Filters()
+        vectors = self.vectors
         query = Query(
             tokenize([question])[0],
             self.embedder.encode_query(question),
             filters,
-            self.store.allowed_paragraph_ids(filters),
+            self._allowed(vectors, filters),
         )
-        cands = retrieve(query, Sources(self.vectors, self.lexical, self.store), method=method, n=n)
+        cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
         return [c.pid for c in cands[:n]]
+
+    @staticmethod
+    def _allowed(vectors: VectorIndex, filters: Filters) -> Allowed | None:
+        """The FAISS cache's bitmap of what ``filters`` allow; None for Milvus, which filters inside the engine."""
+        return vectors.allowed(filters) if isinstance(vectors, VectorIndex) else None
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours (the bot's "Full paragraph")."""

@@ -253,6 +253,12 @@ class Store(VectorRows, SpeakerRows):
         rows = self.query(sql, params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def allowed_count(self, filters: Filters) -> int:
+        """How many paragraphs pass the filters (counted in SQL, for a backend that filters inside itself)."""
+        where, params = self.filter_sql(filters)
+        sql = "SELECT COUNT(*) FROM paragraphs p JOIN articles a ON a.id = p.article_id"
+        return int(self.query(sql + (" WHERE " + " AND ".join(where) if where else ""), params)[0][0])
+
     @staticmethod
     def filter_sql(filters: Filters, alias: str = "a") -> tuple[list[str], list]:
         where: list[str] = []

@@ -78,6 +78,43 @@ class VectorRows:
         )[0]
         return int(row["p"]), int(row["t"])
 
+    def head(self: Store) -> tuple[int, int, int]:
+        """``positions()`` plus the newest article change (schema v4's log): where the FAISS cache and its filter
+        fields must be to be current. One query: every question reads it."""
+        row = self.query(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name='paragraphs') p, "
+            "(SELECT COALESCE(MAX(seq), 0) FROM tombstones) t, "
+            "(SELECT COALESCE(MAX(seq), 0) FROM article_changes) a"
+        )[0]
+        return int(row["p"]), int(row["t"]), int(row["a"])
+
+    def paragraphs_after(
+        self: Store, last_id: int, limit: int = 20_000
+    ) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(ids, their article ids, vectors) of the next paragraphs with vectors after ``last_id``, in id order."""
+        rows = self.query(
+            "SELECT id, article_id, vector FROM paragraphs WHERE id > ? AND vector IS NOT NULL ORDER BY id LIMIT ?",
+            (int(last_id), limit),
+        )
+        ids = np.asarray([r["id"] for r in rows], dtype=np.int64)
+        return ids, [r["article_id"] for r in rows], self._matrix(rows, None)
+
+    def article_changes_after(self: Store, seq: int) -> tuple[int, list[str]]:
+        """(the newest change's seq, ids of the articles inserted, updated or deleted after ``seq``)."""
+        rows = self.query(
+            "SELECT seq, article_id FROM article_changes WHERE seq > ? ORDER BY seq", (int(seq),)
+        )
+        last = rows[-1]["seq"] if rows else int(seq)
+        return last, list(dict.fromkeys(r["article_id"] for r in rows))
+
+    def article_facet_rows(self: Store, ids: Sequence[str] | None = None) -> list[sqlite3.Row]:
+        """(id, date, scope, outlet, duplicate_of) of these articles (all when ``ids`` is None): what filters read.
+        The outlet is ``lower(source)`` as SQLite lowers it, so it matches ``filter_sql`` exactly."""
+        sql = "SELECT id, date, scope, lower(source) outlet, duplicate_of FROM articles"
+        if ids is None:
+            return self.query(sql)
+        return self.query_in(sql + " WHERE id IN ({marks})", list(ids))
+
     def ids_without_vector(self: Store) -> np.ndarray:
         rows = self.query("SELECT id FROM paragraphs WHERE vector IS NULL ORDER BY id")
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

@@ -10,8 +10,9 @@ stored vectors with one log line; it never stops a command.
 Index chosen by size: exact inner-product search (``IndexFlatIP`` in ``IndexIDMap2``) while a scan is cheap; past
 ``EXACT_MAX`` vectors an IVF index with 8-bit scalar quantisation (``IVF{nlist},SQ8``: 384 bytes a vector instead of
 1,536), trained from the stored vectors, with ``nprobe`` raised at build time until recall@10 against exact search
-on a sample of stored vectors reaches ``TARGET_RECALL``. Filters run inside the search (an ``IDSelector``); a filter
-that allows only a few thousand paragraphs is answered exactly from their stored vectors instead.
+on a sample of stored vectors reaches ``TARGET_RECALL``. Filters run inside the search: the cache also holds each
+paragraph's filter fields (``facets.py``), so a filter becomes a bitmap ``IDSelector`` without asking SQL for ids; a
+filter that allows only a few thousand paragraphs is answered exactly from their stored vectors instead.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index.facets import Allowed, Facets, NotExact, filtered
+from index.models import Filters
 from index.store import Store
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "vectors.cache"
 LOCK_FILE = "cache.lock"
-MAGIC = b"NDVC1\n"
+MAGIC = b"NDVC2\n"  # 2: the filter fields follow the header
 # Rewrite the cache file once this many rows were caught up since it was saved (and at least SAVE_FRACTION of
 # it): a process that starts later then reads at most that many rows from SQLite, and one new article never
 # rewrites the whole file.
@@ -48,6 +51,10 @@ CATCH_UP_BATCH = 20_000
 EXACT_MAX = 250_000
 TARGET_RECALL = 0.98  # recall@10 against exact search, checked when the IVF index is built
 SMALL_FILTER = 5_000  # a filter allowing at most this many paragraphs is searched exactly
+
+
+class OlderCache(ValueError):
+    """A cache file in an earlier format: rebuilt from the store, as a damaged one is, but not called damaged."""
 
 
 class ModelMismatch(RuntimeError):
@@ -109,6 +116,7 @@ class VectorIndex:
         self.store: Store | None = None  # for exact answers to narrow filters on an approximate index
         self.position = Position()
         self.saved_rows = 0  # rows in the cache file when it was last read or written
+        self.facets = Facets()
         self._lock = threading.RLock()
 
     @property
@@ -125,23 +133,31 @@ class VectorIndex:
                 "nprobe": self.nprobe,
                 **asdict(self.position),
             }
-            body = faiss.serialize_index(self.index).tobytes()
+            facets = self.facets.to_bytes()
+            header["facets"] = len(facets)
+            body = facets + faiss.serialize_index(self.index).tobytes()
         head = json.dumps(header).encode()
         return MAGIC + struct.pack("<I", len(head)) + head + body
 
     @classmethod
     def from_bytes(cls, data: bytes) -> VectorIndex:
         """Raises ``ValueError`` on anything that is not a whole cache file written by ``to_bytes``."""
+        if data.startswith(b"NDVC1\n"):
+            raise OlderCache("written by an older Newsdesk, without filter fields")
         if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
             raise ValueError("not a Newsdesk vector cache")
         (n,) = struct.unpack("<I", data[len(MAGIC) : len(MAGIC) + 4])
         start = len(MAGIC) + 4
         header = json.loads(data[start : start + n])
-        index = faiss.deserialize_index(np.frombuffer(data[start + n :], dtype=np.uint8))
+        start += n
+        facets = Facets.from_bytes(data[start : start + int(header["facets"])])
+        start += int(header["facets"])
+        index = faiss.deserialize_index(np.frombuffer(data[start:], dtype=np.uint8))
         if index.ntotal != int(header["count"]) or index.d != int(header["dimension"]):
             raise ValueError("cache header and body disagree")
         vi = cls(int(header["dimension"]), str(header["model"]))
         vi.index = index
+        vi.facets = facets
         vi.nprobe = int(header.get("nprobe", 0))
         vi.position = Position(int(header["last_id"]), int(header["tomb_seq"]), str(header["epoch"]))
         vi.saved_rows = int(index.ntotal)
@@ -157,6 +173,10 @@ class VectorIndex:
         if path.exists():
             try:
                 vi = cls.from_bytes(path.read_bytes())
+            except OlderCache:
+                log.warning(
+                    "the vector cache %s is from an older Newsdesk: rebuilding it from the store", path
+                )
             except Exception as exc:  # noqa: BLE001 - any damage means: rebuild from the truth
                 log.warning("the vector cache %s is damaged (%s): rebuilding it from the store", path, exc)
             if vi is not None and (vi.model, vi.dimension, vi.position.epoch) != (model, dimension, epoch):
@@ -213,8 +233,9 @@ class VectorIndex:
         with self._lock:
             assigned, _ = store.positions()  # read first: every id up to it is committed or was rolled back
             last_seq, gone = store.tombstones_after(self.position.tomb_seq)
+            changed += self._catch_up_articles(store)
             while True:
-                ids, vecs = store.vectors_after(self.position.last_id, CATCH_UP_BATCH)
+                ids, article_ids, vecs = store.paragraphs_after(self.position.last_id, CATCH_UP_BATCH)
                 if not len(ids):
                     break
                 if vecs.shape[1] != self.dimension:
@@ -222,7 +243,13 @@ class VectorIndex:
                         f"The stored vectors have {vecs.shape[1]} dimensions, the model {self.model!r} "
                         f"{self.dimension}: run `newsdesk reindex`."
                     )
+                unknown = self.facets.unknown(article_ids)
+                if (
+                    unknown
+                ):  # written after the change log was read: their rows now, the log replays them later
+                    self.facets.set_articles(store.article_facet_rows(unknown))
                 self.add(ids, vecs)
+                self.facets.add_paragraphs(ids, article_ids)
                 self.position.last_id = int(ids[-1])
                 changed += len(ids)
             self.position.last_id = max(self.position.last_id, assigned)
@@ -233,10 +260,40 @@ class VectorIndex:
                 gone = np.unique(gone)
                 ids, vecs = store.vectors(gone[gone <= self.position.last_id].tolist(), self.dimension)
                 self.add(ids, vecs)
+                self.facets.drop_paragraphs(np.setdiff1d(gone, ids))
             self.position.tomb_seq = last_seq
         if changed:
             log.debug("vector cache caught up: %d rows, now at %s", changed, self.position)
         return changed
+
+    def _catch_up_articles(self, store: Store) -> int:
+        """The filter fields of articles changed since our position (every article, the first time)."""
+        last, changed = store.article_changes_after(self.facets.change_seq)
+        if not self.facets.loaded:
+            self.facets.set_articles(store.article_facet_rows())
+            self.facets.loaded = True
+        elif changed:
+            self.facets.set_articles(store.article_facet_rows(changed), changed)
+        self.facets.change_seq = last
+        return len(changed)
+
+    def head(self) -> tuple[int, int, int]:
+        """Where this cache is, comparable with ``Store.head()``."""
+        return self.position.last_id, self.position.tomb_seq, self.facets.change_seq
+
+    def allowed(self, filters: Filters | None) -> Allowed | None:
+        """The paragraphs ``filters`` allow, from the cached filter fields (SQL only where they cannot be exact);
+        None when nothing is filtered."""
+        if filters is None or not filtered(filters):
+            return None
+        with self._lock:
+            try:
+                return self.facets.allowed(filters)
+            except NotExact as exc:
+                log.info("filter answered by SQL: %s", exc)
+        assert self.store is not None
+        ids = self.store.allowed_paragraph_ids(filters)
+        return Allowed.from_ids(ids if ids is not None else np.zeros(0, dtype=np.int64))
 
     # -- contents ------------------------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -307,27 +364,49 @@ class VectorIndex:
         with self._lock:
             return self.index.reconstruct_batch(ids)
 
+    def vectors_of(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) read back from the index when it holds every one of them (no SQLite read; 8-bit
+        quantised once the index is approximate), else from the store (a paragraph another process just added)."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        if len(wanted):
+            try:
+                with self._lock:
+                    return wanted, self.index.reconstruct_batch(wanted)
+            except RuntimeError:  # an id the index does not hold yet
+                pass
+        assert self.store is not None
+        return self.store.vectors(ids, self.dimension)
+
     # -- search --------------------------------------------------------------------------------------------------
     def search(
-        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed: np.ndarray | Allowed | None = None,
+        filters: Filters | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) by inner product; ``allowed`` restricts the search to those ids."""
+        """Top ``k`` (ids, scores) by inner product, restricted to ``allowed`` (ids or a mask), or else to what
+        ``filters`` allow."""
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if k <= 0 or (allowed is not None and len(allowed) == 0):
+        if allowed is None and filters is not None:
+            allowed = self.allowed(filters)
+        if allowed is not None and not isinstance(allowed, Allowed):
+            allowed = Allowed.from_ids(allowed)
+        if k <= 0 or (allowed is not None and allowed.count == 0):
             return empty
         if (
             self.approximate
             and allowed is not None
-            and len(allowed) <= SMALL_FILTER
+            and allowed.count <= SMALL_FILTER
             and self.store is not None
         ):
-            return self._exact_among(q[0], k, allowed)
+            return self._exact_among(q[0], k, allowed.ids())
         with self._lock:
             n = self.index.ntotal
             if n == 0:
                 return empty
-            sel = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            sel = None if allowed is None else allowed.selector()
             if self.approximate:
                 params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)
             else:

@@ -43,3 +43,39 @@ def test_lexical_index_follows_replacements(desk, tmp_path):
 def test_idf_weights_rare_terms_higher(wikinews_desk):
     w = wikinews_desk.lexical.weights(tokenize(["tsunami Nepal"])[0])
     assert w["nepal"] > w["tsunami"] > 0
+
+
+def test_query_keeps_the_rarer_terms_on_a_large_corpus(wikinews_desk, monkeypatch):
+    """With the floor lowered, Wikinews stands in for a large corpus: common terms leave the FTS5 query, the
+    rarest found term always stays, and a token no paragraph has is never queried."""
+    import index.lexical as lexical
+
+    lx = wikinews_desk.lexical
+    tokens = tokenize(["How many people died in the tsunami near Aceh?"])[0]
+    df = lx.store.document_frequencies(tokens)
+    assert sorted(lx.query_terms(tokens)) == sorted(t for t in set(tokens) if df.get(t, 0) > 0)  # all kept
+    monkeypatch.setattr(lexical, "DF_FLOOR", 0)
+    kept = lx.query_terms(tokens)
+    assert kept and all(df[t] <= lx.max_df * lx.size() for t in kept[1:])
+    assert kept[0] == min((t for t in df if df[t] > 0), key=lambda t: df[t])
+    assert "die" not in kept  # stemmed "died": in no paragraph
+    lx.max_terms = 1
+    assert lx.query_terms(tokens) == kept[:1]
+    ids, _ = lx.search(tokens, 5)
+    texts = wikinews_desk.store.paragraph_texts(ids.tolist())
+    assert ids.size and all(kept[0] in tokenize([texts[int(i)]])[0] for i in ids)
+
+
+def test_a_broad_filter_is_applied_after_the_query_with_the_same_scores(wikinews_desk):
+    """The bot's server scope lets most paragraphs through: post-filtering the unfiltered FTS5 list gives what the
+    SQL join gives, scores included."""
+    from index.models import Filters
+
+    tokens = tokenize(["tsunami relief aid pledged"])[0]
+    f = Filters(as_of="2005-01-05")
+    allowed = wikinews_desk.vectors.allowed(f)
+    assert allowed is not None and allowed.count > 0.2 * wikinews_desk.lexical.size()
+    post = wikinews_desk.lexical.search(tokens, 10, f, allowed)
+    joined = wikinews_desk.lexical.search(tokens, 10, f)
+    assert post[0].tolist() == joined[0].tolist() and post[1].tolist() == joined[1].tolist()
+    assert set(post[0].tolist()) <= set(allowed.ids().tolist())

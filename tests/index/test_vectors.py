@@ -86,3 +86,14 @@ def test_approximate_index_filters_inside_the_search_and_survives_a_reload(real_
         assert approx.remove(ids[:3]) == 3 and len(approx) == len(ids) - 3
     finally:
         store.close()
+
+
+def test_vectors_of_reads_the_index_and_falls_back_to_the_store(wikinews_desk):
+    vi = wikinews_desk.vectors
+    ids = vi.ids()[:5].tolist()
+    stored_ids, stored = wikinews_desk.store.vectors(ids)
+    got_ids, got = vi.vectors_of(ids)
+    assert got_ids.tolist() == stored_ids.tolist() == ids and np.allclose(got, stored)
+    vi.remove([ids[0]])  # as if another process had just added it and this cache had not caught up
+    got_ids, got = vi.vectors_of(ids)
+    assert got_ids.tolist() == ids and np.allclose(got, stored)
