@@ -76,8 +76,10 @@ def dense_candidates(q: Query, src: Sources, n: int) -> dict[int, Candidate]:
 
 
 def lexical_candidates(q: Query, src: Sources, n: int, into: dict[int, Candidate]) -> None:
-    mask = q.allowed if isinstance(q.allowed, Allowed) else None
-    ids, scores = src.lexical.search(q.tokens, n, q.filters, mask)
+    if isinstance(q.allowed, Allowed):  # the FAISS cache's bitmap: broad filters post-filter the FTS5 list
+        ids, scores = src.lexical.search(q.tokens, n, q.filters, q.allowed)
+    else:
+        ids, scores = src.lexical.search(q.tokens, n, q.filters)
     for rank, (pid, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True)):
         c = into.setdefault(pid, Candidate(pid))
         c.bm25, c.lex_rank = s, rank
