@@ -32,8 +32,9 @@ class CoreSettings(BaseSettings):
     encoder_backend: str = Field(default="auto", validation_alias="NEWSDESK_ENCODER_BACKEND")
     # The lexical query keeps the question's rarer terms: at most ``lexical_max_terms``, none found in more than
     # ``lexical_max_df`` of the paragraphs (BM25 gives those little weight, and their posting lists are what an
-    # FTS5 query spends its time on at scale). 1.0 / 0 keep every term. Chosen on the tuning halves: NewsQA hit@5
-    # .709 with and without the cap, RTQA .933 vs .900; 100k paragraphs: FTS5 query p95 35 vs 132 ms.
+    # FTS5 query spends its time on at scale; lexical.DF_FLOOR keeps it off small corpora). 1.0 / 0 keep every
+    # term. Tuning halves, capped vs not: NewsQA hit@5 .708 vs .709, RTQA hit@1/@5 .567/.933 vs .600/.900 (one
+    # question each way of 30); FTS5 query alone at 100k paragraphs: p95 35 vs 132 ms.
     lexical_max_df: float = Field(default=0.05, validation_alias="NEWSDESK_LEXICAL_MAX_DF")
     lexical_max_terms: int = Field(default=6, validation_alias="NEWSDESK_LEXICAL_MAX_TERMS")
     # Past this many vectors the FAISS cache becomes approximate (IVF-SQ8, recall@10 >= 0.98 checked at build).
