@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -102,7 +103,9 @@ class Hybrid:
         ranked = sorted(
             cands.values(), key=lambda c: (min(_rank(c.dense_rank, far), _rank(c.lex_rank, far)), c.pid)
         )
-        vectors_of = src.vectors.vectors_of if isinstance(src.vectors, VectorIndex) else None
+        vectors_of = None
+        if isinstance(src.vectors, VectorIndex):  # read from the cache, no SQLite read (Milvus: the store's)
+            vectors_of = partial(src.vectors.vectors_of, store=src.store)
         evidence = article_evidence(q.vector, [c.pid for c in ranked], src.store, vectors_of)
         for pid in evidence.expand:  # the best articles' other paragraphs: candidates no retriever ranked
             if pid not in cands:

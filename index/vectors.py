@@ -364,7 +364,7 @@ class VectorIndex:
         with self._lock:
             return self.index.reconstruct_batch(ids)
 
-    def vectors_of(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    def vectors_of(self, ids: list[int], store: Store) -> tuple[np.ndarray, np.ndarray]:
         """(ids, vectors) read back from the index when it holds every one of them (no SQLite read; 8-bit
         quantised once the index is approximate), else from the store (a paragraph another process just added)."""
         wanted = np.asarray(ids, dtype=np.int64)
@@ -374,8 +374,7 @@ class VectorIndex:
                     return wanted, self.index.reconstruct_batch(wanted)
             except RuntimeError:  # an id the index does not hold yet
                 pass
-        assert self.store is not None
-        return self.store.vectors(ids, self.dimension)
+        return store.vectors(ids, self.dimension)
 
     # -- search --------------------------------------------------------------------------------------------------
     def search(

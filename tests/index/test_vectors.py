@@ -92,8 +92,8 @@ def test_vectors_of_reads_the_index_and_falls_back_to_the_store(wikinews_desk):
     vi = wikinews_desk.vectors
     ids = vi.ids()[:5].tolist()
     stored_ids, stored = wikinews_desk.store.vectors(ids)
-    got_ids, got = vi.vectors_of(ids)
+    got_ids, got = vi.vectors_of(ids, wikinews_desk.store)
     assert got_ids.tolist() == stored_ids.tolist() == ids and np.allclose(got, stored)
     vi.remove([ids[0]])  # as if another process had just added it and this cache had not caught up
-    got_ids, got = vi.vectors_of(ids)
+    got_ids, got = vi.vectors_of(ids, wikinews_desk.store)
     assert got_ids.tolist() == ids and np.allclose(got, stored)
