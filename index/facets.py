@@ -8,10 +8,13 @@ paragraphs, handed to FAISS as an ``IDSelectorBitmap`` (the filter runs inside t
 as a post-filter. The fields catch up from the store like the vectors do: new paragraphs, tombstones, and the
 article change log (schema v4), never a full reload.
 
-The rules are ``Store.filter_sql``'s, exactly (tests compare the two on every kind of filter): dates compare as
-YYYYMMDD and an undated article passes no date filter; scopes by equality; the outlet case-insensitively (ASCII, as
-SQLite's ``lower``) on the article or on any of its syndicated copies. Where a value is outside those rules (a date
-that is not YYYY-MM-DD) ``allowed`` says so and the caller asks SQL instead.
+The rules are ``Store.filter_sql``'s, exactly (tests compare the two on every kind of filter). SQL compares stored
+dates as strings with a YYYY-MM-DD bound, and a stored date may carry a time (``2004-12-29T10:00``), which sorts
+after its bare day: so a date is kept as ``2 * YYYYMMDD + (1 if it has a suffix)``, under which ``>=``, ``<=`` and
+``<`` against ``2 * bound`` agree with the string comparisons. An undated article passes no date filter; scopes
+compare by equality; the outlet case-insensitively (ASCII, as SQLite's ``lower``) on the article or on any of its
+syndicated copies. Where a value is outside those rules (a date that does not start YYYY-MM-DD) ``allowed`` says
+so and the caller asks SQL instead.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from index.models import Filters
 
 log = logging.getLogger(__name__)
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 UNDATED = -1
 ODD_DATE = -2  # a stored date outside YYYY-MM-DD: date filters fall back to SQL while one is stored
@@ -49,16 +52,20 @@ def filtered(filters: Filters) -> bool:
 
 
 def day_of(date: str | None) -> int:
+    """A stored date as ``2 * YYYYMMDD``, plus one when a time follows the day (it sorts after the bare day)."""
     if not date:
         return UNDATED
-    return int(date.replace("-", "")) if _ISO_DAY.match(date) else ODD_DATE
+    if not _ISO_DAY.match(date):
+        return ODD_DATE
+    return 2 * int(date[:10].replace("-", "")) + (len(date) > 10)
 
 
 def filter_day(value: str) -> int:
+    """A filter's bound as SQL uses it (its first ten characters), on the scale of ``day_of``."""
     day = value[:10]
-    if not _ISO_DAY.match(day):
+    if len(day) != 10 or not _ISO_DAY.match(day):
         raise NotExact(f"date {value!r}")
-    return int(day.replace("-", ""))
+    return 2 * int(day.replace("-", ""))
 
 
 @dataclass

@@ -14,6 +14,8 @@ FILTERS = [
     Filters(as_of="2004-12-01"),
     Filters(since="2004-12-10"),
     Filters(until="2004-12-20"),
+    Filters(since="2004-12-20", until="2004-12-21"),
+    Filters(as_of="2004-12-21"),
     Filters(since="2004-12-01", until="2004-12-31"),
     Filters(source="wikinews"),
     Filters(
@@ -35,7 +37,7 @@ def _sql(desk, f: Filters) -> list[int]:
 
 
 def _cache(desk, f: Filters) -> list[int]:
-    allowed = desk.vectors.allowed(f)
+    allowed = desk.vectors.facets.allowed(f)  # the fields themselves: no fallback to SQL
     assert allowed is not None and allowed.count == len(allowed.ids())
     return allowed.ids().tolist()
 
@@ -69,6 +71,10 @@ def mixed_desk(wikinews_desk):
             )
         ]
     )
+    late = ArticleIn(["The council met late into the evening."], "Late", "Wire", "2004-12-20T21:30")
+    late.url = "https://wire.example/2"
+    wikinews_desk.ingest_articles([late])  # a date with a time: SQL sorts it after its bare day
+    assert wikinews_desk.store.query("SELECT 1 FROM articles WHERE date = '2004-12-20T21:30'")
     return wikinews_desk
 
 
