@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 CACHE_FILE = "vectors.cache"
 LOCK_FILE = "cache.lock"
-MAGIC = b"NDVC2\n"  # 2: the filter fields follow the header
+MAGIC = b"NDVC3\n"  # 3: the filter fields (facets.py, dates as 2 * YYYYMMDD + suffix) follow the header
 # Rewrite the cache file once this many rows were caught up since it was saved (and at least SAVE_FRACTION of
 # it): a process that starts later then reads at most that many rows from SQLite, and one new article never
 # rewrites the whole file.
@@ -142,7 +142,7 @@ class VectorIndex:
     @classmethod
     def from_bytes(cls, data: bytes) -> VectorIndex:
         """Raises ``ValueError`` on anything that is not a whole cache file written by ``to_bytes``."""
-        if data.startswith(b"NDVC1\n"):
+        if data[:4] == b"NDVC" and not data.startswith(MAGIC):
             raise OlderCache("written by an older Newsdesk, without filter fields")
         if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
             raise ValueError("not a Newsdesk vector cache")
