@@ -243,10 +243,9 @@ class VectorIndex:
                         f"The stored vectors have {vecs.shape[1]} dimensions, the model {self.model!r} "
                         f"{self.dimension}: run `newsdesk reindex`."
                     )
+                # Articles written after the change log was read: their rows now (the log replays them later).
                 unknown = self.facets.unknown(article_ids)
-                if (
-                    unknown
-                ):  # written after the change log was read: their rows now, the log replays them later
+                if unknown:
                     self.facets.set_articles(store.article_facet_rows(unknown))
                 self.add(ids, vecs)
                 self.facets.add_paragraphs(ids, article_ids)
