@@ -97,3 +97,30 @@ def test_vectors_of_reads_the_index_and_falls_back_to_the_store(wikinews_desk):
     vi.remove([ids[0]])  # as if another process had just added it and this cache had not caught up
     got_ids, got = vi.vectors_of(ids, wikinews_desk.store)
     assert got_ids.tolist() == ids and np.allclose(got, stored)
+
+
+def test_nprobe_calibration_counts_identical_paragraphs_as_equal_answers():
+    """Corpora repeat paragraphs (boilerplate, re-sent wire copy). 8-bit codes order such twins arbitrarily, so a
+    recall that counts a twin as a miss never reaches the target and the index falls back to a full scan."""
+    import faiss
+
+    from index.vectors import TARGET_RECALL, calibrate_nprobe, recall_at_10
+
+    rng = np.random.default_rng(1)
+    centers = rng.normal(size=(32, 64)).astype(np.float32)
+    base = centers[rng.integers(0, 32, 2000)] + rng.normal(0, 0.3, size=(2000, 64)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    vecs = np.repeat(base, 4, axis=0)  # every paragraph stored four times
+    ids = np.arange(len(vecs), dtype=np.int64)
+    index = faiss.index_factory(64, "IVF64,SQ8", faiss.METRIC_INNER_PRODUCT)
+    index.train(vecs)
+    index.add_with_ids(vecs, ids)
+    nprobe = calibrate_nprobe(index, vecs, ids, np.random.default_rng(0))
+    assert nprobe < 64
+    qs = base[:50] + rng.normal(0, 0.05, size=(50, 64)).astype(np.float32)
+    qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+    exact = exact_top(qs, vecs, ids)
+    assert recall_at_10(index, qs, exact, nprobe, vecs, ids) >= TARGET_RECALL - 0.02
+    _, found = index.search(qs, 10, params=faiss.SearchParametersIVF(nprobe=64))
+    by_id = np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact.tolist(), found.tolist(), strict=True)])
+    assert by_id < TARGET_RECALL  # even a full scan: counting twins as misses could never reach the target
