@@ -93,7 +93,8 @@ class Answer:
     question: str
     quotes: list[Quote]
     no_answer: bool = False
-    # What was searched (for the honest no-answer and for the footer): paragraphs, articles, filters.
+    # What was searched (for the honest no-answer and for the footer): paragraphs, filters. With Milvus and a filter,
+    # "paragraphs" is counted (in SQL) only for a no-answer, so a found answer costs no count.
     searched: dict[str, Any] = field(default_factory=dict)
     nearest_misses: list[Quote] = field(default_factory=list)
     dropped_unverified: int = 0

@@ -259,17 +259,17 @@ class Newsdesk:
         tokens = tokenize([question])[0]
         query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
-        if allowed is not None:
-            n_searched = allowed.count
-        elif filtered(filters):  # Milvus filtered inside the engine: count them in the store
-            n_searched = self.store.allowed_count(filters)
-        else:
-            n_searched = self.lexical.size()
-        searched = {"paragraphs": n_searched, "filters": filters.describe()}
+        searched: dict = {"filters": filters.describe()}
+        counted = filtered(filters) and allowed is None  # Milvus filtered inside the engine
+        if not counted:
+            searched["paragraphs"] = allowed.count if allowed is not None else self.lexical.size()
         request = Request(
             question, self.lexical.weights(tokens), k, offset, per_article, filters.scopes, method
         )
-        return build_answer(cands, self.store, request, searched)
+        answer = build_answer(cands, self.store, request, searched)
+        if counted and answer.no_answer:  # the honest no-answer says how much was searched: count it in SQL
+            answer.searched["paragraphs"] = self.store.allowed_count(filters)
+        return answer
 
     def rank(self, question: str, method: str, n: int = 10, filters: Filters | None = None) -> list[int]:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
