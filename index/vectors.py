@@ -213,6 +213,7 @@ class VectorIndex:
                 and on_disk.position.epoch == self.position.epoch
                 and (on_disk.position.last_id, on_disk.position.tomb_seq)
                 >= (self.position.last_id, self.position.tomb_seq)
+                and (on_disk.approximate or not self.approximate)  # a new IVF index replaces the flat one
             ):
                 self.saved_rows = len(self)
                 return
