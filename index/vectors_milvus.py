@@ -18,10 +18,14 @@ Index by size: ``FLAT`` (exact) while the collection is at most ``exact_max`` ve
 ``nlist = 4 * sqrt(n)`` and ``nprobe`` from ``nprobe_for`` (recall@10 measured against exact: see the tests).
 Metric IP on the model's normalised vectors (cosine).
 
-Filters: dates and scopes run inside Milvus (``search(..., filters=…)``); outlet matching in the store also follows
-syndicated copies, which a per-paragraph field cannot express, so an outlet filter comes in as today's ``allowed``
-id array: a short one (≤ ``ID_LIST_MAX``) becomes an ``id in [...]`` expression, a long one a post-filter over a
-larger top-k, grown until enough allowed ids are found.
+Filters: every ``Filters`` field runs inside Milvus (``search(..., filters=…)``), with the store's rules exactly
+(``Store.filter_sql`` is the reference). Dates compare as integer days; scopes as ``scope in [...]``; the outlet as
+``outlet == "x"`` (lower-cased like SQLite's ``lower()``, ASCII only) **or** ``id in [...]`` the paragraphs of the
+articles that match only through a syndicated copy from that outlet (copies have no paragraphs of their own, so a
+per-paragraph field cannot say it; ``Store.syndicated_paragraph_ids`` reads that short list). When that list is
+longer than ``ID_LIST_MAX`` (or the outlet cannot be written as a Milvus literal) the outlet is answered by a
+post-filter over a larger top-k against the store's allowed ids, grown until enough are found. An explicit
+``allowed`` id array (other callers) is honoured the same way: a short one as ``id in [...]``, a long one post-filtered.
 """
 
 from __future__ import annotations
@@ -30,9 +34,10 @@ import json
 import logging
 import math
 import re
+import string
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -52,6 +57,10 @@ MAX_TOPK = 16_384  # Milvus's largest limit for one search
 FLUSH_AFTER = 1_000
 POSITION_KEY = "milvus_position"
 VECTOR_FIELD = "vec"
+OUTLET_MAX = 512  # characters of the ``outlet`` field
+# SQLite's lower() (no ICU) folds ASCII letters only; the outlet field and the filter literal fold the same way, so
+# Milvus and ``Store.filter_sql`` agree on every name ("Ärzte" stays "Ärzte" on both sides).
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 NLIST_PROPERTY = "newsdesk.nlist"  # a collection property: the IVF index's nlist, for nprobe after a reopen
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,200}$")
 T = TypeVar("T")
@@ -111,11 +120,41 @@ def day_number(date: str | None) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else -1
 
 
-def filter_expression(filters: Filters | None) -> str:
-    """The Milvus boolean expression for the date and scope filters (the outlet goes through ``allowed``)."""
+def outlet_key(source: str | None) -> str:
+    """The ``outlet`` field of a source, folded like SQLite's ``lower()``. A name past ``OUTLET_MAX`` characters is
+    cut and marked with a control character, so no filter literal can equal it (an outlet filter that long is
+    answered through the store's allowed ids instead)."""
+    low = (source or "").translate(ASCII_LOWER)
+    return low if len(low) <= OUTLET_MAX else low[: OUTLET_MAX - 1] + "\x01"
+
+
+def literal(text: str) -> str | None:
+    """``text`` as a Milvus string literal, or None when it cannot be one: Milvus's parser reads ``\\"``, ``\\\\``
+    and the C escapes JSON writes for tab or newline, but not the ``\\uXXXX`` JSON uses for other control
+    characters (checked on milvus-lite 3.2)."""
+    text_literal = json.dumps(text, ensure_ascii=False)
+    return None if "\\u" in text_literal else text_literal
+
+
+def outlet_in_milvus(source: str) -> bool:
+    """Whether an outlet filter can be written as ``outlet == "..."`` at all."""
+    return literal(outlet_key(source)) is not None  # a cut name's control-character mark is no literal
+
+
+def filter_expression(filters: Filters | None, syndicated: Sequence[int] = ()) -> str:
+    """The Milvus boolean expression for ``filters``, the store's rules exactly. ``syndicated``: the paragraph ids
+    that match the outlet only through a syndicated copy (``Store.syndicated_paragraph_ids``). Raises
+    ``ValueError`` for an outlet ``outlet_in_milvus`` refuses."""
     if filters is None:
         return ""
     parts: list[str] = []
+    if filters.source:
+        if not outlet_in_milvus(filters.source):
+            raise ValueError(f"the outlet {filters.source[:80]!r} cannot be written as a Milvus literal")
+        clause = f"outlet == {literal(outlet_key(filters.source))}"
+        if syndicated:
+            clause = f"({clause} or id in {json.dumps([int(i) for i in syndicated])})"
+        parts.append(clause)
     if filters.since:
         parts.append(f"day >= {day_number(filters.since)}")
     if filters.until:
@@ -123,7 +162,7 @@ def filter_expression(filters: Filters | None) -> str:
     if filters.as_of:
         parts.append(f"(day >= 0 and day < {day_number(filters.as_of)})")
     if filters.scopes is not None:
-        parts.append(f"scope in {json.dumps(list(filters.scopes))}")
+        parts.append(f"scope in {json.dumps(list(filters.scopes), ensure_ascii=False)}")
     return " and ".join(parts)
 
 
@@ -150,6 +189,9 @@ class MilvusIndex:
         self.nprobe = 0
         self.nlist = 0
         self.unflushed = 0  # rows upserted since the last flush
+        self.store: Store | None = (
+            None  # the truth, for the outlet filter's syndicated copies (set by ``open``)
+        )
         # False after Milvus failed a call: the service reconnects before the next question
         self.healthy = True
 
@@ -161,6 +203,7 @@ class MilvusIndex:
         """The collection of the store's current epoch, created and filled from the store when missing, caught
         up, and made the one the alias points at."""
         mi = cls(client if client is not None else connect(config), config, dimension, model, epoch)
+        mi.store = store
         mi._guard(mi._prepare, store)
         mi.catch_up(store)
         if mi.unflushed:  # seal what the first fill added: unsealed rows are scanned slowly and unindexed
@@ -343,7 +386,7 @@ class MilvusIndex:
                     "id": pid,
                     VECTOR_FIELD: np.asarray(vec, dtype=np.float32).tolist(),
                     "day": day_number(date),
-                    "outlet": (source or "").lower()[:512],
+                    "outlet": outlet_key(source),
                     "scope": (scope or "")[:128],
                 }
             )
@@ -377,18 +420,37 @@ class MilvusIndex:
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters: Filters | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) by inner product, filtered inside Milvus by ``filters`` (dates, scopes) and
-        restricted to ``allowed`` ids when given."""
+        """Top ``k`` (ids, scores) by inner product among the paragraphs that pass ``filters`` (the same set as
+        ``Store.allowed_paragraph_ids(filters)``, filtered inside Milvus) and, when given, are in ``allowed``."""
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if k <= 0 or (allowed is not None and len(allowed) == 0) or self.count == 0:
             return empty
-        expr = filter_expression(filters)
+        expr, by_store = self._plan(filters)
+        if by_store is not None:
+            allowed = by_store if allowed is None else np.intersect1d(by_store, np.asarray(allowed, np.int64))
+            if not len(allowed):
+                return empty
         if allowed is not None and len(allowed) <= ID_LIST_MAX:
             ids_expr = f"id in {json.dumps(np.asarray(allowed, dtype=np.int64).tolist())}"
             return self._guard(self._search, query, min(k, MAX_TOPK), _and(expr, ids_expr))
         if allowed is None:
             return self._guard(self._search, query, min(k, MAX_TOPK), expr)
         return self._guard(self._post_filtered, query, k, expr, np.asarray(allowed, dtype=np.int64))
+
+    def _plan(self, filters: Filters | None) -> tuple[str, np.ndarray | None]:
+        """The expression for ``filters`` and, when the outlet cannot be said in it (a long list of syndicated
+        paragraphs, an outlet that is no Milvus literal), the store's allowed ids to post-filter by instead."""
+        if filters is None or not filters.source:
+            return filter_expression(filters), None
+        if self.store is None:
+            raise RuntimeError("MilvusIndex.store is unset: open the index with MilvusIndex.open")
+        if outlet_in_milvus(filters.source):
+            syndicated = self.store.syndicated_paragraph_ids(filters.source)
+            if len(syndicated) <= ID_LIST_MAX:
+                return filter_expression(filters, syndicated), None
+        log.debug("milvus: outlet %r post-filtered against the store's allowed ids", filters.source)
+        allowed = self.store.allowed_paragraph_ids(filters)
+        return filter_expression(replace(filters, source=None)), allowed
 
     def _post_filtered(
         self, query: np.ndarray, k: int, expr: str, allowed: np.ndarray
