@@ -559,7 +559,8 @@ class Store(VectorRows, SpeakerRows):
         rows = self.query(
             "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
             "WHERE lower(a.source) != lower(?) AND a.id IN "
-            "(SELECT duplicate_of FROM articles WHERE lower(source) = lower(?)) ORDER BY p.id",
+            "(SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL AND lower(source) = lower(?)) "
+            "ORDER BY p.id",
             (outlet, outlet),
         )
         return [int(r[0]) for r in rows]
