@@ -166,6 +166,11 @@ def filter_expression(filters: Filters | None, syndicated: Sequence[int] = ()) -
     return " and ".join(parts)
 
 
+def collection_name(prefix: str, epoch: str) -> str:
+    """The collection of one vector epoch (the alias ``prefix`` points at the current one)."""
+    return f"{prefix}_{epoch or 'none'}"[:255]
+
+
 def nprobe_for(nlist: int) -> int:
     """Probes per query for an IVF index of ``nlist`` lists: a quarter of the lists, at least 32. Measured with
     ``bench/bench_milvus_recall.py`` on NewsQA dev (7,001 real MiniLM vectors, nlist 334): recall@10 against exact
@@ -182,7 +187,7 @@ class MilvusIndex:
         self.config = config
         self.dimension = dimension
         self.model = model
-        self.name = f"{config.prefix}_{epoch or 'none'}"[:255]
+        self.name = collection_name(config.prefix, epoch)
         self.position = Position(epoch=epoch)
         self.count = 0
         self.index_type = "FLAT"
@@ -219,7 +224,7 @@ class MilvusIndex:
             saved = self._saved_position(store)
             self.position.last_id, self.position.tomb_seq = saved
             self.count = self._count()
-            self.index_type, self.nprobe = self._current_index()
+            self._read_index()
             return
         if self._saved_position(store) != (0, 0):  # it existed here once: dropped, or another server
             log.warning("%s", say("milvus_missing_collection", name=self.name, n=store.counts()["vectors"]))
@@ -265,10 +270,13 @@ class MilvusIndex:
             params.add_index(VECTOR_FIELD, index_type="IVF_SQ8", metric_type="IP", params={"nlist": nlist})
         return params
 
-    def _current_index(self) -> tuple[str, int]:
-        """The index type and probes recorded on the collection (``describe_index`` does not return ``nlist``)."""
-        nlist = int(self.client.describe_collection(self.name).get("properties", {}).get(NLIST_PROPERTY, 0))
-        return ("IVF_SQ8", nprobe_for(nlist)) if nlist else ("FLAT", 0)
+    def _read_index(self) -> None:
+        """The index type, lists and probes recorded on the collection (``describe_index`` does not return
+        ``nlist``)."""
+        self.nlist = int(
+            self.client.describe_collection(self.name).get("properties", {}).get(NLIST_PROPERTY, 0)
+        )
+        self.index_type, self.nprobe = ("IVF_SQ8", nprobe_for(self.nlist)) if self.nlist else ("FLAT", 0)
 
     def _record_nlist(self) -> None:
         if self.index_type != "FLAT":
@@ -416,6 +424,12 @@ class MilvusIndex:
     @property
     def approximate(self) -> bool:
         return self.index_type != "FLAT"
+
+    def describe(self) -> str:
+        """The index and its search parameters, as reports name them."""
+        if not self.approximate:
+            return "FLAT (exact)"
+        return f"{self.index_type} (nlist {self.nlist}, nprobe {self.nprobe})"
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters: Filters | None = None
