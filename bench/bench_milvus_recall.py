@@ -19,6 +19,7 @@ import numpy as np
 
 from index.config import configure_runtime
 from index.embed import Embedder
+from index.encoders import backend_of
 from index.models import Filters
 from index.store import Store
 from index.vectors_milvus import MilvusConfig, MilvusIndex
@@ -79,7 +80,8 @@ def main() -> None:
     texts = [json.loads(line)["question"] for line in args.questions.read_text().splitlines() if line.strip()]
     texts = texts[: args.queries]
     assert model, "the data dir holds no vectors"
-    embedder = Embedder(model)
+    backend = backend_of(model)  # the store records "<model> [<backend> <precision>]"
+    embedder = Embedder(model.rsplit(" [", 1)[0] if backend else model, prefer=backend)
     queries = np.vstack([embedder.encode_query(t) for t in texts])
     print(f"{len(ids):,} stored vectors ({model}), {len(texts)} real question embeddings")
     with tempfile.TemporaryDirectory() as tmp:
