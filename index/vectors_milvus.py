@@ -1,31 +1,29 @@
 """Milvus as the vector index: the same derived cache as ``index.vectors.VectorIndex``, held by a Milvus server.
 
-Why: FAISS lives in one process's memory; a deployment with years of feeds, or many bot processes, outgrows that.
-pymilvus talks to a Milvus cluster (``http://host:19530``) and, unchanged, to milvus-lite, which runs Milvus
-embedded from a local file: the same code is tested here and scales out there.
+Why: FAISS lives in one process's memory; years of feeds, or many bot processes, outgrow that. pymilvus talks to a
+Milvus cluster (``http://host:19530``) and, unchanged, to milvus-lite (embedded, in this process, from a local
+database; one process per database): the same code is tested here and scales out there.
 
 The store (SQLite) stays the truth. The collection holds, per paragraph id (the primary key), its vector and the
 scalar fields the filters need: ``day`` (the article's date as the integer YYYYMMDD, -1 when undated), ``outlet``
-(lower-cased source) and ``scope`` (server scope, "" = shared). Catch-up reads only the store rows after the
-position the collection reflects; that position is recorded in the store's meta table (one key per Milvus URI and
-collection), so every process catches up incrementally. Deleted paragraphs (tombstones) are deleted in Milvus;
-a tombstone of a paragraph still stored (replaced vector) is upserted again.
+(the source folded like SQLite's ``lower()``) and ``scope`` (server scope, "" = shared). Catch-up reads only the
+store rows after the position the collection reflects, recorded in the store's meta table (one key per Milvus URI
+and collection), so every process catches up incrementally; tombstones delete (or, for a replaced vector, upsert).
+One collection per vector epoch (``<prefix>_<epoch>``) behind the alias ``<prefix>``: ``reindex`` builds the new
+epoch's collection aside from the store, then switches the alias and drops the old one.
 
-One collection per vector epoch (``<prefix>_<epoch>``), reached through the alias ``<prefix>``: after ``reindex``
-the new epoch's collection is built aside from the store, then the alias is switched and the old one dropped.
+Index by size: ``FLAT`` (exact) up to ``exact_max`` vectors, else ``IVF_SQ8`` (``nlist = 4 * sqrt(n)``, ``nprobe``
+from ``nprobe_for``); metric IP on normalised vectors (cosine). IVF searches its probed lists only, under a filter
+too: a narrow filter can lose recall there (FAISS answers those exactly from stored vectors; bench-scale prints
+Milvus's recall@10 per filter).
 
-Index by size: ``FLAT`` (exact) while the collection is at most ``exact_max`` vectors, else ``IVF_SQ8`` with
-``nlist = 4 * sqrt(n)`` and ``nprobe`` from ``nprobe_for`` (recall@10 measured against exact: see the tests).
-Metric IP on the model's normalised vectors (cosine).
-
-Filters: every ``Filters`` field runs inside Milvus (``search(..., filters=…)``), with the store's rules exactly
-(``Store.filter_sql`` is the reference). Dates compare as integer days; scopes as ``scope in [...]``; the outlet as
-``outlet == "x"`` (lower-cased like SQLite's ``lower()``, ASCII only) **or** ``id in [...]`` the paragraphs of the
-articles that match only through a syndicated copy from that outlet (copies have no paragraphs of their own, so a
-per-paragraph field cannot say it; ``Store.syndicated_paragraph_ids`` reads that short list). When that list is
-longer than ``ID_LIST_MAX`` (or the outlet cannot be written as a Milvus literal) the outlet is answered by a
-post-filter over a larger top-k against the store's allowed ids, grown until enough are found. An explicit
-``allowed`` id array (other callers) is honoured the same way: a short one as ``id in [...]``, a long one post-filtered.
+Filters: every ``Filters`` field runs inside Milvus (``search(..., filters=…)``) with the store's rules exactly
+(``Store.filter_sql`` is the reference): dates as integer days, ``scope in [...]``, and the outlet as
+``outlet == "x"`` **or** ``id in [...]`` the paragraphs of articles that match only through a syndicated copy from
+that outlet (copies have no paragraphs, so a per-paragraph field cannot say it; ``Store.syndicated_paragraph_ids``
+reads that short list). A list longer than ``ID_LIST_MAX``, or an outlet no Milvus literal can spell, falls back to
+a post-filter over a growing top-k against the store's allowed ids; so does a long explicit ``allowed`` array (a
+short one becomes ``id in [...]``).
 """
 
 from __future__ import annotations
