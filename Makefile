@@ -52,8 +52,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_cold_start.py
 
 SIZES ?= 100000 1000000
+# BACKEND=milvus (or both): the store-is-truth design measured a second time on milvus-lite, beside FAISS in the same run
+BACKEND ?= faiss
 bench-scale: $(STAMP)
-	$(BIN)/python bench/bench_scale.py --sizes $(SIZES)
+	$(BIN)/python bench/bench_scale.py --sizes $(SIZES) --backend $(BACKEND)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """Scale benchmark: the store-is-truth design against "today's design" of the scale issue, at N paragraphs.
 
-    python bench/bench_scale.py [--sizes 20000 100000 1000000] [--work-dir /tmp/newsdesk-scale] [--json FILE]
+    python bench/bench_scale.py [--sizes 20000 100000 1000000] [--backend faiss|milvus|both]
+                                [--work-dir /tmp/newsdesk-scale] [--json FILE]
 
 For each size a data dir is built once under ``--work-dir/n<N>`` (reused by later runs): real RTQA + NewsQA dev
 text replicated with distinct ids, dates, outlets and server scopes, written through ``Store.upsert_article`` /
@@ -18,6 +19,10 @@ processes (so one design's heap never slows the other's garbage collector):
 * ingest throughput of the whole pipeline (``ingest_articles``, ~2,000 real paragraphs, real model) as a ratio to
   the bare fp32 ``Embedder.encode`` of the same texts.
 
+With ``--backend milvus`` (or ``both``) the store-is-truth design is measured a second time, in the same run, with
+``NEWSDESK_VECTOR_BACKEND=milvus`` on an embedded milvus-lite database under the size's work dir
+(``scale_milvus.py``), and the recall@10 of the index Milvus uses past the exact threshold is printed per filter.
+
 Embedders: stored bulk vectors come from the stand-in; questions, the added article and the ingest figures use the
 real all-MiniLM-L6-v2. "Today's design" is ``scale_common.LegacyDesk`` (git 0ce2210's indexes re-implemented on
 the same store). Not a test: nothing here asserts a time.
@@ -29,7 +34,6 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -41,18 +45,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import scale_common as sc  # noqa: E402
+import scale_measure as meas  # noqa: E402
+import scale_milvus as sm  # noqa: E402
+import scale_report as sr  # noqa: E402
 
 from index.config import CoreSettings, configure_runtime  # noqa: E402
 from index.embed import Embedder  # noqa: E402
-from index.encoders import backend_of  # noqa: E402
-from index.models import Filters  # noqa: E402
+from index.models import VectorBackendError  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 from index.store import Store  # noqa: E402
+from index.vectors import VectorIndex  # noqa: E402
 
 log = logging.getLogger("bench_scale")
 
-DESIGNS = {"current": "store is truth (now)", "legacy": "today's design (0ce2210)"}
-TINY = 2_000  # the baseline data dir: resident memory per paragraph is measured net of it
+DESIGNS = sr.DESIGNS
+BACKENDS = {"faiss": ["current", "legacy"], "milvus": ["current", "milvus", "legacy"]}
+BACKENDS["both"] = BACKENDS["milvus"]  # Milvus's figures mean something only beside FAISS's of the same run
 RESULT = "RESULT "
 
 
@@ -60,95 +68,20 @@ RESULT = "RESULT "
 def open_desk(mode: str, dirs: sc.SizeDirs, embedder: Embedder) -> Newsdesk | sc.LegacyDesk:
     if mode == "legacy":
         return sc.LegacyDesk(dirs, embedder)
+    if mode == "milvus":
+        sm.route_filters_into_milvus()
+        return Newsdesk.open(sm.settings(dirs), embedder=embedder)
     return Newsdesk.open(CoreSettings(data_dir=dirs.data), embedder=embedder)
 
 
-def filter_configs(info: dict) -> dict[str, Filters]:
-    return {
-        "no filter": Filters(),
-        "as_of": Filters(as_of=info["as_of"]),
-        "outlet": Filters(source=info["outlet"]),
-        "server scope": Filters(scopes=tuple(info["scopes"])),
-    }
-
-
-def timed(fn, *a, **kw) -> tuple[float, object]:
-    t0 = time.perf_counter()
-    out = fn(*a, **kw)
-    return time.perf_counter() - t0, out
-
-
-def _stats(values: list[float]) -> dict:
-    return {
-        "p50": statistics.median(values),
-        "p95": sc.percentile(values, 95),
-        "mean": statistics.fmean(values),
-    }
-
-
-def measure_asks(desk, embedder: sc.TimedEmbedder, questions: list[str], info: dict) -> dict:
-    """Per filter, each question once (after one warm-up): ``ask(k=5)`` wall time in ms, and the same without
-    the query embedding, in wall time and in main-thread CPU time (steadier on a shared machine)."""
-    out = {}
-    for name, filters in filter_configs(info).items():
-        desk.ask(questions[-1], k=5, filters=filters)
-        wall, rest, cpu = [], [], []
-        for q in questions:
-            w0, c0 = embedder.query_wall, embedder.query_cpu
-            t0, t1 = time.perf_counter(), time.thread_time()
-            desk.ask(q, k=5, filters=filters)
-            dw, dc = time.perf_counter() - t0, time.thread_time() - t1
-            wall.append(dw * 1000)
-            rest.append((dw - (embedder.query_wall - w0)) * 1000)
-            cpu.append((dc - (embedder.query_cpu - c0)) * 1000)
-        out[name] = {
-            "wall_ms": _stats(wall),
-            "wall_ex_embed_ms": _stats(rest),
-            "cpu_ex_embed_ms": _stats(cpu),
-        }
-        log.info(
-            "  ask %-13s p50 %7.1f  p95 %7.1f ms (without the query embedding: p95 %.1f ms wall, %.1f ms CPU)",
-            name,
-            out[name]["wall_ms"]["p50"],
-            out[name]["wall_ms"]["p95"],
-            out[name]["wall_ex_embed_ms"]["p95"],
-            out[name]["cpu_ex_embed_ms"]["p95"],
-        )
-    return out
-
-
-def sql_breakdown(desk: Newsdesk, questions: list[str], info: dict) -> dict:
-    """Where an ``ask`` spends its main-thread CPU in SQLite, per filter: the costliest statements (an extra,
-    instrumented pass after the timed one; only for the store-is-truth design, whose SQL is the index)."""
-    store = desk.store
-    spent: dict[str, list[float]] = {}
-    plain = store.query
-
-    def query(sql, params=()):
-        t0 = time.thread_time()
-        try:
-            return plain(sql, params)
-        finally:
-            key = " ".join(sql.split())[:80]
-            spent.setdefault(key, [0, 0.0])
-            spent[key][0] += 1
-            spent[key][1] += time.thread_time() - t0
-
-    store.query = query  # type: ignore[method-assign]
-    out = {}
-    try:
-        for name, filters in filter_configs(info).items():
-            spent.clear()
-            for q in questions:
-                desk.ask(q, k=5, filters=filters)
-            top = sorted(spent.items(), key=lambda kv: -kv[1][1])[:3]
-            out[name] = [
-                {"sql": k, "calls": n / len(questions), "cpu_ms": t / len(questions) * 1000}
-                for k, (n, t) in top
-            ]
-    finally:
-        del store.query
-    return out
+def index_of(desk: Newsdesk | sc.LegacyDesk) -> str:
+    """The vector index the design searches at this size, with its parameters."""
+    if isinstance(desk, sc.LegacyDesk):
+        return "FAISS flat (exact)"
+    vi = desk.vectors
+    if isinstance(vi, VectorIndex):
+        return f"FAISS IVF-SQ8 (nprobe {vi.nprobe})" if vi.approximate else "FAISS flat (exact)"
+    return f"Milvus {vi.describe()}"
 
 
 def start_reader(mode: str, args: argparse.Namespace, question: str) -> subprocess.Popen:
@@ -173,14 +106,16 @@ def measure_add(desk, mode: str, args: argparse.Namespace, corpus: sc.Corpus) ->
     item = sc.Corpus.items([corpus.add_record])[0]
     question = item.title
     reader = start_reader(mode, args, question)
-    wb0, c0 = sc.write_bytes(), time.process_time()
-    wall, report = timed(desk.ingest_articles, [item])
-    wb1, c1 = sc.write_bytes(), time.process_time()
-    first, answer = timed(desk.ask, question, k=5)
-    wb2 = sc.write_bytes()
-    second, _ = timed(desk.ask, question, k=5)
+    wb0, c0 = meas.write_bytes(), time.process_time()
+    wall, report = meas.timed(desk.ingest_articles, [item])
+    wb1, c1 = meas.write_bytes(), time.process_time()
+    first, answer = meas.timed(desk.ask, question, k=5)
+    wb2 = meas.write_bytes()
+    second, _ = meas.timed(desk.ask, question, k=5)
     other = finish_reader(reader)
     aid = report.items[0].article_id
+    if "error" in other:  # refused by its vector backend (milvus-lite: one process per database)
+        other = {"error": other["error"], "first_ask_ms": None, "second_ask_ms": None, "article_ids": []}
     out = {
         "paragraphs": len(item.paragraphs),
         "status": str(report.items[0].status),
@@ -194,14 +129,15 @@ def measure_add(desk, mode: str, args: argparse.Namespace, corpus: sc.Corpus) ->
         "other_first_ask_ms": other["first_ask_ms"],
         "other_second_ask_ms": other["second_ask_ms"],
         "other_found": aid in other["article_ids"],
+        "other_error": other.get("error"),
     }
     cleanup(desk, [item])
     log.info(
-        "  add one article: %.2f s, %.1f MB written; first ask %.0f ms here, %.0f ms in another process",
+        "  add one article: %.2f s, %.1f MB written; first ask %.0f ms here; another process: %s",
         wall,
         out["ingest_bytes"] / 1e6,
         out["first_ask_ms"],
-        out["other_first_ask_ms"],
+        out["other_error"] or f"{out['other_first_ask_ms']:.0f} ms",
     )
     return out
 
@@ -215,11 +151,11 @@ def measure_throughput(desk, corpus: sc.Corpus) -> dict:
     embedder.encode(texts[:64])
     desk.embedder.encode(texts[:64])
     c0 = time.process_time()
-    bare1, _ = timed(embedder.encode, texts)
+    bare1, _ = meas.timed(embedder.encode, texts)
     c1 = time.process_time()
-    pipe, report = timed(desk.ingest_articles, items)
+    pipe, report = meas.timed(desk.ingest_articles, items)
     c2 = time.process_time()
-    bare2, _ = timed(embedder.encode, texts)
+    bare2, _ = meas.timed(embedder.encode, texts)
     c3 = time.process_time()
     by_origin = {it.origin: len(it.paragraphs) for it in items}
     stored = sum(by_origin[r.origin] for r in report.items if r.status == "added")
@@ -258,15 +194,20 @@ def worker_desk(args: argparse.Namespace) -> dict:
     assert info is not None, f"{dirs.root} is not built"
     corpus = sc.load_corpus(args.ingest_paragraphs)
     questions = sc.load_questions(args.questions)
-    embedder = sc.TimedEmbedder(sc.CURRENT_BACKEND if args.mode == "current" else "torch")
+    embedder = meas.TimedEmbedder("torch" if args.mode == "legacy" else sc.CURRENT_BACKEND)
     embedder.encode_query("load the model")
-    rss_model = sc.rss_bytes()
-    open_s, desk = timed(open_desk, args.mode, dirs, embedder)
-    first_s, _ = timed(desk.ask, questions[0], k=5)
-    out = {"open_s": open_s, "first_ask_s": first_s, "asks": measure_asks(desk, embedder, questions, info)}
-    out["index_rss_bytes"] = sc.rss_bytes() - rss_model
+    rss_model = meas.rss_bytes()
+    open_s, desk = meas.timed(open_desk, args.mode, dirs, embedder)
+    first_s, _ = meas.timed(desk.ask, questions[0], k=5)
+    out = {
+        "open_s": open_s,
+        "first_ask_s": first_s,
+        "asks": meas.measure_asks(desk, embedder, questions, info),
+    }
+    out["index_rss_bytes"] = meas.rss_bytes() - rss_model
+    out["index"] = index_of(desk)
     if isinstance(desk, Newsdesk):
-        out["sql"] = sql_breakdown(desk, questions[:20], info)
+        out["sql"] = meas.sql_breakdown(desk, questions[:20], info)
     out["add"] = measure_add(desk, args.mode, args, corpus)
     out["ingest"] = measure_throughput(desk, corpus)
     out["backend"] = embedder.identity
@@ -275,15 +216,21 @@ def worker_desk(args: argparse.Namespace) -> dict:
 
 
 def worker_reader(args: argparse.Namespace) -> dict:
-    """A second, long-running process (the bot): warm, then told when the other process has ingested."""
-    embedder = Embedder(backend=sc.CURRENT_BACKEND if args.mode == "current" else "torch")
+    """A second, long-running process (the bot): warm, then told when the other process has ingested. One its
+    vector backend refuses (milvus-lite's database is held by the measuring process) reports that sentence."""
+    embedder = Embedder(backend="torch" if args.mode == "legacy" else sc.CURRENT_BACKEND)
     desk = open_desk(args.mode, sc.SizeDirs(args.size_dir), embedder)
-    desk.ask(args.question, k=5)
-    desk.ask(args.question, k=5)
+    try:
+        desk.ask(args.question, k=5)
+        desk.ask(args.question, k=5)
+    except VectorBackendError as exc:
+        print("READY", flush=True)
+        sys.stdin.readline()
+        return {"error": str(exc)}
     print("READY", flush=True)
     sys.stdin.readline()
-    first, answer = timed(desk.ask, args.question, k=5)
-    second, _ = timed(desk.ask, args.question, k=5)
+    first, answer = meas.timed(desk.ask, args.question, k=5)
+    second, _ = meas.timed(desk.ask, args.question, k=5)
     desk.close()
     return {
         "first_ask_ms": first * 1000,
@@ -308,21 +255,37 @@ def result_of(stdout: str, what: str) -> dict:
 
 
 # -- the orchestrator ---------------------------------------------------------------------------------------------
-def run_worker(mode: str, size_dir: Path, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--worker", "desk", "--mode", mode, "--size-dir", str(size_dir)]
+def run_worker(mode: str, size_dir: Path, args: argparse.Namespace, worker: str = "desk") -> dict:
+    cmd = [sys.executable, __file__, "--worker", worker, "--mode", mode, "--size-dir", str(size_dir)]
     cmd += ["--questions", str(args.questions), "--ingest-paragraphs", str(args.ingest_paragraphs)]
     done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
-    return result_of(done.stdout, f"{mode} worker")
+    return result_of(done.stdout, f"{mode} {worker} worker")
+
+
+def milvus_build(dirs: sc.SizeDirs, args: argparse.Namespace) -> dict:
+    """The size's Milvus collection made ready (built once, then caught up) in a process of its own."""
+    out = run_worker("milvus", dirs.root, args, worker="milvus-build")
+    log.info(
+        "  milvus-lite collection %s: %s, %d vectors, %s in %.0f s",
+        out["collection"],
+        out["index"],
+        out["vectors"],
+        "caught up" if out["existed"] else "built",
+        out["open_s"],
+    )
+    return out
 
 
 def cold_start(mode: str, dirs: sc.SizeDirs, question: str) -> dict:
     """Wall time to the first answer of a fresh CLI process, and its peak resident memory (``ru_maxrss``)."""
-    if mode == "current":
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if mode in ("current", "milvus"):
         cmd = [sys.executable, "-m", "index.cli", "--data-dir", str(dirs.data), "ask", question, "--json"]
+        if mode == "milvus":
+            env.update(sm.cli_env(dirs))
     else:
         cmd = [sys.executable, __file__, "--worker", "legacy-cli", "--size-dir", str(dirs.root)]
         cmd += ["--question", question]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     t0 = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _MEASURE, *cmd],
@@ -375,117 +338,18 @@ def bench_size(n: int, corpus: sc.Corpus, args: argparse.Namespace) -> dict:
     sc.remove_articles(store, sc.Corpus.items(corpus.held_out))
     store.close()
     question = sc.load_questions(1)[0]
-    out = {"info": info, "load_before": sc.environment()["load_avg"]}
+    out = {"info": info, "load_before": meas.environment()["load_avg"]}
+    if "milvus" in args.designs:
+        out["milvus_build"] = milvus_build(dirs, args)
     out["cold"] = cold_starts(dirs, question, args.cold_runs, args.designs)
     for mode in args.designs:
         log.info("  %s:", DESIGNS[mode])
         out[mode] = run_worker(mode, dirs.root, args)
-    out["load_after"] = sc.environment()["load_avg"]
+    out["load_after"] = meas.environment()["load_avg"]
+    if "milvus" in args.designs:
+        log.info("  milvus-lite IVF_SQ8 recall@10 per filter (a throw-away collection):")
+        out["milvus_recall"] = run_worker("milvus", dirs.root, args, worker="milvus-recall")
     return out
-
-
-# -- the report ---------------------------------------------------------------------------------------------------
-def _ms(a: dict) -> str:
-    return f"{a['p50']:.0f} / {a['p95']:.0f} ms" if a["p95"] >= 10 else f"{a['p50']:.1f} / {a['p95']:.1f} ms"
-
-
-def _mb(b: float) -> str:
-    return f"{b / 1e6:,.1f} MB" if b < 1e9 else f"{b / 2**30:,.2f} GiB"
-
-
-Rows = dict[str, tuple[str, float | None]]
-
-
-def _ask_rows(w: dict) -> Rows:
-    """Three rows per filter; the indented ones carry ``|filter`` in their key (not printed) to stay distinct."""
-    rows: Rows = {}
-    for name, a in w["asks"].items():
-        rows[f"ask p50 / p95, {name} [S]"] = (_ms(a["wall_ms"]), a["wall_ms"]["p95"])
-        for key, label in (("wall_ex_embed_ms", "wall"), ("cpu_ex_embed_ms", "CPU")):
-            rows[f"  without the query embedding, {label}|{name}"] = (_ms(a[key]), a[key]["p95"])
-    return rows
-
-
-def _rows(r: dict, d: str, n: int, base: dict) -> Rows:
-    """(text, value compared across designs) per figure for design ``d``; value None when not comparable."""
-    w, cold = r[d], r["cold"][d]
-    add, ing = w["add"], w["ingest"]
-    found = "found" if add["other_found"] else "NOT found"
-    net = (cold["maxrss_bytes"] - base[d]["maxrss_bytes"]) / max(n - TINY, 1)
-    backend = backend_of(w.get("backend")) or "?"
-    rows: Rows = {"encoder (questions, added article, ingest)": (f"{backend} fp32", None)}
-    rows.update(_ask_rows(w))
-    rows["add one article: ingest wall [M]"] = (f"{add['ingest_s']:.2f} s", add["ingest_s"])
-    later = f" (+{_mb(add['first_ask_bytes'])} next ask)" if add["first_ask_bytes"] > 0 else ""
-    rows["  bytes written by the ingest"] = (_mb(add["ingest_bytes"]) + later, add["ingest_bytes"])
-    rows["  first ask after, same process"] = (f"{add['first_ask_ms']:.0f} ms", add["first_ask_ms"])
-    rows["  first ask after, another process"] = (
-        f"{add['other_first_ask_ms']:.0f} ms ({found})",
-        add["other_first_ask_ms"],
-    )
-    searchable = add["ingest_s"] + add["other_first_ask_ms"] / 1000
-    rows["  searchable everywhere (ingest + that ask)"] = (f"{searchable:.2f} s", searchable)
-    rows["index load in a running process (1st ask)"] = (f"{w['first_ask_s'] + w['open_s']:.1f} s", None)
-    rows["cold start, CLI ask to answer [S]"] = (f"{cold['wall_s']:.1f} s", cold["wall_s"])
-    rows["  CPU time of that process"] = (f"{cold['cpu_s']:.1f} s", cold["cpu_s"])
-    rows["  peak RSS of that process"] = (_mb(cold["maxrss_bytes"]), cold["maxrss_bytes"])
-    rows["  per paragraph: raw / net of a 2k dir"] = (f"{cold['maxrss_bytes'] / n:,.0f} / {net:,.0f} B", net)
-    per = w["index_rss_bytes"] / n
-    rows["long-running process: index RSS/paragraph"] = (f"{per:,.0f} B", per)
-    rows["ingest: pipeline / bare fp32 encode [M]"] = (
-        f"{ing['ratio']:.2f} ({ing['pipeline_per_s']:.0f} vs {ing['bare_per_s']:.0f}/s)",
-        ing["ratio"],
-    )
-    rows["  the same in CPU time"] = (f"{ing['cpu_ratio']:.2f}", ing["cpu_ratio"])
-    return rows
-
-
-TARGETS = {
-    **{f"ask p50 / p95, {f} [S]": "p95 <= 40 ms" for f in ("no filter", "as_of", "outlet", "server scope")},
-    "  searchable everywhere (ingest + that ask)": "<= 2 s",
-    "cold start, CLI ask to answer [S]": "<= 5 s",
-    "  per paragraph: raw / net of a 2k dir": "<= 600 B",
-    "long-running process: index RSS/paragraph": "<= 600 B",
-    "ingest: pipeline / bare fp32 encode [M]": ">= 2.5",
-}
-
-
-def print_size(n: int, r: dict, base: dict, designs: list[str]) -> None:
-    info = r["info"]
-    print(
-        f"\n== {n:,} paragraphs (build {info['build_s']:.0f} s; load average {r['load_before']} -> "
-        f"{r['load_after']}; filters allow: as_of < {info['as_of']} {info['as_of_share']:.0%}, outlet "
-        f"{info['outlet']!r} {info['outlet_share']:.1%}, scopes ('', '123') {info['scope_share']:.0%}, of which "
-        f"private {info['private_share']:.1%})"
-    )
-    rows = {d: _rows(r, d, n, base) for d in designs}
-    both = len(designs) == 2
-    print(
-        f"{'figure':<46}"
-        + "".join(f"{DESIGNS[d]:>28}" for d in designs)
-        + (f"{'now/today':>11}" if both else "")
-        + "  target at 1M"
-    )
-    for key in rows[designs[0]]:
-        line = f"{key.split('|')[0]:<46}" + "".join(f"{rows[d][key][0]:>28}" for d in designs)
-        if both:
-            a, b = rows["current"][key][1], rows["legacy"][key][1]
-            line += f"{a / b:>11.2f}" if a is not None and b else f"{'':>11}"
-        print(line + f"  {TARGETS.get(key, '')}")
-    if "current" in designs and "sql" in r["current"]:
-        print("costliest SQL per ask, store is truth (main-thread CPU ms, instrumented pass):")
-        for name, top in r["current"]["sql"].items():
-            print(f"  {name:<13} " + "; ".join(f"{t['cpu_ms']:.1f} ms {t['sql'][:58]}" for t in top[:2]))
-
-
-LEGEND = (
-    "\n[S] stored bulk vectors from the stand-in embedder (hashed-word random projection, 384-d); questions "
-    "and the added article embedded by real all-MiniLM-L6-v2.\n[M] real all-MiniLM-L6-v2 only (real "
-    "paragraphs into the same data dir). Today's design = scale_common.LegacyDesk (0ce2210's indexes "
-    "re-implemented on the same store).\nRatios are now/today (below 1 = now is smaller); the ingest ratio "
-    "is pipeline/bare, higher is better. CPU = main-thread CPU time (ask) or process CPU time; on a shared "
-    "machine it moves less than wall time. Cold starts with the OS file cache warm."
-)
 
 
 # -- entry point --------------------------------------------------------------------------------------------------
@@ -499,20 +363,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--ingest-paragraphs", type=int, default=2000, help="real paragraphs for the ingest ratio"
     )
     ap.add_argument("--cold-runs", type=int, default=3, help="cold starts per design (median reported)")
-    ap.add_argument("--designs", nargs="+", choices=list(DESIGNS), default=list(DESIGNS))
+    ap.add_argument(
+        "--backend",
+        choices=list(BACKENDS),
+        default="faiss",
+        help="faiss: the store-is-truth design with FAISS and today's design; milvus (= both): the store-is-truth "
+        "design measured a second time with NEWSDESK_VECTOR_BACKEND=milvus (milvus-lite), beside FAISS",
+    )
+    ap.add_argument("--designs", nargs="+", choices=list(DESIGNS), help="instead of --backend: these designs")
     # internal: the measuring processes
-    ap.add_argument("--worker", choices=["desk", "reader", "legacy-cli"], help=argparse.SUPPRESS)
+    workers = ["desk", "reader", "legacy-cli", "milvus-build", "milvus-recall"]
+    ap.add_argument("--worker", choices=workers, help=argparse.SUPPRESS)
     ap.add_argument("--mode", choices=list(DESIGNS), help=argparse.SUPPRESS)
     ap.add_argument("--size-dir", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--question", help=argparse.SUPPRESS)
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    args.designs = [d for d in DESIGNS if d in (args.designs or BACKENDS[args.backend])]
+    return args
 
 
 def worker_main(args: argparse.Namespace) -> int:
     configure_runtime()
     if args.worker == "legacy-cli":
         return worker_legacy_cli(args)
-    out = worker_desk(args) if args.worker == "desk" else worker_reader(args)
+    dirs = sc.SizeDirs(args.size_dir)
+    if args.worker == "milvus-build":
+        out = sm.build(dirs)
+    elif args.worker == "milvus-recall":
+        info = dirs.info()
+        assert info is not None, f"{dirs.root} is not built"
+        out = sm.recall(dirs, sc.load_questions(args.questions), meas.filter_configs(info))
+    else:
+        out = worker_desk(args) if args.worker == "desk" else worker_reader(args)
     print(RESULT + json.dumps(out), flush=True)
     return 0
 
@@ -528,18 +410,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{sc.SHARED} is missing: the benchmark reads the evaluation data by path.", file=sys.stderr)
         return 1
     corpus = sc.load_corpus(args.ingest_paragraphs)
-    tiny = sc.SizeDirs(args.work_dir / f"n{TINY}")
-    sc.build_data_dir(tiny, TINY, corpus)
-    log.info("baseline: cold starts on %d paragraphs", TINY)
+    tiny = sc.SizeDirs(args.work_dir / f"n{sr.TINY}")
+    sc.build_data_dir(tiny, sr.TINY, corpus)
+    if "milvus" in args.designs:
+        milvus_build(tiny, args)
+    log.info("baseline: cold starts on %d paragraphs", sr.TINY)
     base = cold_starts(tiny, sc.load_questions(1)[0], args.cold_runs, args.designs)
     results: dict[int, dict] = {}
     for n in args.sizes:  # each size is printed and saved when done, so a long run keeps what it measured
         results[n] = bench_size(n, corpus, args)
-        print_size(n, results[n], base, args.designs)
+        sr.print_size(n, results[n], base, args.designs)
         sys.stdout.flush()
         if args.json:
             doc = {
-                "environment": sc.environment(),
+                "environment": meas.environment(),
                 "baseline_cold": base,
                 "sizes": results,
                 "designs": DESIGNS,
@@ -548,8 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(results) > 1:
         print("\n\n######## all sizes")
         for n, r in results.items():
-            print_size(n, r, base, args.designs)
-    print(LEGEND)
+            sr.print_size(n, r, base, args.designs)
+    print(sr.LEGEND)
     return 0
 
 

@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
 import shutil
 import threading
@@ -492,45 +491,3 @@ class LegacyDesk:
         atomic_write_bytes(self.dirs.legacy / "vectors.faiss", data)
         manifest = {"model": DEFAULT_MODEL, "dimension": DIMENSION, "count": len(self.vectors)}
         atomic_write_bytes(self.dirs.legacy / "manifest.json", json.dumps(manifest).encode())
-
-
-class TimedEmbedder(Embedder):
-    """The real model, counting the wall and main-thread CPU time of query embeddings (to split ``ask``)."""
-
-    def __init__(self, backend: str = "torch") -> None:
-        super().__init__(backend=backend)
-        self.query_wall = 0.0
-        self.query_cpu = 0.0
-
-    def encode_query(self, text: str) -> np.ndarray:
-        w, c = time.perf_counter(), time.thread_time()
-        try:
-            return super().encode_query(text)
-        finally:
-            self.query_wall += time.perf_counter() - w
-            self.query_cpu += time.thread_time() - c
-
-
-# -- process measurements -----------------------------------------------------------------------------------------
-def write_bytes() -> int:
-    """Bytes this process sent to storage so far (``/proc/self/io``)."""
-    for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("write_bytes:"):
-            return int(line.split()[1])
-    return 0
-
-
-def rss_bytes() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
-
-
-def environment() -> dict:
-    return {"cpus": os.cpu_count(), "load_avg": [round(x, 1) for x in os.getloadavg()], "nice": os.nice(0)}

@@ -1,27 +1,29 @@
 """Milvus as the vector index: the same derived cache as ``index.vectors.VectorIndex``, held by a Milvus server.
 
-Why: FAISS lives in one process's memory; a deployment with years of feeds, or many bot processes, outgrows that.
-pymilvus talks to a Milvus cluster (``http://host:19530``) and, unchanged, to milvus-lite, which runs Milvus
-embedded from a local file: the same code is tested here and scales out there.
+Why: FAISS lives in one process's memory; years of feeds, or many bot processes, outgrow that. pymilvus talks to a
+Milvus cluster (``http://host:19530``) and, unchanged, to milvus-lite (embedded, in this process, from a local
+database; one process per database): the same code is tested here and scales out there.
 
 The store (SQLite) stays the truth. The collection holds, per paragraph id (the primary key), its vector and the
 scalar fields the filters need: ``day`` (the article's date as the integer YYYYMMDD, -1 when undated), ``outlet``
-(lower-cased source) and ``scope`` (server scope, "" = shared). Catch-up reads only the store rows after the
-position the collection reflects; that position is recorded in the store's meta table (one key per Milvus URI and
-collection), so every process catches up incrementally. Deleted paragraphs (tombstones) are deleted in Milvus;
-a tombstone of a paragraph still stored (replaced vector) is upserted again.
+(the source folded like SQLite's ``lower()``) and ``scope`` (server scope, "" = shared). Catch-up reads only the
+store rows after the position the collection reflects, recorded in the store's meta table (one key per Milvus URI
+and collection), so every process catches up incrementally; tombstones delete (or, for a replaced vector, upsert).
+One collection per vector epoch (``<prefix>_<epoch>``) behind the alias ``<prefix>``: ``reindex`` builds the new
+epoch's collection aside from the store, then switches the alias and drops the old one.
 
-One collection per vector epoch (``<prefix>_<epoch>``), reached through the alias ``<prefix>``: after ``reindex``
-the new epoch's collection is built aside from the store, then the alias is switched and the old one dropped.
+Index by size: ``FLAT`` (exact) up to ``exact_max`` vectors, else ``IVF_SQ8`` (``nlist = 4 * sqrt(n)``, ``nprobe``
+from ``nprobe_for``); metric IP on normalised vectors (cosine). IVF searches its probed lists only, under a filter
+too: a narrow filter can lose recall there (FAISS answers those exactly from stored vectors; bench-scale prints
+Milvus's recall@10 per filter).
 
-Index by size: ``FLAT`` (exact) while the collection is at most ``exact_max`` vectors, else ``IVF_SQ8`` with
-``nlist = 4 * sqrt(n)`` and ``nprobe`` from ``nprobe_for`` (recall@10 measured against exact: see the tests).
-Metric IP on the model's normalised vectors (cosine).
-
-Filters: dates and scopes run inside Milvus (``search(..., filters=…)``); outlet matching in the store also follows
-syndicated copies, which a per-paragraph field cannot express, so an outlet filter comes in as today's ``allowed``
-id array: a short one (≤ ``ID_LIST_MAX``) becomes an ``id in [...]`` expression, a long one a post-filter over a
-larger top-k, grown until enough allowed ids are found.
+Filters: every ``Filters`` field runs inside Milvus (``search(..., filters=…)``) with the store's rules exactly
+(``Store.filter_sql`` is the reference): dates as integer days, ``scope in [...]``, and the outlet as
+``outlet == "x"`` **or** ``id in [...]`` the paragraphs of articles that match only through a syndicated copy from
+that outlet (copies have no paragraphs, so a per-paragraph field cannot say it; ``Store.syndicated_paragraph_ids``
+reads that short list). A list longer than ``ID_LIST_MAX``, or an outlet no Milvus literal can spell, falls back to
+a post-filter over a growing top-k against the store's allowed ids; so does a long explicit ``allowed`` array (a
+short one becomes ``id in [...]``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ import json
 import logging
 import math
 import re
+import string
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -52,6 +55,10 @@ MAX_TOPK = 16_384  # Milvus's largest limit for one search
 FLUSH_AFTER = 1_000
 POSITION_KEY = "milvus_position"
 VECTOR_FIELD = "vec"
+OUTLET_MAX = 512  # characters of the ``outlet`` field
+# SQLite's lower() (no ICU) folds ASCII letters only; the outlet field and the filter literal fold the same way, so
+# Milvus and ``Store.filter_sql`` agree on every name ("Ärzte" stays "Ärzte" on both sides).
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 NLIST_PROPERTY = "newsdesk.nlist"  # a collection property: the IVF index's nlist, for nprobe after a reopen
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,200}$")
 T = TypeVar("T")
@@ -111,11 +118,41 @@ def day_number(date: str | None) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else -1
 
 
-def filter_expression(filters: Filters | None) -> str:
-    """The Milvus boolean expression for the date and scope filters (the outlet goes through ``allowed``)."""
+def outlet_key(source: str | None) -> str:
+    """The ``outlet`` field of a source, folded like SQLite's ``lower()``. A name past ``OUTLET_MAX`` characters is
+    cut and marked with a control character, so no filter literal can equal it (an outlet filter that long is
+    answered through the store's allowed ids instead)."""
+    low = (source or "").translate(ASCII_LOWER)
+    return low if len(low) <= OUTLET_MAX else low[: OUTLET_MAX - 1] + "\x01"
+
+
+def literal(text: str) -> str | None:
+    """``text`` as a Milvus string literal, or None when it cannot be one: Milvus's parser reads ``\\"``, ``\\\\``
+    and the C escapes JSON writes for tab or newline, but not the ``\\uXXXX`` JSON uses for other control
+    characters (checked on milvus-lite 3.2)."""
+    text_literal = json.dumps(text, ensure_ascii=False)
+    return None if "\\u" in text_literal else text_literal
+
+
+def outlet_in_milvus(source: str) -> bool:
+    """Whether an outlet filter can be written as ``outlet == "..."`` at all."""
+    return literal(outlet_key(source)) is not None  # a cut name's control-character mark is no literal
+
+
+def filter_expression(filters: Filters | None, syndicated: Sequence[int] = ()) -> str:
+    """The Milvus boolean expression for ``filters``, the store's rules exactly. ``syndicated``: the paragraph ids
+    that match the outlet only through a syndicated copy (``Store.syndicated_paragraph_ids``). Raises
+    ``ValueError`` for an outlet ``outlet_in_milvus`` refuses."""
     if filters is None:
         return ""
     parts: list[str] = []
+    if filters.source:
+        if not outlet_in_milvus(filters.source):
+            raise ValueError(f"the outlet {filters.source[:80]!r} cannot be written as a Milvus literal")
+        clause = f"outlet == {literal(outlet_key(filters.source))}"
+        if syndicated:
+            clause = f"({clause} or id in {json.dumps([int(i) for i in syndicated])})"
+        parts.append(clause)
     if filters.since:
         parts.append(f"day >= {day_number(filters.since)}")
     if filters.until:
@@ -123,8 +160,13 @@ def filter_expression(filters: Filters | None) -> str:
     if filters.as_of:
         parts.append(f"(day >= 0 and day < {day_number(filters.as_of)})")
     if filters.scopes is not None:
-        parts.append(f"scope in {json.dumps(list(filters.scopes))}")
+        parts.append(f"scope in {json.dumps(list(filters.scopes), ensure_ascii=False)}")
     return " and ".join(parts)
+
+
+def collection_name(prefix: str, epoch: str) -> str:
+    """The collection of one vector epoch (the alias ``prefix`` points at the current one)."""
+    return f"{prefix}_{epoch or 'none'}"[:255]
 
 
 def nprobe_for(nlist: int) -> int:
@@ -143,13 +185,16 @@ class MilvusIndex:
         self.config = config
         self.dimension = dimension
         self.model = model
-        self.name = f"{config.prefix}_{epoch or 'none'}"[:255]
+        self.name = collection_name(config.prefix, epoch)
         self.position = Position(epoch=epoch)
         self.count = 0
         self.index_type = "FLAT"
         self.nprobe = 0
         self.nlist = 0
         self.unflushed = 0  # rows upserted since the last flush
+        self.store: Store | None = (
+            None  # the truth, for the outlet filter's syndicated copies (set by ``open``)
+        )
         # False after Milvus failed a call: the service reconnects before the next question
         self.healthy = True
 
@@ -161,6 +206,7 @@ class MilvusIndex:
         """The collection of the store's current epoch, created and filled from the store when missing, caught
         up, and made the one the alias points at."""
         mi = cls(client if client is not None else connect(config), config, dimension, model, epoch)
+        mi.store = store
         mi._guard(mi._prepare, store)
         mi.catch_up(store)
         if mi.unflushed:  # seal what the first fill added: unsealed rows are scanned slowly and unindexed
@@ -176,7 +222,7 @@ class MilvusIndex:
             saved = self._saved_position(store)
             self.position.last_id, self.position.tomb_seq = saved
             self.count = self._count()
-            self.index_type, self.nprobe = self._current_index()
+            self._read_index()
             return
         if self._saved_position(store) != (0, 0):  # it existed here once: dropped, or another server
             log.warning("%s", say("milvus_missing_collection", name=self.name, n=store.counts()["vectors"]))
@@ -222,10 +268,13 @@ class MilvusIndex:
             params.add_index(VECTOR_FIELD, index_type="IVF_SQ8", metric_type="IP", params={"nlist": nlist})
         return params
 
-    def _current_index(self) -> tuple[str, int]:
-        """The index type and probes recorded on the collection (``describe_index`` does not return ``nlist``)."""
-        nlist = int(self.client.describe_collection(self.name).get("properties", {}).get(NLIST_PROPERTY, 0))
-        return ("IVF_SQ8", nprobe_for(nlist)) if nlist else ("FLAT", 0)
+    def _read_index(self) -> None:
+        """The index type, lists and probes recorded on the collection (``describe_index`` does not return
+        ``nlist``)."""
+        self.nlist = int(
+            self.client.describe_collection(self.name).get("properties", {}).get(NLIST_PROPERTY, 0)
+        )
+        self.index_type, self.nprobe = ("IVF_SQ8", nprobe_for(self.nlist)) if self.nlist else ("FLAT", 0)
 
     def _record_nlist(self) -> None:
         if self.index_type != "FLAT":
@@ -343,7 +392,7 @@ class MilvusIndex:
                     "id": pid,
                     VECTOR_FIELD: np.asarray(vec, dtype=np.float32).tolist(),
                     "day": day_number(date),
-                    "outlet": (source or "").lower()[:512],
+                    "outlet": outlet_key(source),
                     "scope": (scope or "")[:128],
                 }
             )
@@ -374,21 +423,46 @@ class MilvusIndex:
     def approximate(self) -> bool:
         return self.index_type != "FLAT"
 
+    def describe(self) -> str:
+        """The index and its search parameters, as reports name them."""
+        if not self.approximate:
+            return "FLAT (exact)"
+        return f"{self.index_type} (nlist {self.nlist}, nprobe {self.nprobe})"
+
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters: Filters | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` (ids, scores) by inner product, filtered inside Milvus by ``filters`` (dates, scopes) and
-        restricted to ``allowed`` ids when given."""
+        """Top ``k`` (ids, scores) by inner product among the paragraphs that pass ``filters`` (the same set as
+        ``Store.allowed_paragraph_ids(filters)``, filtered inside Milvus) and, when given, are in ``allowed``."""
         empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         if k <= 0 or (allowed is not None and len(allowed) == 0) or self.count == 0:
             return empty
-        expr = filter_expression(filters)
+        expr, by_store = self._plan(filters)
+        if by_store is not None:
+            allowed = by_store if allowed is None else np.intersect1d(by_store, np.asarray(allowed, np.int64))
+            if not len(allowed):
+                return empty
         if allowed is not None and len(allowed) <= ID_LIST_MAX:
             ids_expr = f"id in {json.dumps(np.asarray(allowed, dtype=np.int64).tolist())}"
             return self._guard(self._search, query, min(k, MAX_TOPK), _and(expr, ids_expr))
         if allowed is None:
             return self._guard(self._search, query, min(k, MAX_TOPK), expr)
         return self._guard(self._post_filtered, query, k, expr, np.asarray(allowed, dtype=np.int64))
+
+    def _plan(self, filters: Filters | None) -> tuple[str, np.ndarray | None]:
+        """The expression for ``filters`` and, when the outlet cannot be said in it (a long list of syndicated
+        paragraphs, an outlet that is no Milvus literal), the store's allowed ids to post-filter by instead."""
+        if filters is None or not filters.source:
+            return filter_expression(filters), None
+        if self.store is None:
+            raise RuntimeError("MilvusIndex.store is unset: open the index with MilvusIndex.open")
+        if outlet_in_milvus(filters.source):
+            syndicated = self.store.syndicated_paragraph_ids(filters.source)
+            if len(syndicated) <= ID_LIST_MAX:
+                return filter_expression(filters, syndicated), None
+        log.debug("milvus: outlet %r post-filtered against the store's allowed ids", filters.source)
+        allowed = self.store.allowed_paragraph_ids(filters)
+        return filter_expression(replace(filters, source=None)), allowed
 
     def _post_filtered(
         self, query: np.ndarray, k: int, expr: str, allowed: np.ndarray

@@ -3,14 +3,24 @@ FAISS, catch-up across instances, deletions, filters inside Milvus, and one sent
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from pymilvus import DataType, MilvusClient
 
 from index.models import Filters, VectorBackendError
-from index.vectors_milvus import MilvusConfig, MilvusIndex, day_number, filter_expression
+from index.vectors_milvus import (
+    MilvusConfig,
+    MilvusIndex,
+    day_number,
+    filter_expression,
+    outlet_in_milvus,
+    outlet_key,
+)
+from tests.conftest import WIKINEWS
 
 QUESTIONS = [
     "How many people died in the tsunami?",
@@ -107,6 +117,112 @@ def test_date_and_scope_filters_run_inside_milvus(milvus_desk, wikinews_desk):
     assert _top(mi, milvus_desk, QUESTIONS[0], 10, filters=Filters(scopes=("guild-1",))) == []
 
 
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def syndicated_dir(wikinews_dir, tmp_path, make_desk) -> Path:
+    """Wikinews plus every case the store's outlet rule has: a syndicated copy of a Wikinews article from the
+    Gazette (matching "gazette" only through the copy), the Gazette's own articles (one undated), a copy from the
+    Courier filed in a server's scope, a server's own article, and an outlet with a non-ASCII capital."""
+    copy = tmp_path / "syndicated"
+    shutil.copytree(wikinews_dir, copy)
+    desk = make_desk(copy)
+    wiki = [json.loads(line) for line in WIKINEWS.read_text(encoding="utf-8").splitlines()]
+
+    def again(row: dict, source: str, n: int) -> dict:
+        return {**row, "id": f"copy-{n}", "source": source, "url": f"https://{source.lower()}.example/{n}"}
+
+    def own(n: int, source: str, date: str | None, title: str, text: str) -> dict:
+        return dict(
+            id=f"own-{n}", source=source, date=date, title=title, text=text, url=f"https://o.example/{n}"
+        )
+
+    shared = [
+        again(wiki[0], "Gazette", 1),
+        own(2, "Gazette", "2005-01-02", "Tsunami toll rises", "The tsunami death toll rose again on Monday."),
+        own(3, "Gazette", None, "Court rules on election", "The supreme court decided the election dispute."),
+        own(4, "ÄRZTE Blatt", "2004-12-29", "Doctors report", "Doctors saw more patients after the floods."),
+        own(7, 'The "Quoted" Post', "2005-01-04", "Layoffs", "The company announced layoffs of 200 workers."),
+    ]
+    report = desk.ingest_paths([_jsonl(tmp_path / "shared.jsonl", shared)])
+    assert (report.added, report.duplicates) == (4, 1), report.to_dict()
+    private = [
+        again(wiki[5], "Courier", 5),
+        own(
+            6,
+            "Courier",
+            "2005-01-05",
+            "Football club wins",
+            "The home club won the football match on Sunday.",
+        ),
+    ]
+    report = desk.ingest_paths([_jsonl(tmp_path / "private.jsonl", private)], scope="guild-1")
+    assert (report.added, report.duplicates) == (1, 1), report.to_dict()
+    return copy
+
+
+FILTER_CASES = [
+    Filters(as_of="2004-12-20"),
+    Filters(since="2004-12-25", until="2005-01-03"),
+    Filters(until="2004-11-30"),
+    Filters(source="Gazette"),  # its own articles and Wikinews's article it syndicated
+    Filters(source="gAZETTE"),
+    Filters(source="Courier"),  # its own (a server's) article and the shared one its copy points to
+    Filters(source="Ärzte BLATT"),  # SQLite folds ASCII letters only: this matches "ÄRZTE Blatt"…
+    Filters(source="ärzte blatt"),  # …and this does not
+    Filters(source="Wikinews"),
+    Filters(source='the "QUOTED" post'),  # a quote inside the Milvus string literal
+    Filters(source="bad\x02outlet"),  # no Milvus literal: answered through the store's allowed ids
+    Filters(scopes=("",)),
+    Filters(scopes=("", "guild-1")),
+    Filters(scopes=("guild-1",)),
+    Filters(scopes=()),
+    Filters(source="gazette", since="2004-12-01", scopes=("", "guild-1")),
+    Filters(source="courier", as_of="2005-01-06", scopes=("",)),
+    Filters(source="wikinews", since="2004-12-26", as_of="2005-01-04", scopes=("", "guild-1")),
+]
+
+
+def test_every_filter_runs_inside_milvus_with_the_stores_answer(
+    syndicated_dir, make_desk, milvus_uri, milvus_collection, monkeypatch
+):
+    """``search(filters=f)`` alone (no allowed ids) equals FAISS exact search restricted to the store's allowed
+    ids, for every filter kind; then again with the outlet answered by the post-filter fallback."""
+    faiss_desk = make_desk(syndicated_dir)
+    desk = make_desk(
+        syndicated_dir,
+        vector_backend="milvus",
+        milvus_uri=str(milvus_uri),
+        milvus_collection=milvus_collection,
+    )
+    try:
+        mi, store = desk.vectors, desk.store
+        (canonical,) = [
+            r[0] for r in store.query("SELECT duplicate_of FROM articles WHERE source='Gazette'") if r[0]
+        ]
+        through_copy = [p.id for p in store.article_paragraphs(canonical)]
+        assert through_copy and store.syndicated_paragraph_ids("GAZETTE") == through_copy
+        assert "id in" in filter_expression(Filters(source="gazette"), through_copy)
+        seen = 0
+        for ids_max in (2_000, 0):  # the outlet inside Milvus, then by the post-filter fallback
+            monkeypatch.setattr("index.vectors_milvus.ID_LIST_MAX", ids_max)
+            for f in FILTER_CASES:
+                allowed = store.allowed_paragraph_ids(f)
+                for text in QUESTIONS[:3]:
+                    q = desk.embedder.encode_query(text)
+                    got = mi.search(q, 10, filters=f)[0].tolist()
+                    want = faiss_desk.vectors.search(q, 10, allowed)[0].tolist()
+                    assert got == want, (f, text, ids_max)
+                    assert len(got) == min(10, len(allowed))
+                    seen += len(got)
+        assert seen
+    finally:
+        _drop_all(str(milvus_uri), milvus_collection)
+
+
 def test_allowed_ids_as_a_list_or_post_filtered_give_the_exact_answer(
     milvus_desk, wikinews_desk, monkeypatch
 ):
@@ -122,6 +238,10 @@ def test_filter_expression_and_day_numbers():
     assert day_number("2024-03-05T10:00:00Z") == 20240305 and day_number(None) == -1
     expr = filter_expression(Filters(until="2024-01-31", scopes=("", "42")))
     assert expr == '(day >= 0 and day <= 20240131) and scope in ["", "42"]'
+    assert outlet_key("ÄRZTE Blatt") == "Ärzte blatt"  # SQLite's lower(): ASCII letters only
+    assert outlet_in_milvus('O"Brien') and not outlet_in_milvus("a\x02b") and not outlet_in_milvus("x" * 600)
+    expr = filter_expression(Filters(source='O"Brien', as_of="2024-02-01"), [7, 9])
+    assert expr == '(outlet == "o\\"brien" or id in [7, 9]) and (day >= 0 and day < 20240201)'
 
 
 def test_reindex_builds_aside_and_switches_the_alias(milvus_desk):
