@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from index.facets import day_of
 from index.models import Filters, VectorBackendError
 from index.render import say
 from index.store import Store
@@ -113,9 +114,16 @@ def _reason(exc: BaseException) -> str:
 
 
 def day_number(date: str | None) -> int:
-    """``2024-03-05…`` → 20240305 (ordered like the dates); -1 when there is no usable date."""
-    digits = (date or "")[:10].replace("-", "")
-    return int(digits) if len(digits) == 8 and digits.isdigit() else -1
+    """A stored date as ``facets.day_of`` keeps it: ``2 * YYYYMMDD``, plus one when a time follows the day (SQL
+    sorts ``2024-03-05T10:00`` after ``2024-03-05``); -1 when there is no usable date."""
+    day = day_of(date)
+    return day if day >= 0 else -1
+
+
+def bound_number(value: str) -> int:
+    """A filter's date bound (its first ten characters, as SQL uses it) on the scale of ``day_number``."""
+    day = day_number(value[:10])
+    return day if day >= 0 else -1
 
 
 def outlet_key(source: str | None) -> str:
@@ -154,19 +162,22 @@ def filter_expression(filters: Filters | None, syndicated: Sequence[int] = ()) -
             clause = f"({clause} or id in {json.dumps([int(i) for i in syndicated])})"
         parts.append(clause)
     if filters.since:
-        parts.append(f"day >= {day_number(filters.since)}")
+        parts.append(f"day >= {bound_number(filters.since)}")
     if filters.until:
-        parts.append(f"(day >= 0 and day <= {day_number(filters.until)})")
+        parts.append(f"(day >= 0 and day <= {bound_number(filters.until)})")
     if filters.as_of:
-        parts.append(f"(day >= 0 and day < {day_number(filters.as_of)})")
+        parts.append(f"(day >= 0 and day < {bound_number(filters.as_of)})")
     if filters.scopes is not None:
         parts.append(f"scope in {json.dumps(list(filters.scopes), ensure_ascii=False)}")
     return " and ".join(parts)
 
 
+FIELDS_VERSION = "2"  # 2: ``day`` as 2 * YYYYMMDD + time suffix (``day_number``); a new version builds anew
+
+
 def collection_name(prefix: str, epoch: str) -> str:
-    """The collection of one vector epoch (the alias ``prefix`` points at the current one)."""
-    return f"{prefix}_{epoch or 'none'}"[:255]
+    """The collection of one vector epoch and field layout (the alias ``prefix`` points at the current one)."""
+    return f"{prefix}_f{FIELDS_VERSION}_{epoch or 'none'}"[:255]
 
 
 def nprobe_for(nlist: int) -> int:

@@ -15,6 +15,7 @@ from index.models import Filters, VectorBackendError
 from index.vectors_milvus import (
     MilvusConfig,
     MilvusIndex,
+    collection_name,
     day_number,
     filter_expression,
     outlet_in_milvus,
@@ -146,9 +147,10 @@ def syndicated_dir(wikinews_dir, tmp_path, make_desk) -> Path:
         own(3, "Gazette", None, "Court rules on election", "The supreme court decided the election dispute."),
         own(4, "ÄRZTE Blatt", "2004-12-29", "Doctors report", "Doctors saw more patients after the floods."),
         own(7, 'The "Quoted" Post', "2005-01-04", "Layoffs", "The company announced layoffs of 200 workers."),
+        own(8, "Gazette", "2004-12-29T10:00", "Late sitting", "The council sat until late in the evening."),
     ]
     report = desk.ingest_paths([_jsonl(tmp_path / "shared.jsonl", shared)])
-    assert (report.added, report.duplicates) == (4, 1), report.to_dict()
+    assert (report.added, report.duplicates) == (5, 1), report.to_dict()
     private = [
         again(wiki[5], "Courier", 5),
         own(
@@ -168,6 +170,8 @@ FILTER_CASES = [
     Filters(as_of="2004-12-20"),
     Filters(since="2004-12-25", until="2005-01-03"),
     Filters(until="2004-11-30"),
+    Filters(until="2004-12-29"),  # a stored "2004-12-29T10:00" sorts after the bound in SQL: excluded
+    Filters(since="2004-12-29", as_of="2004-12-30"),
     Filters(source="Gazette"),  # its own articles and Wikinews's article it syndicated
     Filters(source="gAZETTE"),
     Filters(source="Courier"),  # its own (a server's) article and the shared one its copy points to
@@ -235,13 +239,15 @@ def test_allowed_ids_as_a_list_or_post_filtered_give_the_exact_answer(
 
 
 def test_filter_expression_and_day_numbers():
-    assert day_number("2024-03-05T10:00:00Z") == 20240305 and day_number(None) == -1
+    # a time after the day sorts after the bare day, as SQL compares the strings
+    assert day_number("2024-03-05T10:00:00Z") == 2 * 20240305 + 1 and day_number("2024-03-05") == 2 * 20240305
+    assert day_number(None) == -1 and day_number("March 5") == -1
     expr = filter_expression(Filters(until="2024-01-31", scopes=("", "42")))
-    assert expr == '(day >= 0 and day <= 20240131) and scope in ["", "42"]'
+    assert expr == '(day >= 0 and day <= 40480262) and scope in ["", "42"]'
     assert outlet_key("ÄRZTE Blatt") == "Ärzte blatt"  # SQLite's lower(): ASCII letters only
     assert outlet_in_milvus('O"Brien') and not outlet_in_milvus("a\x02b") and not outlet_in_milvus("x" * 600)
     expr = filter_expression(Filters(source='O"Brien', as_of="2024-02-01"), [7, 9])
-    assert expr == '(outlet == "o\\"brien" or id in [7, 9]) and (day >= 0 and day < 20240201)'
+    assert expr == '(outlet == "o\\"brien" or id in [7, 9]) and (day >= 0 and day < 40480402)'
 
 
 def test_reindex_builds_aside_and_switches_the_alias(milvus_desk):
@@ -295,7 +301,7 @@ def test_bad_backend_name_is_one_sentence(wikinews_desk, make_desk):
 def test_a_collection_of_another_dimension_is_one_sentence(wikinews_desk, milvus_uri, milvus_collection):
     client = MilvusClient(str(milvus_uri))
     epoch = wikinews_desk.store.epoch()
-    name = f"{milvus_collection}_{epoch}"
+    name = collection_name(milvus_collection, epoch)
     schema = MilvusClient.create_schema(auto_id=False)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("vec", DataType.FLOAT_VECTOR, dim=8)
