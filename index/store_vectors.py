@@ -58,11 +58,8 @@ class VectorRows:
 
     def vectors_after(self: Store, last_id: int, limit: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
         """The next paragraphs with vectors after ``last_id``, in id order (a cache's catch-up or rebuild)."""
-        rows = self.query(
-            "SELECT id, vector FROM paragraphs WHERE id > ? AND vector IS NOT NULL ORDER BY id LIMIT ?",
-            (int(last_id), limit),
-        )
-        return np.asarray([r["id"] for r in rows], dtype=np.int64), self._matrix(rows, None)
+        ids, _, vecs = self.paragraphs_after(last_id, limit)
+        return ids, vecs
 
     def tombstones_after(self: Store, seq: int) -> tuple[int, np.ndarray]:
         """(the newest tombstone's seq, ids of paragraphs deleted after ``seq``)."""
@@ -72,11 +69,8 @@ class VectorRows:
 
     def positions(self: Store) -> tuple[int, int]:
         """(highest paragraph id ever assigned, newest tombstone seq): where the store is, for the caches."""
-        row = self.query(
-            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name='paragraphs') p, "
-            "(SELECT COALESCE(MAX(seq), 0) FROM tombstones) t"
-        )[0]
-        return int(row["p"]), int(row["t"])
+        paragraphs, tombstones, _ = self.head()
+        return paragraphs, tombstones
 
     def head(self: Store) -> tuple[int, int, int]:
         """``positions()`` plus the newest article change (schema v4's log): where the FAISS cache and its filter
