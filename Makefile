@@ -27,13 +27,13 @@ run: $(STAMP)
 	$(BIN)/newsdesk run
 
 lint: $(STAMP)
-	$(BIN)/ruff check index bot tests bench
-	$(BIN)/ruff format --check index bot tests bench
+	$(BIN)/ruff check index cli bot tests bench
+	$(BIN)/ruff format --check index cli bot tests bench
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format index bot tests bench
-	$(BIN)/ruff check --fix index bot tests bench
+	$(BIN)/ruff format index cli bot tests bench
+	$(BIN)/ruff check --fix index cli bot tests bench
 
 SHARED ?= ../shared/data
 # Figures on the reporting half only (index/eval/split.py); tuning uses `--split tune`. Set EVAL_INDEX_DIR to keep

@@ -3,7 +3,7 @@
     python bench/bench_cold_start.py [--data-dir DIR] [--repeat 3]
 
 The data dir is seeded with the bundled Wikinews sample (41 articles) when it is empty. Each command runs as
-``python -m index.cli -v …`` ``--repeat`` times; the table shows the median and fastest wall-clock time of the
+``python -m cli -v …`` ``--repeat`` times; the table shows the median and fastest wall-clock time of the
 whole process (interpreter start, imports, opening the store, the work, exit), its CPU time (less sensitive to
 other load on a shared machine than the wall clock), and whether it loaded the embedding model (read from its
 ``-v`` log). The load average is printed: compare rows of one run, not runs of one day.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "corpus" / "wikinews"
-MODEL_LOADED = "loaded embedding model"  # index.embed logs this at INFO when the model is loaded
+MODEL_LOADED = "loaded embedding model"  # index.embed.model logs this at INFO when the model is loaded
 
 # (label, arguments): every command a user runs in the first hour, light ones first.
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -43,7 +43,7 @@ def run(data_dir: Path, argv: list[str], cwd: Path) -> tuple[float, float, bool,
     """(wall seconds, CPU seconds of the process, whether it loaded the model, exit status)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
     env.pop("DISCORD_TOKEN", None)
-    cmd = [sys.executable, "-m", "index.cli", "-v", "--data-dir", str(data_dir), *argv]
+    cmd = [sys.executable, "-m", "cli", "-v", "--data-dir", str(data_dir), *argv]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
 from index.config import DEFAULT_MODEL  # noqa: E402
-from index.embed import resolve_model  # noqa: E402
-from index.encoders import Encoder, GraphEncoder, TorchEncoder  # noqa: E402
-from index.segment import passages  # noqa: E402
+from index.embed.backends import Encoder, GraphEncoder, TorchEncoder  # noqa: E402
+from index.embed.model import resolve_model  # noqa: E402
+from index.ingest.segment import passages  # noqa: E402
 
 VARIANTS = ("torch-bs16", "torch-bs32", "torch-bs128", "torch-seq128", "onnx", "onnx-int8", "openvino")
 NUMERIC = ("torch-seq128", "onnx", "onnx-int8", "openvino")  # variants whose vectors can differ from fp32
@@ -112,7 +112,7 @@ def cold_loads(backends: list[str], runs: int = 2) -> None:
     """Wall time of a fresh process from start to its first query vector (imports and graph load included;
     the exported graph is already cached), the best of ``runs``."""
     code = (
-        "import sys, time; t0 = time.perf_counter(); from index.embed import Embedder; "
+        "import sys, time; t0 = time.perf_counter(); from index.embed.model import Embedder; "
         "e = Embedder(backend=sys.argv[1]); e.encode_query('warm'); print(time.perf_counter() - t0)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
 from index.config import CoreSettings  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.lexical import tokenize  # noqa: E402
+from index.embed.model import Embedder  # noqa: E402
+from index.ingest.segment import passages  # noqa: E402
 from index.models import Filters  # noqa: E402
-from index.search import Query, Sources, retrieve  # noqa: E402
-from index.segment import passages  # noqa: E402
+from index.retrieval.search import Query, Sources, retrieve  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
+from index.text import tokenize  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

@@ -13,7 +13,7 @@ processes (so one design's heap never slows the other's garbage collector):
   the corpus allowed), one outlet, one server scope (global + a small private scope).
 * adding one real article (~30 paragraphs) with the real model: wall time, bytes written (``/proc/self/io``), the
   first ``ask`` after it in the same process and in a second, already running process that must catch up.
-* cold start to the first answer of the CLI (``python -m index.cli ask --json``; the previous design: its open,
+* cold start to the first answer of the CLI (``python -m cli ask --json``; the previous design: its open,
   BM25 build and ask, re-implemented) and its peak resident memory per paragraph; plus the index memory of a
   long-running process per paragraph.
 * ingest throughput of the whole pipeline (``ingest_articles``, ~2,000 real paragraphs, real model) as a ratio to
@@ -50,11 +50,11 @@ import scale_milvus as sm  # noqa: E402
 import scale_report as sr  # noqa: E402
 
 from index.config import CoreSettings, configure_runtime  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from index.embed.model import Embedder  # noqa: E402
 from index.models import VectorBackendError  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
-from index.store import Store  # noqa: E402
-from index.vectors import VectorIndex  # noqa: E402
+from index.store.articles import Store  # noqa: E402
+from index.vectors.faiss import VectorIndex  # noqa: E402
 
 log = logging.getLogger("bench_scale")
 
@@ -280,7 +280,7 @@ def cold_start(mode: str, dirs: sc.SizeDirs, question: str) -> dict:
     """Wall time to the first answer of a fresh CLI process, and its peak resident memory (``ru_maxrss``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if mode in ("current", "milvus"):
-        cmd = [sys.executable, "-m", "index.cli", "--data-dir", str(dirs.data), "ask", question, "--json"]
+        cmd = [sys.executable, "-m", "cli", "--data-dir", str(dirs.data), "ask", question, "--json"]
         if mode == "milvus":
             env.update(sm.cli_env(dirs))
     else:

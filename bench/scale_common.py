@@ -33,23 +33,22 @@ import faiss
 import numpy as np
 import scipy.sparse as sp
 
-from index.answer import Request, build_answer
+from index.answer.compose import Request, build_answer
 from index.config import DEFAULT_MODEL, CoreSettings
-from index.embed import Embedder
-from index.encoders import AUTO_ORDER, available
-from index.encoders import identity as encoder_identity
-from index.extract import article_from_record
-from index.ingest import Ingestor, article_key
-from index.lexical import tokenize
+from index.embed.backends import AUTO_ORDER, available
+from index.embed.backends import identity as encoder_identity
+from index.embed.model import Embedder
+from index.ingest.extract import article_from_record
+from index.ingest.segment import is_caption, sentence_spans
+from index.ingest.write import Ingestor, article_key
 from index.models import Answer, ArticleIn, Filters, IngestReport, IngestStatus
-from index.quotes import checksum
-from index.schema import lexical_text
-from index.search import Query, Sources, retrieve
-from index.segment import is_caption, sentence_spans
+from index.retrieval.search import Query, Sources, retrieve
 from index.service import Newsdesk
-from index.store import NewParagraph, Store
+from index.store.articles import NewParagraph, Store
+from index.store.schema import lexical_text
+from index.text import checksum, tokenize
 from index.validate import now_iso
-from index.vectors import VectorIndex, atomic_write_bytes
+from index.vectors.faiss import VectorIndex, atomic_write_bytes
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed.model import Embedder
 from index.models import Filters
 from index.service import Newsdesk
 

@@ -22,13 +22,13 @@ import scale_common as sc
 import scale_measure as meas
 from bench_milvus_recall import filtered_recall
 
-import index.search
+import index.retrieval.search
 from index.config import CoreSettings
-from index.embed import Embedder
+from index.embed.model import Embedder
 from index.models import Filters
 from index.service import Newsdesk
-from index.store import Store
-from index.vectors_milvus import MilvusConfig, MilvusIndex, collection_name
+from index.store.articles import Store
+from index.vectors.milvus import MilvusConfig, MilvusIndex, collection_name
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +55,23 @@ def cli_env(dirs: sc.SizeDirs) -> dict[str, str]:
 
 
 def route_filters_into_milvus() -> bool:
-    """Dense search with the query's filters and no allowed-id array, as ``index.search.dense_candidates`` does once
+    """Dense search with the query's filters and no allowed-id array, as ``index.retrieval.search.dense_candidates`` does once
     it passes ``filters`` (the lead's change for issue 14). Until then, this bench-only patch makes the Milvus
     column measure filters inside Milvus, not today's id array. Returns whether it patched anything."""
-    if "filters=" in inspect.getsource(index.search.dense_candidates):
+    if "filters=" in inspect.getsource(index.retrieval.search.dense_candidates):
         return False
-    candidate = index.search.Candidate
+    candidate = index.retrieval.search.Candidate
 
-    def dense_candidates(q: index.search.Query, src: index.search.Sources, n: int) -> dict:
+    def dense_candidates(
+        q: index.retrieval.search.Query, src: index.retrieval.search.Sources, n: int
+    ) -> dict:
         ids, scores = src.vectors.search(q.vector, n, filters=q.filters)  # type: ignore[call-arg]
         return {
             pid: candidate(pid, dense=s, dense_rank=rank)
             for rank, (pid, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=True))
         }
 
-    index.search.dense_candidates = dense_candidates  # type: ignore[assignment]
+    index.retrieval.search.dense_candidates = dense_candidates  # type: ignore[assignment]
     return True
 
 

@@ -5,7 +5,7 @@ Kept apart from the measuring code so each stays readable; it only formats the d
 
 from __future__ import annotations
 
-from index.encoders import backend_of
+from index.embed.backends import backend_of
 
 # The designs a run can measure, in the order of the table's columns.
 DESIGNS = {

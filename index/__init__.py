@@ -14,8 +14,8 @@ _EXPORTS: dict[str, str] = {
     # the facade and its settings
     "Newsdesk": "index.service",
     "CoreSettings": "index.config",
-    "ModelMismatch": "index.vectors",
-    "ModelError": "index.embed",
+    "ModelMismatch": "index.vectors.faiss",
+    "ModelError": "index.embed.model",
     "VectorBackendError": "index.models",
     # plain data that crosses layers
     "Answer": "index.models",
@@ -32,9 +32,9 @@ _EXPORTS: dict[str, str] = {
     "Stats": "index.models",
     "Story": "index.models",
     # sentences and rendering
-    "say": "index.render",
-    "counted": "index.render",
-    "briefing_markdown": "index.render",
+    "say": "index.messages",
+    "counted": "index.messages",
+    "briefing_markdown": "index.messages",
     # the briefing's chart (matplotlib loads only when one is drawn)
     "BriefingChart": "index.briefing.chart",
     # live sources
@@ -47,13 +47,40 @@ _EXPORTS: dict[str, str] = {
     "check_url_scheme": "index.validate",
     "parse_date": "index.validate",
     # timeline answers and who-said-what (issue 12)
-    "Timeline": "index.timeline",
-    "TimelineEntry": "index.timeline",
-    "SpeakerQuotes": "index.who_said",
-    "Statement": "index.who_said",
+    "Timeline": "index.answer.timeline",
+    "TimelineEntry": "index.answer.timeline",
+    "SpeakerQuotes": "index.speakers.who_said",
+    "Statement": "index.speakers.who_said",
+    # what the command line needs beyond the bot
+    "render": "index.messages",
+    "configure_runtime": "index.config",
+    "DEFAULT_TIMELINE_K": "index.answer.timeline",
+    "MAX_STATEMENTS": "index.speakers.who_said",
+    "ExtractError": "index.ingest.extract",
+    "articles_from_file": "index.ingest.extract",
+    "expected_articles": "index.ingest.extract",
+    "iter_files": "index.ingest.extract",
+    "is_url": "index.validate",
+    "check_int": "index.validate",
+    "MAX_K": "index.validate",
+    "MAX_QUESTION_CHARS": "index.validate",
+    "MAX_OFFSET": "index.validate",
 }
 
 __all__ = [
+    "check_int",
+    "MAX_K",
+    "MAX_QUESTION_CHARS",
+    "MAX_OFFSET",
+    "render",
+    "configure_runtime",
+    "DEFAULT_TIMELINE_K",
+    "MAX_STATEMENTS",
+    "ExtractError",
+    "articles_from_file",
+    "expected_articles",
+    "iter_files",
+    "is_url",
     "ACCEPTED_SUFFIXES",
     "Answer",
     "Article",
@@ -101,9 +128,12 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, TimelineEntry
     from index.briefing.chart import BriefingChart
-    from index.config import CoreSettings
-    from index.embed import ModelError
+    from index.config import CoreSettings, configure_runtime
+    from index.embed.model import ModelError
+    from index.ingest.extract import ExtractError, articles_from_file, expected_articles, iter_files
+    from index.messages import briefing_markdown, counted, render, say
     from index.models import (
         Answer,
         Article,
@@ -120,17 +150,16 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         Story,
         VectorBackendError,
     )
-    from index.render import briefing_markdown, counted, say
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
-    from index.timeline import Timeline, TimelineEntry
+    from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, Statement
     from index.validate import (
         ACCEPTED_SUFFIXES,
         check_date_range,
         check_file_type,
         check_url_scheme,
+        is_url,
         parse_date,
     )
-    from index.vectors import ModelMismatch
-    from index.who_said import SpeakerQuotes, Statement
+    from index.vectors.faiss import ModelMismatch

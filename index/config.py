@@ -27,7 +27,7 @@ class CoreSettings(BaseSettings):
     # Quotes per article in one answer unless the caller asks otherwise.
     per_article_cap: int = Field(default=5, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
     batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
-    # auto | torch | onnx | openvino (index/encoders.py); auto keeps the backend the index was built
+    # auto | torch | onnx | openvino (index/embed/backends.py); auto keeps the backend the index was built
     # with, else takes the fastest installed one. A change of backend asks for `newsdesk reindex`.
     encoder_backend: str = Field(default="auto", validation_alias="NEWSDESK_ENCODER_BACKEND")
     # The lexical query keeps the question's rarer terms: at most ``lexical_max_terms``, none found in more than
@@ -39,7 +39,7 @@ class CoreSettings(BaseSettings):
     lexical_max_terms: int = Field(default=6, validation_alias="NEWSDESK_LEXICAL_MAX_TERMS")
     # Past this many vectors the FAISS cache becomes approximate (IVF-SQ8, recall@10 >= 0.98 checked at build).
     exact_max: int = Field(default=250_000, validation_alias="NEWSDESK_EXACT_MAX")
-    # The vector index: "faiss" (in-process cache, the default) or "milvus" (index/vectors_milvus.py). For Milvus,
+    # The vector index: "faiss" (in-process cache, the default) or "milvus" (index/vectors/milvus.py). For Milvus,
     # NEWSDESK_MILVUS_URI is a file path (milvus-lite, embedded; empty = <data dir>/milvus.db) or http://host:19530
     # for a Milvus server or cluster, with NEWSDESK_MILVUS_TOKEN ("user:password" or an API key) when it asks.
     vector_backend: str = Field(default="faiss", validation_alias="NEWSDESK_VECTOR_BACKEND")

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from index.render import say
+from index.messages import say
 
 
 @dataclass

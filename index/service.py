@@ -18,14 +18,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.answer import Request, build_answer
+from index.answer.compose import Request, build_answer
+from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
 from index.config import CoreSettings
-from index.embed import Embedder
-from index.encoders import backend_of
-from index.extract import ExtractError, articles_from_bytes, iter_files
-from index.facets import Allowed, filtered
-from index.ingest import Ingestor, reindex
-from index.lexical import LexicalIndex, tokenize
+from index.embed.backends import backend_of
+from index.embed.model import Embedder
+from index.ingest.extract import ExtractError, articles_from_bytes, iter_files
+from index.ingest.reindex import reindex_private
+from index.ingest.write import Ingestor, reindex
+from index.messages import say
 from index.models import (
     Answer,
     Article,
@@ -40,18 +41,18 @@ from index.models import (
     Stats,
     VectorBackendError,
 )
-from index.reindex_private import reindex_private
-from index.render import say
-from index.search import Query, Sources, retrieve
-from index.store import Store
-from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
+from index.retrieval.lexical import LexicalIndex
+from index.retrieval.search import Query, Sources, retrieve
+from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
+from index.store.articles import Store
+from index.text import tokenize
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
-from index.vectors import ModelMismatch, VectorIndex
-from index.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
+from index.vectors.facets import Allowed, filtered
+from index.vectors.faiss import ModelMismatch, VectorIndex
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
-    from index.vectors_milvus import MilvusIndex
+    from index.vectors.milvus import MilvusIndex
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class Newsdesk:
 
     def _milvus_vectors(self) -> MilvusIndex:
         """NEWSDESK_VECTOR_BACKEND=milvus: the collection of the store's epoch, caught up with the store."""
-        from index.vectors_milvus import MilvusConfig, MilvusIndex  # pymilvus loads only for this backend
+        from index.vectors.milvus import MilvusConfig, MilvusIndex  # pymilvus loads only for this backend
 
         if self.settings.vector_backend != "milvus":
             raise VectorBackendError(say("milvus_bad_backend", name=self.settings.vector_backend))
@@ -165,7 +166,7 @@ class Newsdesk:
         if not legacy.exists():
             return
         with self._write_lock:
-            from index.legacy import import_legacy_vectors
+            from index.store.legacy import import_legacy_vectors
 
             import_legacy_vectors(self.store, self.vector_dir, self.settings.model)
 
@@ -212,7 +213,7 @@ class Newsdesk:
     def ingest_articles(
         self, items: Iterable[ArticleIn | IngestItem], scope: str = "", progress: Progress | None = None
     ) -> IngestReport:
-        """Embed each article, then commit it with its vectors (one transaction each); see ``index.ingest``."""
+        """Embed each article, then commit it with its vectors (one transaction each); see ``index.ingest.write``."""
         self._check_model()
         with self._write_lock:
             return Ingestor(self.store, self.embedder, self.embedder.identity, progress).run(items, scope)
@@ -224,7 +225,7 @@ class Newsdesk:
         other processes are kept (and embedded with the new model inside the swap). Resumes if interrupted.
 
         With ``scopes``: only the articles private to those servers (``""``, the shared corpus, is never touched),
-        with the model the store already uses, chunk by chunk in place (``index.reindex_private``)."""
+        with the model the store already uses, chunk by chunk in place (``index.ingest.reindex``)."""
         if scopes is not None:
             self._check_model()
             with self._write_lock:
@@ -350,7 +351,7 @@ class Newsdesk:
         filters: Filters | None = None,
         per_article: int = 1,
     ) -> Timeline:
-        """The passages answering ``question`` in date order, oldest first, undated ones apart (index.timeline).
+        """The passages answering ``question`` in date order, oldest first, undated ones apart (index.answer.timeline).
 
         The passages are ``ask``'s (same retrieval, filters, scopes, relevance bar, verification and collapsed
         copies) with a larger ``k``; one passage per article by default, so each line is one report of the story.
@@ -371,7 +372,7 @@ class Newsdesk:
         limit: int = 10,
     ) -> SpeakerQuotes:
         """Statements attributed to ``speaker`` (a person or body), newest first, each a verified verbatim
-        sentence; ``about`` keeps those on a topic (index.who_said). Loads the model only for ``about``."""
+        sentence; ``about`` keeps those on a topic (index.speakers.who_said). Loads the model only for ``about``."""
         speaker = " ".join(speaker.split())
         if not speaker:
             raise ValueError("Say whose statements you want, e.g. --speaker Kishida.")

@@ -12,7 +12,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from index.config import CoreSettings, configure_runtime  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from index.embed.model import Embedder  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 
 configure_runtime()

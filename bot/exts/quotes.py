@@ -1,4 +1,4 @@
-"""``/quotes speaker:… [about:…] [since:…]``: what a person or body said, newest first, verbatim (index.who_said).
+"""``/quotes speaker:… [about:…] [since:…]``: what a person or body said, newest first, verbatim (index.speakers.who_said).
 
 ``speaker`` autocompletes from the speakers seen in the index (one query on the small speakers table per keystroke,
 only names quoted in articles this server can see). The speakers table is kept caught up in the background, a

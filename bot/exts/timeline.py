@@ -1,4 +1,4 @@
-"""``/timeline question``: the passages answering a question in date order, oldest first (index.timeline).
+"""``/timeline question``: the passages answering a question in date order, oldest first (index.answer.timeline).
 
 Scoped to the server like ``/ask`` (the global corpus plus what the server ingested), deferred at once, the search
 run in a worker thread under the bot's cap on concurrent searches, and rendered with the answer's quote blocks

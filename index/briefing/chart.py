@@ -27,9 +27,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from index.briefing.window import local_day, time_zone
+from index.messages import say
 from index.models import Briefing
-from index.render import say
-from index.store import Store
+from index.store.articles import Store
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

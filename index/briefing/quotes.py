@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.answer.spans import span_quote, verify
 from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
-from index.quotes import span_quote, verify
-from index.store import Store
+from index.store.articles import Store
 
 log = logging.getLogger(__name__)
 

@@ -29,14 +29,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from index.answer.spans import source_ref
 from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
 from index.briefing.content import load_contents
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
 from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
 from index.briefing.window import Window, select_items, time_zone, window
 from index.models import Briefing, Filters, Quote, Story
-from index.quotes import source_ref
-from index.store import Store
+from index.store.articles import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.config import CoreSettings
 from index.models import Answer, Filters, Paragraph
-from index.store import Store
+from index.store.articles import Store
 
 
 class QueryEncoder(Protocol):

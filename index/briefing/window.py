@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from index.briefing.types import ArticleItem
+from index.messages import say
 from index.models import Article
-from index.render import say
-from index.store import Store
+from index.store.articles import Store
 
 UTC = ZoneInfo("UTC")
 DEFAULT_HOURS = 24  # without a date, a briefing covers the day just past, whatever the hour it is asked

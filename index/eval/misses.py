@@ -19,7 +19,7 @@ from typing import Any
 
 from index.eval.metrics import contains_answer
 from index.models import Paragraph, Quote
-from index.store import Store
+from index.store.articles import Store
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from index.eval.gate import gate
 from index.eval.metrics import BASELINES, KS, Tally, first_hit
 from index.eval.misses import MissCounts, classify_miss, gold_articles
 from index.eval.split import select
+from index.messages import say
 from index.models import Answer, Filters
-from index.render import say
 from index.service import Newsdesk
 
 log = logging.getLogger(__name__)

@@ -39,13 +39,13 @@ from typing import Any
 import numpy as np
 
 from index import track
-from index.answer import MIN_SCORE
+from index.answer.compose import MIN_SCORE
 from index.config import CoreSettings
-from index.embed import Embedder
+from index.embed.model import Embedder
 from index.eval.data import load_jsonl
 from index.eval.metrics import contains_answer
 from index.eval.split import half_of
-from index.extract import ExtractError, articles_from_file
+from index.ingest.extract import ExtractError, articles_from_file
 from index.models import ArticleIn
 from index.service import Newsdesk
 from index.track.ledger import LoggedStory

@@ -21,8 +21,8 @@ from urllib.parse import urljoin
 import aiohttp
 
 from index.config import CoreSettings
-from index.extract import ExtractError, decode
-from index.render import say
+from index.ingest.extract import ExtractError, decode
+from index.messages import say
 from index.sources.guard import Allowlist, FetchError, GuardedResolver, check_url
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from index.config import CoreSettings
 from index.models import ArticleIn, IngestItem, IngestReport
-from index.store import Store
+from index.store.articles import Store
 
 
 class RegistryDesk(Protocol):

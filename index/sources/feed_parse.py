@@ -18,7 +18,7 @@ import feedparser
 import lxml.etree
 import lxml.html
 
-from index.render import say
+from index.messages import say
 from index.sources.guard import FetchError
 
 log = logging.getLogger(__name__)

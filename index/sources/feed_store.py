@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from index.sources.report import SKIPPED, ItemOutcome, ItemStatus
-from index.store import Store
+from index.store.articles import Store
 from index.validate import now_iso
 
 DEFAULT_EVERY = 900  # seconds between polls when the admin names no interval (15 minutes)

@@ -24,7 +24,7 @@ import logging
 import re
 from datetime import datetime
 
-from index.render import say
+from index.messages import say
 from index.sources.desk import RegistryDesk
 from index.sources.feed_store import (
     FeedInfo,

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from urllib.parse import urljoin, urlsplit
 
-from index.extract import ExtractError, article_from_html
+from index.ingest.extract import ExtractError, article_from_html
 from index.models import ArticleIn, IngestItem, IngestReport
 from index.sources.client import HTML_TYPES, USER_AGENT, Fetcher, FetchPolicy, FetchResult
 from index.sources.desk import IngestDesk

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from aiohttp.abc import ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from index.render import say
+from index.messages import say
 from index.validate import check_url_scheme
 
 log = logging.getLogger(__name__)

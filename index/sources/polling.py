@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from index.extract import ExtractError, article_from_text
+from index.ingest.extract import ExtractError, article_from_text
+from index.messages import say
 from index.models import ArticleIn
-from index.render import say
 from index.sources.client import Fetcher, FetchPolicy
 from index.sources.desk import IngestDesk
 from index.sources.feed_parse import FeedEntry, html_to_text, parse_feed

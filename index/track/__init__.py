@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "TrackError": "index.track.models",
     "Tracked": "index.track.models",
     "add": "index.track.tracking",
+    "any_active": "index.track.ledger",
     "alerts": "index.track.tracking",
     "check": "index.track.tracking",
     "claim_deliveries": "index.track.tracking",
@@ -33,6 +34,7 @@ __all__ = [
     "TrackError",
     "Tracked",
     "add",
+    "any_active",
     "alerts",
     "check",
     "claim_deliveries",
@@ -55,6 +57,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from index.track.ledger import any_active
     from index.track.match import ALERT_MIN_SCORE
     from index.track.models import Alert, Tracked, TrackError
     from index.track.tracking import (

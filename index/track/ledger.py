@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from index.models import Quote, SourceRef
-from index.store import Store
+from index.store.articles import Store
 from index.track.models import Alert, Tracked
 
 log = logging.getLogger(__name__)

@@ -25,13 +25,14 @@ from typing import Protocol
 
 import numpy as np
 
-from index.answer import Request, load_pool, relevant, rescore
+from index.answer.compose import Request, load_pool, relevant, rescore
+from index.answer.spans import source_ref, span_quote, verify
 from index.briefing.content import article_vector
-from index.lexical import LexicalIndex, tokenize
 from index.models import Quote
-from index.quotes import source_ref, span_quote, verify
-from index.search import W_DENSE, W_LEXICAL, Candidate, article_blend
-from index.store import Store
+from index.retrieval.lexical import LexicalIndex
+from index.retrieval.search import W_DENSE, W_LEXICAL, Candidate, article_blend
+from index.store.articles import Store
+from index.text import tokenize
 from index.track.models import Tracked
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from index.config import CoreSettings
-from index.render import say
+from index.messages import say
 from index.track import ledger as tlog
 from index.track import rules as checks
 from index.track.match import TrackDesk

@@ -23,7 +23,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.app import NewsdeskBot, configure_endpoints  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
-from index.embed import Embedder  # noqa: E402
+from index.embed.model import Embedder  # noqa: E402
 from tests.discord_emulator import DiscordEmulator, Guild, Member  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

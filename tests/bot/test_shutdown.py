@@ -31,7 +31,7 @@ async def bot_process(emu: DiscordEmulator, data: Path, cwd: Path, **env: str) -
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "index.cli",
+        "cli",
         "run",
         cwd=cwd,
         env={**os.environ, **settings},

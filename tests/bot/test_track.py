@@ -33,7 +33,7 @@ def ingest_in_another_process(data: Path, tmp: Path) -> subprocess.CompletedProc
     path = tmp / "ferry.jsonl"
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "index.cli", "ingest", str(path), "--data-dir", str(data)]
+    argv = [sys.executable, "-m", "cli", "ingest", str(path), "--data-dir", str(data)]
     return subprocess.run(
         [*argv, "--alerts", str(tmp / "alerts.jsonl")], capture_output=True, text=True, env=env, timeout=600
     )

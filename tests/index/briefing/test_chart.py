@@ -10,11 +10,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from cli.briefing import cmd_briefing
+from cli.main import build_parser
 from index.briefing.chart import DAYS, MAX_OUTLETS, OTHER_COLOUR, StorySeries, figure, outlet_colours
-from index.cli.briefing import cmd_briefing
-from index.cli.main import build_parser
+from tests.conftest import WIKINEWS
 
-from ...conftest import WIKINEWS
 from .wikinews import TSUNAMI
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -1,6 +1,6 @@
 """The briefing's front ends: Markdown rendering, ``newsdesk briefing`` and ``newsdesk eval-briefing``.
 
-(These exercise ``index/cli/briefing.py`` on the briefing fixtures; they can move to ``tests/index/cli/``.)
+(These exercise ``cli/briefing.py`` on the briefing fixtures; they can move to ``tests/cli/``.)
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import json
 
 import pytest
 
+from cli.briefing import cmd_briefing, cmd_eval_briefing, render_markdown
+from cli.main import build_parser
 from index.briefing import build_briefing
-from index.cli.briefing import cmd_briefing, cmd_eval_briefing, render_markdown
-from index.cli.main import build_parser
 from index.eval.briefing import baseline_items, briefing_items, covered, evaluate_briefings
+from tests.conftest import WIKINEWS
 
-from ...conftest import WIKINEWS
 from .wikinews import TSUNAMI
 
 

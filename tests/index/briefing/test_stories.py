@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from index.briefing import build_briefing
+from index.messages import briefing_markdown
 from index.models import ArticleIn
-from index.render import briefing_markdown
 
 from .wikinews import TSUNAMI, story_of
 

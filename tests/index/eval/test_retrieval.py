@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 
-from index.cli.main import build_parser
+from cli.main import build_parser
 from index.config import CoreSettings
 from index.eval.misses import MissCounts, classify_miss, gold_articles
 from index.eval.retrieval import evaluate, format_misses, run_eval
 from index.models import Paragraph, Quote, SourceRef
-
-from ...conftest import WIKINEWS
+from tests.conftest import WIKINEWS
 
 KMART = "wikinews-2004-11-17-006"
 PINOCHET = "wikinews-2005-01-06-039"

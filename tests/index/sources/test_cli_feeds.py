@@ -1,6 +1,6 @@
 """``newsdesk feeds …`` and ``newsdesk poll`` against the loopback news site (front end of ``index.sources``).
 
-(These exercise ``index/cli/feeds.py``; they can move to ``tests/index/cli/`` with the loopback fixture.)
+(These exercise ``cli/feeds.py``; they can move to ``tests/cli/`` with the loopback fixture.)
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from index.cli.feeds import _registry, cmd_feeds_status, cmd_poll
-from index.cli.main import main
+from cli.feeds import _registry, cmd_feeds_status, cmd_poll
+from cli.main import main
 from index.sources.feeds import add_feed
 
 from .loopback_news import load_records

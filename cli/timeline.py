@@ -1,0 +1,31 @@
+"""``newsdesk ask --timeline QUESTION``: the answer's passages in date order, oldest first (index.answer.timeline).
+
+The same filters as ``ask`` (source, since, until, as-of); ``-k`` is the number of passages on the timeline and
+``--per-article`` how many one article may give (default 1: each line is one report of the story).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from cli.output import emit, emit_json
+from index import DEFAULT_TIMELINE_K, Filters, Newsdesk, check_date_range, render
+
+log = logging.getLogger(__name__)
+
+
+def cmd_timeline(args: argparse.Namespace, desk: Newsdesk) -> int:
+    check_date_range(args.since, args.until)
+    filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
+    timeline = desk.timeline(
+        " ".join(args.question),
+        k=args.k or DEFAULT_TIMELINE_K,
+        filters=filters,
+        per_article=1 if args.per_article is None else args.per_article,
+    )
+    if args.json:
+        emit_json(timeline.to_dict())
+    else:
+        emit(render("timeline.md.j2", t=timeline), end="")
+    return 0

@@ -1,0 +1,109 @@
+"""Who said it: a small, explainable signal for the analyst's most common question, "what did X say ...?".
+
+An embedding model sees "Japanese Prime Minister Fumio Kishida pledged to take 'strong action in response to any
+attack'" as only loosely related to "What did Japan say it would do if Russia invades?": the words differ
+(pledged/say, attack/invades) and the paragraph is mostly about a summit. What marks it as an answer is its
+structure: a statement attributed to a speaker from the country the question asks about. This module finds the
+speaker the question names and the speaker phrase of each speech verb in a passage ("a Japanese government source
+said", "Japanese Prime Minister Fumio Kishida pledged"), and says whether they match. A speaker phrase matches
+when the first country it names is the asked-about one, so "Russian Ambassador to Japan Mikhail Galuzin warned"
+is a Russian speaker, not a Japanese one; without a country, any shared name counts ("Kishida said").
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.text import FOLD, tokenize
+
+_QUESTION = re.compile(
+    r"^\s*(?:what|how|why|when|whom?)\s+(?:did|does|do|has|have|had|will|would|is|was|were)\s+(?:the\s+)?"
+    r"(?P<speaker>.+?)\s+(?:say|said|tell|told|warn|warned|pledge|promise|vow|announce|threaten|claim|state|"
+    r"urge|think|want|plan|demand|ask|respond|call)\b",
+    re.IGNORECASE,
+)
+SPEECH_VERBS = frozenset(
+    [
+        "said",
+        "says",
+        "told",
+        "warned",
+        "warns",
+        "pledged",
+        "pledges",
+        "vowed",
+        "vows",
+        "promised",
+        "promises",
+        "stated",
+        "announced",
+        "added",
+        "insisted",
+        "threatened",
+        "urged",
+        "urges",
+        "stressed",
+        "declared",
+        "argued",
+        "claimed",
+        "denied",
+        "confirmed",
+        "acknowledged",
+        "explained",
+        "cautioned",
+        "predicted",
+        "conceded",
+        "noted",
+        "replied",
+        "responded",
+        "tweeted",
+        "wrote",
+    ]
+)
+_WORDS = re.compile(r"[\w'’.-]+|[,;:\"“”()]")
+_BOUNDARY = {",", ";", ":", '"', "“", "”", "(", ")"}
+COUNTRIES = frozenset(tokenize([" ".join(sorted(set(FOLD.values())))])[0])
+MAX_PHRASE = 8
+
+
+def question_speaker(question: str) -> set[str]:
+    """Stemmed tokens of the speaker a "what did X say/do ..." question names; empty when it names none."""
+    match = _QUESTION.match(question)
+    if not match:
+        return set()
+    return set(tokenize([match.group("speaker")])[0])
+
+
+def _phrase_matches(words: list[str], speaker: set[str]) -> bool:
+    tokens = tokenize([" ".join(words)])[0]
+    countries = [t for t in tokens if t in COUNTRIES]
+    if countries:
+        return countries[0] in speaker
+    return bool(speaker & set(tokens))
+
+
+def attributed_to(text: str, speaker: set[str]) -> bool:
+    """True when some speech verb in ``text`` has a speaker phrase naming ``speaker``."""
+    if not speaker:
+        return False
+    words = _WORDS.findall(text)
+    for i, word in enumerate(words):
+        if word.lower().rstrip(".") not in SPEECH_VERBS:
+            continue
+        before: list[str] = []
+        for w in reversed(words[max(0, i - MAX_PHRASE) : i]):
+            if w in _BOUNDARY or w.endswith("."):
+                break
+            before.insert(0, w)
+        if before and _phrase_matches(before, speaker):
+            return True
+        if i > 0 and words[i - 1] in _BOUNDARY:  # '"...," said Prime Minister Fumio Kishida.'
+            after: list[str] = []
+            for w in words[i + 1 : i + 1 + MAX_PHRASE]:
+                if w in _BOUNDARY or w.endswith("."):
+                    after.append(w.rstrip("."))
+                    break
+                after.append(w)
+            if after and _phrase_matches(after, speaker):
+                return True
+    return False

@@ -1,5 +1,0 @@
-import sys
-
-from index.cli.main import main
-
-sys.exit(main())

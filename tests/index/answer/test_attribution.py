@@ -1,0 +1,31 @@
+"""Who said it: the speaker a question names, and whether a passage attributes a statement to them."""
+
+from __future__ import annotations
+
+from index.answer.attribution import attributed_to, question_speaker
+
+
+def test_question_speaker_is_the_named_actor():
+    assert question_speaker("What did Japan say it would do if Russia invades?") == {"japan"}
+    assert question_speaker("How many people died?") == set()
+
+
+def test_statement_before_the_verb_is_attributed():
+    assert attributed_to(
+        "A Japanese government source said Tokyo would act.", question_speaker("What did Japan say?")
+    )
+
+
+def test_statement_after_the_quote_is_attributed():
+    text = '"We will respond strongly," said Prime Minister Fumio Kishida.'
+    assert attributed_to(text, question_speaker("What did Kishida say?"))
+
+
+def test_another_country_speaking_about_japan_is_not_japan():
+    text = "Russian Ambassador to Japan Mikhail Galuzin warned that sanctions would backfire."
+    assert not attributed_to(text, question_speaker("What did Japan say?"))
+    assert attributed_to(text, question_speaker("What did Russia say?"))
+
+
+def test_no_speech_verb_no_attribution():
+    assert not attributed_to("Japan imposed sanctions on Monday.", question_speaker("What did Japan say?"))
