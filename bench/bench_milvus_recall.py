@@ -22,7 +22,8 @@ from index.embed.backends import backend_of
 from index.embed.model import Embedder
 from index.models import Filters
 from index.store.articles import Store
-from index.vectors.milvus import MilvusConfig, MilvusIndex
+from index.vectors.milvus import MilvusIndex
+from index.vectors.milvus_expr import MilvusConfig
 
 
 def recall_at_10(
@@ -41,7 +42,7 @@ def filtered_recall(
     vecs: np.ndarray,
     filters: Filters | None,
 ) -> dict:
-    """Recall@10 of ``index.retrieval.search(q, 10, filters=filters)`` against an exact scan of the stored vectors the store
+    """Recall@10 of ``index.search(q, 10, filters=filters)`` against an exact scan of the stored vectors the store
     allows for ``filters``; also how many results came back (an approximate index searching only some lists may
     find fewer than 10 when a filter is narrow) and the median search time."""
     allowed = store.allowed_paragraph_ids(filters) if store is not None and filters is not None else None
@@ -54,7 +55,7 @@ def filtered_recall(
         top = np.argpartition(-scores, 10)[:10] if len(scores) > 10 else np.arange(len(scores))
         exact = set(ids[top].tolist())
         t0 = time.perf_counter()
-        got = index.retrieval.search(q, 10, filters=filters)[0]
+        got = index.search(q, 10, filters=filters)[0]
         times.append(time.perf_counter() - t0)
         recalls.append(len(exact & set(got.tolist())) / max(len(exact), 1))
         found.append(len(got))

@@ -92,7 +92,7 @@ def query_latency(embedder: Embedder, data_dir: Path, n_queries: int) -> None:
         vec = embedder.encode_query(q)
         enc.append(time.perf_counter() - t0)
         query = Query(tokenize([q])[0], vec, Filters(), None)
-        sources = Sources(desk.vectors, desk.lexical, desk.store)
+        sources = Sources(desk.search_index(), desk.lexical, desk.store)
         t0 = time.perf_counter()
         retrieve(query, sources, method="dense")
         dense.append(time.perf_counter() - t0)

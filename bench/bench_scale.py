@@ -54,7 +54,6 @@ from index.embed.model import Embedder  # noqa: E402
 from index.models import VectorBackendError  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 from index.store.articles import Store  # noqa: E402
-from index.vectors.faiss import VectorIndex  # noqa: E402
 
 log = logging.getLogger("bench_scale")
 
@@ -78,10 +77,7 @@ def index_of(desk: Newsdesk | sc.LegacyDesk) -> str:
     """The vector index the design searches at this size, with its parameters."""
     if isinstance(desk, sc.LegacyDesk):
         return "FAISS flat (exact)"
-    vi = desk.vectors
-    if isinstance(vi, VectorIndex):
-        return f"FAISS IVF-SQ8 (nprobe {vi.nprobe})" if vi.approximate else "FAISS flat (exact)"
-    return f"Milvus {vi.describe()}"
+    return desk.search_index().describe()
 
 
 def start_reader(mode: str, args: argparse.Namespace, question: str) -> subprocess.Popen:

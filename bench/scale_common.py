@@ -48,7 +48,8 @@ from index.store.articles import NewParagraph, Store
 from index.store.schema import lexical_text
 from index.text import checksum, tokenize
 from index.validate import now_iso
-from index.vectors.faiss import VectorIndex, atomic_write_bytes
+from index.vectors.faiss import VectorIndex
+from index.vectors.faiss_file import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -314,7 +315,7 @@ def build_data_dir(dirs: SizeDirs, n: int, corpus: Corpus) -> dict:
     t2 = time.perf_counter()
     store.close()
     desk = Newsdesk.open(CoreSettings(data_dir=dirs.data))
-    _ = desk.vectors  # builds data/index/vectors.cache from the stored vectors (no model needed)
+    desk.search_index()  # builds data/index/vectors.cache from the stored vectors (no model needed)
     desk.close()
     t3 = time.perf_counter()
     write_legacy_index(dirs)

@@ -28,7 +28,8 @@ from index.embed.model import Embedder
 from index.models import Filters
 from index.service import Newsdesk
 from index.store.articles import Store
-from index.vectors.milvus import MilvusConfig, MilvusIndex, collection_name
+from index.vectors.milvus import MilvusIndex, collection_name
+from index.vectors.milvus_expr import MilvusConfig
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,14 @@ def build(dirs: sc.SizeDirs) -> dict:
     name = collection_name(COLLECTION, desk.store.epoch())
     existed = name in MilvusClient(uri).list_collections()
     t0 = time.perf_counter()
-    mi = desk.vectors
+    mi = desk.search_index()
     out = {
         "uri": uri,
         "collection": mi.name,
         "existed": existed,
         "open_s": time.perf_counter() - t0,
         "vectors": len(mi),
-        "index": mi.describe(),  # type: ignore[union-attr]
+        "index": mi.describe(),
         "maxrss_bytes": meas.peak_rss_bytes(),
     }
     desk.close()

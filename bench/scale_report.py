@@ -116,7 +116,7 @@ def _header(n: int, r: dict) -> str:
 def print_recall(recall: dict) -> None:
     """The Milvus index past the exact threshold, on this size's stored vectors with real query embeddings."""
     print(
-        f"Milvus {recall['index']} (the index past NEWSDESK_EXACT_MAX; built for this check in "
+        f"{recall['index']} (the index past NEWSDESK_EXACT_MAX; built for this check in "
         f"{recall['build_s']:.0f} s): recall@10 against exact search over the stored vectors, "
         f"{recall['queries']} real question embeddings [S]:"
     )

@@ -14,7 +14,7 @@ _EXPORTS: dict[str, str] = {
     # the facade and its settings
     "Newsdesk": "index.service",
     "CoreSettings": "index.config",
-    "ModelMismatch": "index.vectors.faiss",
+    "ModelMismatch": "index.vectors.base",
     "ModelError": "index.embed.model",
     "VectorBackendError": "index.models",
     # plain data that crosses layers
@@ -162,4 +162,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         is_url,
         parse_date,
     )
-    from index.vectors.faiss import ModelMismatch
+    from index.vectors.base import ModelMismatch

@@ -26,7 +26,6 @@ from index.embed.model import Embedder
 from index.ingest.extract import ExtractError, articles_from_bytes, iter_files
 from index.ingest.reindex import reindex_private
 from index.ingest.write import Ingestor, reindex
-from index.messages import say
 from index.models import (
     Answer,
     Article,
@@ -39,7 +38,6 @@ from index.models import (
     Paragraph,
     SourceStats,
     Stats,
-    VectorBackendError,
 )
 from index.retrieval.lexical import LexicalIndex
 from index.retrieval.search import Query, Sources, retrieve
@@ -47,12 +45,11 @@ from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, sta
 from index.store.articles import Store
 from index.text import tokenize
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
-from index.vectors.facets import Allowed, filtered
-from index.vectors.faiss import ModelMismatch, VectorIndex
+from index.vectors import ModelMismatch, VectorStore, open_vector_store
+from index.vectors.facets import filtered
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
-    from index.vectors.milvus import MilvusIndex
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +67,7 @@ class Newsdesk:
         self.lexical = LexicalIndex(self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms)
         self._write_lock = threading.RLock()
         self._vectors_lock = threading.Lock()
-        self._vectors: VectorIndex | MilvusIndex | None = None
+        self._vectors: VectorStore | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @classmethod
@@ -100,57 +97,22 @@ class Newsdesk:
     def vector_dir(self) -> Path:
         return self.data_dir / "index"
 
-    @property
-    def vectors(self) -> VectorIndex:
-        """The FAISS cache (or the Milvus collection), caught up with the store (another process's articles
-        included)."""
+    def search_index(self) -> VectorStore:
+        """The vector store (FAISS cache or Milvus collection) caught up with the store, another process's articles
+        included: opened (or rebuilt) when missing or of another epoch, else caught up, saved or grown as due."""
         self._check_model()
-        if self.settings.vector_backend != "faiss":
-            return self._milvus_vectors()  # type: ignore[return-value]  # the same search/len interface
         with self._vectors_lock:
-            model, dimension = self.store.model_identity()
             epoch = self.store.epoch()
-            vi = self._vectors
-            if vi is None or vi.position.epoch != epoch:
-                vi = VectorIndex.open(
-                    self.vector_dir,
-                    self.store,
-                    dimension or self.embedder.dimension,
-                    self.settings.model,
-                    epoch,
+            vs = self._vectors
+            if vs is None or not vs.current(epoch):
+                _, dimension = self.store.model_identity()
+                vs = open_vector_store(
+                    self.settings, self.store, self.data_dir, dimension or self.embedder.dimension, epoch, vs
                 )
-                self._vectors = vi
-            elif vi.head() != self.store.head():
-                vi.catch_up(self.store)
-                if not vi.approximate and len(vi) > vi.exact_max:
-                    vi.build_approximate(self.store)
-                    vi.save(self.vector_dir)
-                else:
-                    vi.save_if_due(self.vector_dir)
-            return vi
-
-    def _milvus_vectors(self) -> MilvusIndex:
-        """NEWSDESK_VECTOR_BACKEND=milvus: the collection of the store's epoch, caught up with the store."""
-        from index.vectors.milvus import MilvusConfig, MilvusIndex  # pymilvus loads only for this backend
-
-        if self.settings.vector_backend != "milvus":
-            raise VectorBackendError(say("milvus_bad_backend", name=self.settings.vector_backend))
-        with self._vectors_lock:
-            model, dimension = self.store.model_identity()
-            epoch = self.store.epoch()
-            mi = self._vectors
-            if not isinstance(mi, MilvusIndex) or mi.position.epoch != epoch or not mi.healthy:
-                uri = self.settings.milvus_uri or str(self.data_dir / "milvus.db")
-                config = MilvusConfig(
-                    uri, self.settings.milvus_token, self.settings.milvus_collection, self.settings.exact_max
-                )
-                dim = dimension or self.embedder.dimension
-                client = mi.client if isinstance(mi, MilvusIndex) and mi.healthy else None
-                mi = MilvusIndex.open(config, self.store, dim, self.settings.model, epoch, client)
-                self._vectors = mi
-            elif (mi.position.last_id, mi.position.tomb_seq) != self.store.positions():
-                mi.catch_up(self.store)
-            return mi
+                self._vectors = vs
+            else:
+                vs.refresh(self.store)
+            return vs
 
     def _check_model(self) -> None:
         model, dimension = self.store.model_identity()
@@ -255,13 +217,13 @@ class Newsdesk:
         per_article = self.settings.per_article_cap if per_article is None else per_article
         per_article = check_int(int(per_article), "per_article", 0)
         filters = filters or Filters()
-        vectors = self.vectors
-        allowed = self._allowed(vectors, filters)
+        vectors = self.search_index()
+        allowed = vectors.allowed(filters)
         tokens = tokenize([question])[0]
         query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
         searched: dict = {"filters": filters.describe()}
-        counted = filtered(filters) and allowed is None  # Milvus filtered inside the engine
+        counted = filtered(filters) and allowed is None  # the backend filtered inside its own search
         if not counted:
             searched["paragraphs"] = allowed.count if allowed is not None else self.lexical.size()
         request = Request(
@@ -276,20 +238,15 @@ class Newsdesk:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
         answer stage: what the evaluation compares Newsdesk's quotes against."""
         filters = filters or Filters()
-        vectors = self.vectors
+        vectors = self.search_index()
         query = Query(
             tokenize([question])[0],
             self.embedder.encode_query(question),
             filters,
-            self._allowed(vectors, filters),
+            vectors.allowed(filters),
         )
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
         return [c.pid for c in cands[:n]]
-
-    @staticmethod
-    def _allowed(vectors: VectorIndex, filters: Filters) -> Allowed | None:
-        """The FAISS cache's bitmap of what ``filters`` allow; None for Milvus, which filters inside the engine."""
-        return vectors.allowed(filters) if isinstance(vectors, VectorIndex) else None
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours (the bot's "Full paragraph")."""

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from index.answer.answer_type import answer_type, has_answer_type
 from index.answer.attribution import attributed_to, question_speaker
-from index.answer.spans import best_window, source_ref, span_quote, verify
-from index.models import Answer, Article, Paragraph, Quote, SourceRef
+from index.answer.copies import Collapser
+from index.answer.spans import best_window, span_quote
+from index.answer.verify import is_verbatim
+from index.models import Answer, Article, Paragraph, Quote
 from index.retrieval.search import METHODS, Candidate
 from index.store.articles import Store
 from index.text import tokenize
@@ -118,9 +120,8 @@ class Selection:
 def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
     """Walk the pool best first: relevant, verified, not a repeat, within the per-article cap."""
     copies = store.copies_of(list(pool.articles), req.scopes)
-    checks = store.checksums(list(pool.paragraphs))
     sel = Selection()
-    seen_text: dict[str, Quote] = {}
+    shown = Collapser()
     per: dict[str, int] = {}
     for c in pool.cands:
         para = pool.paragraphs.get(c.pid)
@@ -134,31 +135,19 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
             if len(sel.misses) < NEAREST_MISSES:
                 sel.misses.append(quote)
             continue
-        fresh = store.paragraphs([para.id]).get(para.id)
-        if not verify(quote.text, start, end, fresh, checks.get(para.id)):
-            log.warning("quote from paragraph %s failed verification and was dropped", para.id)
+        if not is_verbatim(store, quote, "an answer's quote"):
             sel.dropped += 1
             continue
-        if _collapsed(quote, seen_text, article):
+        if shown.absorbed(quote, article) is not None:
             continue
         if req.per_article and per.get(article.id, 0) >= req.per_article:
             continue
         per[article.id] = per.get(article.id, 0) + 1
-        seen_text[quote.text] = quote
+        shown.keep(quote)
         sel.quotes.append(quote)
         if len(sel.quotes) >= req.offset + req.k:
             break
     return sel
-
-
-def _collapsed(quote: Quote, seen_text: dict[str, Quote], article: Article) -> bool:
-    """The same passage in two differently edited copies of a story: one quote, the other outlet as "also in"."""
-    same = seen_text.get(quote.text)
-    if same is None:
-        return False
-    ref: SourceRef = source_ref(article)
-    same.also_in.append(ref)
-    return True
 
 
 def no_answer_misses(pool: Pool) -> list[Quote]:

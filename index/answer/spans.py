@@ -1,19 +1,14 @@
-"""Quote selection (which one to three consecutive sentences of a paragraph answer best) and verification.
+"""Quote spans: which one to three consecutive sentences of a paragraph answer best, and the ``Quote`` of a span.
 
 A quote is a span (paragraph id, start, end) first and text second: the text is always cut from the stored
-paragraph by its offsets, and before it is shown it is checked again, character for character, against a fresh
-read of the stored paragraph and against the paragraph's checksum recorded at ingest.
+paragraph by its offsets (``span_quote``), and checked again before it is shown (``verify``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from index.models import Paragraph, Quote, SourceRef
-from index.text import checksum
-
-log = logging.getLogger(__name__)
 
 # Window length: a negative cost prefers up to three sentences around the match (measured on NewsQA dev:
 # quote hit@5 0.613 at -0.05 vs 0.581 at +0.02; the answer is often in the sentence next to the one that matches).
@@ -57,18 +52,6 @@ def best_window(
                 best_cov = cov
                 start, end = spans[i][0], spans[j][1]
     return start, end, best_cov
-
-
-def verify(text: str, start: int, end: int, stored: Paragraph | None, stored_checksum: str | None) -> bool:
-    """True only when ``text`` is exactly the stored paragraph's characters [start:end] and the paragraph is
-    unchanged since it was indexed (its checksum matches)."""
-    if stored is None or not text.strip():
-        return False
-    if not (0 <= start < end <= len(stored.text)):
-        return False
-    if stored.text[start:end] != text:
-        return False
-    return stored_checksum is None or checksum(stored.text) == stored_checksum
 
 
 def span_quote(para: Paragraph, src, start: int, end: int, score: float, also_in=None) -> Quote:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.answer.spans import span_quote, verify
+from index.answer.spans import span_quote
+from index.answer.verify import verified
 from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
 from index.store.articles import Store
@@ -193,17 +194,5 @@ def make_quote(cand: Candidate, item: ArticleItem, also_in: list[SourceRef]) -> 
 
 def verify_quotes(store: Store, quotes: list[Quote]) -> tuple[list[Quote], int]:
     """Keep the quotes whose text is exactly their span of the stored paragraph, read afresh now."""
-    if not quotes:
-        return [], 0
-    ids = [q.paragraph_id for q in quotes]
-    stored = store.paragraphs(ids)
-    sums = store.checksums(ids)
-    kept = [
-        q
-        for q in quotes
-        if verify(q.text, q.start, q.end, stored.get(q.paragraph_id), sums.get(q.paragraph_id))
-    ]
-    dropped = len(quotes) - len(kept)
-    if dropped:
-        log.warning("briefing: %d quote(s) did not match the stored text and were dropped", dropped)
-    return kept, dropped
+    kept = verified(store, quotes, "a briefing's quote")
+    return kept, len(quotes) - len(kept)

@@ -21,8 +21,8 @@ from index.models import Filters
 from index.retrieval.article_evidence import article_evidence
 from index.retrieval.lexical import LexicalIndex
 from index.store.articles import Store
+from index.vectors.base import VectorStore
 from index.vectors.facets import Allowed
-from index.vectors.faiss import VectorIndex
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Query:
 class Sources:
     """Where candidates come from."""
 
-    vectors: VectorIndex
+    vectors: VectorStore
     lexical: LexicalIndex
     store: Store
 
@@ -103,9 +103,7 @@ class Hybrid:
         ranked = sorted(
             cands.values(), key=lambda c: (min(_rank(c.dense_rank, far), _rank(c.lex_rank, far)), c.pid)
         )
-        vectors_of = None
-        if isinstance(src.vectors, VectorIndex):  # read from the cache, no SQLite read (Milvus: the store's)
-            vectors_of = partial(src.vectors.vectors_of, store=src.store)
+        vectors_of = partial(src.vectors.vectors_of, store=src.store)
         evidence = article_evidence(q.vector, [c.pid for c in ranked], src.store, vectors_of)
         for pid in evidence.expand:  # the best articles' other paragraphs: candidates no retriever ranked
             if pid not in cands:

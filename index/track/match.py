@@ -26,7 +26,9 @@ from typing import Protocol
 import numpy as np
 
 from index.answer.compose import Request, load_pool, relevant, rescore
-from index.answer.spans import source_ref, span_quote, verify
+from index.answer.copies import Collapser
+from index.answer.spans import span_quote
+from index.answer.verify import is_verbatim
 from index.briefing.content import article_vector
 from index.models import Quote
 from index.retrieval.lexical import LexicalIndex
@@ -117,9 +119,9 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
     pool = load_pool(ranked, store, req)
     rescore(pool, store, req)
     copies = store.copies_of(list(pool.articles), tq.scopes)
-    checks = store.checksums(list(pool.paragraphs))
     found: list[Found] = []
-    by_text: dict[str, Found] = {}
+    by_quote: dict[int, Found] = {}
+    shown = Collapser()
     for c in pool.cands:
         if c.score - c.prior < floor:  # the evidence, as for the no-answer bar: priors only rank
             continue
@@ -131,18 +133,15 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
             continue
         start, end, _ = pool.windows[c.pid]
         quote = span_quote(para, article, start, end, c.score, copies.get(article.id, []))
-        if not verify(quote.text, start, end, store.paragraphs([para.id]).get(para.id), checks.get(para.id)):
-            log.warning(
-                "tracked question %s: paragraph %s failed verification and was not alerted", tq.id, para.id
-            )
+        if not is_verbatim(store, quote, f"tracked question {tq.id}'s alert"):
             continue
-        same = by_text.get(quote.text)
+        same = shown.absorbed(quote, article)
         if same is not None:  # the same wire passage in a differently edited copy: one alert, one more outlet
-            same.quote.also_in.append(source_ref(article))
-            same.outlets = outlets_of(same.quote)
+            by_quote[id(same)].outlets = outlets_of(same)
             continue
+        shown.keep(quote)
         f = Found(quote, outlets_of(quote), c.dense, c.coverage)
-        by_text[quote.text] = f
+        by_quote[id(quote)] = f
         found.append(f)
     for f in found:
         f.vector = story_vector(store, f.quote.article_id)

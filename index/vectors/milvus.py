@@ -31,145 +31,39 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
-import string
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from index.messages import say
 from index.models import Filters, VectorBackendError
 from index.store.articles import Store
-from index.vectors.facets import day_of
-from index.vectors.faiss import CATCH_UP_BATCH, EXACT_MAX, ModelMismatch, Position
+from index.vectors import driver
+from index.vectors.base import ModelMismatch, Position
+from index.vectors.milvus_expr import (
+    MilvusConfig,
+    T,
+    _reason,
+    _retried,
+    connect,
+    day_number,
+    filter_expression,
+    outlet_in_milvus,
+    outlet_key,
+)
 
 log = logging.getLogger(__name__)
 
 ID_LIST_MAX = 2_000  # an ``allowed`` array up to this size is sent as ``id in [...]``
-RETRY_PAUSE = 0.5  # seconds before the one retry of a failed Milvus call
 MAX_TOPK = 16_384  # Milvus's largest limit for one search
 # Rows upserted since the last flush past which we flush: milvus-lite scans unsealed ("growing") rows slowly
 # (measured: 7,000 rows cost ~490 ms a search unsealed, ~18 ms flushed), a flush seals and indexes them.
 FLUSH_AFTER = 1_000
 POSITION_KEY = "milvus_position"
 VECTOR_FIELD = "vec"
-OUTLET_MAX = 512  # characters of the ``outlet`` field
-# SQLite's lower() (no ICU) folds ASCII letters only; the outlet field and the filter literal fold the same way, so
-# Milvus and ``Store.filter_sql`` agree on every name ("Ärzte" stays "Ärzte" on both sides).
-ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 NLIST_PROPERTY = "newsdesk.nlist"  # a collection property: the IVF index's nlist, for nprobe after a reopen
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,200}$")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class MilvusConfig:
-    """Where the collection lives: a file path (milvus-lite, embedded) or ``http(s)://host:port`` (a server)."""
-
-    uri: str
-    token: str = ""
-    prefix: str = "newsdesk"  # the alias; collections are ``<prefix>_<epoch>``
-    exact_max: int = EXACT_MAX
-    timeout: float = 10.0
-
-
-def connect(config: MilvusConfig) -> Any:
-    """A ``MilvusClient`` for ``config``; an unreachable server or bad URI is one sentence."""
-    from pymilvus import MilvusClient
-
-    if not NAME_RE.match(config.prefix):
-        raise VectorBackendError(say("milvus_bad_name", name=config.prefix))
-
-    def attempt() -> Any:
-        client = MilvusClient(uri=config.uri, token=config.token, timeout=config.timeout)
-        client.list_collections()
-        return client
-
-    try:
-        client = _retried(attempt)
-    except Exception as exc:  # noqa: BLE001 - pymilvus raises MilvusException, grpc or OS errors alike
-        key = "milvus_unreachable" if "://" in config.uri else "milvus_lite_failed"
-        raise VectorBackendError(say(key, uri=config.uri, error=_reason(exc))) from exc
-    return client
-
-
-def _retried(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn`` once more after a short pause if it fails: a gRPC channel that the server closed while idle (a
-    GOAWAY, e.g. "too many pings" after minutes without a call) reconnects on the next call. Every Milvus call
-    made here is idempotent (search, query, upsert by primary key, delete by id, flush)."""
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - retried once; the second failure propagates
-        log.info("milvus call failed, retrying once: %s", _reason(exc))
-        time.sleep(RETRY_PAUSE)
-        return fn(*args, **kwargs)
-
-
-def _reason(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return " ".join(str(message).split())[:200]
-
-
-def day_number(date: str | None) -> int:
-    """A stored date as ``facets.day_of`` keeps it: ``2 * YYYYMMDD``, plus one when a time follows the day (SQL
-    sorts ``2024-03-05T10:00`` after ``2024-03-05``); -1 when there is no usable date."""
-    day = day_of(date)
-    return day if day >= 0 else -1
-
-
-def bound_number(value: str) -> int:
-    """A filter's date bound (its first ten characters, as SQL uses it) on the scale of ``day_number``."""
-    day = day_number(value[:10])
-    return day if day >= 0 else -1
-
-
-def outlet_key(source: str | None) -> str:
-    """The ``outlet`` field of a source, folded like SQLite's ``lower()``. A name past ``OUTLET_MAX`` characters is
-    cut and marked with a control character, so no filter literal can equal it (an outlet filter that long is
-    answered through the store's allowed ids instead)."""
-    low = (source or "").translate(ASCII_LOWER)
-    return low if len(low) <= OUTLET_MAX else low[: OUTLET_MAX - 1] + "\x01"
-
-
-def literal(text: str) -> str | None:
-    """``text`` as a Milvus string literal, or None when it cannot be one: Milvus's parser reads ``\\"``, ``\\\\``
-    and the C escapes JSON writes for tab or newline, but not the ``\\uXXXX`` JSON uses for other control
-    characters (checked on milvus-lite 3.2)."""
-    text_literal = json.dumps(text, ensure_ascii=False)
-    return None if "\\u" in text_literal else text_literal
-
-
-def outlet_in_milvus(source: str) -> bool:
-    """Whether an outlet filter can be written as ``outlet == "..."`` at all."""
-    return literal(outlet_key(source)) is not None  # a cut name's control-character mark is no literal
-
-
-def filter_expression(filters: Filters | None, syndicated: Sequence[int] = ()) -> str:
-    """The Milvus boolean expression for ``filters``, the store's rules exactly. ``syndicated``: the paragraph ids
-    that match the outlet only through a syndicated copy (``Store.syndicated_paragraph_ids``). Raises
-    ``ValueError`` for an outlet ``outlet_in_milvus`` refuses."""
-    if filters is None:
-        return ""
-    parts: list[str] = []
-    if filters.source:
-        if not outlet_in_milvus(filters.source):
-            raise ValueError(f"the outlet {filters.source[:80]!r} cannot be written as a Milvus literal")
-        clause = f"outlet == {literal(outlet_key(filters.source))}"
-        if syndicated:
-            clause = f"({clause} or id in {json.dumps([int(i) for i in syndicated])})"
-        parts.append(clause)
-    if filters.since:
-        parts.append(f"day >= {bound_number(filters.since)}")
-    if filters.until:
-        parts.append(f"(day >= 0 and day <= {bound_number(filters.until)})")
-    if filters.as_of:
-        parts.append(f"(day >= 0 and day < {bound_number(filters.as_of)})")
-    if filters.scopes is not None:
-        parts.append(f"scope in {json.dumps(list(filters.scopes), ensure_ascii=False)}")
-    return " and ".join(parts)
 
 
 FIELDS_VERSION = "2"  # 2: ``day`` as 2 * YYYYMMDD + time suffix (``day_number``); a new version builds anew
@@ -354,35 +248,35 @@ class MilvusIndex:
     # -- catching up from the store -----------------------------------------------------------------------------
     def catch_up(self, store: Store) -> int:
         """Upsert the paragraphs stored after our position, then apply the tombstones read after those upserts."""
-        changed = 0
-        assigned, _ = store.positions()
-        while True:
-            ids, vecs = store.vectors_after(self.position.last_id, CATCH_UP_BATCH)
-            if not len(ids):
-                break
-            if vecs.shape[1] != self.dimension:
-                raise ModelMismatch(
-                    f"The stored vectors have {vecs.shape[1]} dimensions, the model {self.model!r} "
-                    f"{self.dimension}: run `newsdesk reindex`."
-                )
-            self._guard(self._upsert, store, ids, vecs)
-            self.position.last_id = int(ids[-1])
-            changed += len(ids)
-        self.position.last_id = max(self.position.last_id, assigned)
-        last_seq, gone = store.tombstones_after(self.position.tomb_seq)
-        if len(gone):
-            gone = np.unique(gone)
-            self._guard(self.client.delete, self.name, ids=gone.tolist())
-            # a tombstone of a paragraph still stored: its vector was replaced; read it back
-            ids, vecs = store.vectors(gone[gone <= self.position.last_id].tolist(), self.dimension)
-            self._guard(self._upsert, store, ids, vecs)
-            changed += len(gone)
-        self.position.tomb_seq = last_seq
-        if changed:
-            self._guard(self._after_change)
-            self._save_position(store)
-            log.debug("milvus %s caught up: %d rows, now at %s", self.name, changed, self.position)
-        return changed
+        return driver.catch_up(self, store)
+
+    def before_rows(self, store: Store) -> int:
+        return 0  # the scalar fields are read with each row (``_upsert``)
+
+    def put_rows(
+        self, store: Store, ids: np.ndarray, article_ids: list[str] | None, vectors: np.ndarray
+    ) -> None:
+        self._guard(self._upsert, store, ids, vectors)
+
+    def delete_rows(self, ids: np.ndarray, still_stored: np.ndarray) -> None:
+        self._guard(self.client.delete, self.name, ids=ids.tolist())  # the replaced ones are upserted next
+
+    def after_rows(self, store: Store, changed: int) -> None:
+        self._guard(self._after_change)
+        self._save_position(store)
+
+    def current(self, epoch: str) -> bool:
+        return self.position.epoch == epoch and self.healthy
+
+    def refresh(self, store: Store) -> None:
+        if (self.position.last_id, self.position.tomb_seq) != store.positions():
+            self.catch_up(store)
+
+    def allowed(self, filters: Filters | None) -> None:
+        return None  # every filter runs inside Milvus (``search(..., filters=…)``)
+
+    def vectors_of(self, ids: list[int], store: Store) -> tuple[np.ndarray, np.ndarray]:
+        return store.vectors(ids, self.dimension)  # the truth: a Milvus read costs more than SQLite's
 
     def _after_change(self) -> None:
         if self.unflushed >= FLUSH_AFTER:
@@ -437,8 +331,8 @@ class MilvusIndex:
     def describe(self) -> str:
         """The index and its search parameters, as reports name them."""
         if not self.approximate:
-            return "FLAT (exact)"
-        return f"{self.index_type} (nlist {self.nlist}, nprobe {self.nprobe})"
+            return "Milvus FLAT (exact)"
+        return f"Milvus {self.index_type} (nlist {self.nlist}, nprobe {self.nprobe})"
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None, filters: Filters | None = None

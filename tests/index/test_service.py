@@ -10,7 +10,7 @@ import pytest
 from index.config import CoreSettings
 from index.models import Filters
 from index.service import Newsdesk
-from index.vectors.faiss import ModelMismatch
+from index.vectors import ModelMismatch
 from tests.conftest import SEED_QUESTIONS, WIKINEWS
 
 TSUNAMI_Q = "How many people died in the tsunami?"

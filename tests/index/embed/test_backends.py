@@ -15,7 +15,7 @@ from index.embed.backends import AUTO_ORDER, available, backend_of, exported_gra
 from index.embed.model import Embedder, ModelError, resolve_model
 from index.ingest.segment import passages
 from index.service import Newsdesk
-from index.vectors.faiss import ModelMismatch
+from index.vectors import ModelMismatch
 from tests.conftest import SHARED, WIKINEWS
 
 GRAPH_BACKENDS = [b for b in AUTO_ORDER if b != "torch"]

@@ -19,7 +19,7 @@ import pytest
 
 from index.config import CoreSettings
 from index.service import Newsdesk
-from index.vectors.faiss import CACHE_FILE
+from index.vectors.faiss_file import CACHE_FILE
 from tests.conftest import ROOT, WIKINEWS
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
@@ -84,7 +84,7 @@ def test_two_concurrent_ingests_lose_no_vector(tmp_path, embedder):
     try:
         stats = desk.stats()
         assert stats.articles == 41 and stats.vectors == stats.paragraphs > 100
-        assert len(desk.vectors) == stats.paragraphs  # the FAISS cache holds both processes' work
+        assert len(desk.search_index()) == stats.paragraphs  # the FAISS cache holds both processes' work
         assert desk.ask("How many people died in the tsunami?", k=3).quotes
     finally:
         desk.close()

@@ -9,7 +9,7 @@ from index.config import CoreSettings
 from index.embed.model import DEFAULT_MODEL
 from index.models import Filters, IngestStatus
 from index.service import Newsdesk
-from index.vectors.faiss import ModelMismatch
+from index.vectors import ModelMismatch
 
 ALPHA, BETA = "111", "222"
 BRIDGE = (
@@ -77,13 +77,13 @@ def test_another_process_cache_catches_up_with_the_new_vectors(two_servers: News
     scrambled(desk, alpha_ids)
     other = make_desk(desk.data_dir)  # a second process on the same data dir (the bot next to the CLI)
     alpha_only = Filters(scopes=("", ALPHA))
-    assert len(other.vectors) == desk.stats().vectors
+    assert len(other.search_index()) == desk.stats().vectors
     # with the scrambled vectors, dense search does not find Alpha's article
     assert not set(other.rank(QUESTION, "dense", n=3, filters=alpha_only)) & set(alpha_ids)
 
     desk.reindex(scopes=(ALPHA,))
 
-    cache = other.vectors  # caught up from the store's tombstones, not rebuilt
+    cache = other.search_index()  # caught up from the store's tombstones, not rebuilt
     assert len(cache) == desk.stats().vectors  # each vector once: removed, then read back
     stored = desk.store.vectors(alpha_ids)[1]
     assert np.allclose(cache.vectors(alpha_ids), stored, atol=1e-6)

@@ -26,7 +26,7 @@ def _query(desk, filters: Filters) -> tuple[Query, Sources]:
     q = Query(
         tokenize([Q])[0], desk.embedder.encode_query(Q), filters, desk.store.allowed_paragraph_ids(filters)
     )
-    return q, Sources(desk.vectors, desk.lexical, desk.store)
+    return q, Sources(desk.search_index(), desk.lexical, desk.store)
 
 
 def test_the_best_articles_bring_paragraphs_no_retriever_ranked(wikinews_desk):

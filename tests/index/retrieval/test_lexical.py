@@ -73,7 +73,7 @@ def test_a_broad_filter_is_applied_after_the_query_with_the_same_scores(wikinews
 
     tokens = tokenize(["tsunami relief aid pledged"])[0]
     f = Filters(as_of="2005-01-05")
-    allowed = wikinews_desk.vectors.allowed(f)
+    allowed = wikinews_desk.search_index().allowed(f)
     assert allowed is not None and allowed.count > 0.2 * wikinews_desk.lexical.size()
     post = wikinews_desk.lexical.search(tokens, 10, f, allowed)
     joined = wikinews_desk.lexical.search(tokens, 10, f)

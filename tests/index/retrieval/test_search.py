@@ -41,7 +41,7 @@ def _query(desk, text: str, filters: Filters | None = None) -> tuple[Query, Sour
         filters,
         desk.store.allowed_paragraph_ids(filters),
     )
-    return q, Sources(desk.vectors, desk.lexical, desk.store)
+    return q, Sources(desk.search_index(), desk.lexical, desk.store)
 
 
 def test_every_method_is_registered():

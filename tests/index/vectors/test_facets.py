@@ -37,7 +37,7 @@ def _sql(desk, f: Filters) -> list[int]:
 
 
 def _cache(desk, f: Filters) -> list[int]:
-    allowed = desk.vectors.facets.allowed(f)  # the fields themselves: no fallback to SQL
+    allowed = desk.search_index().facets.allowed(f)  # the fields themselves: no fallback to SQL
     assert allowed is not None and allowed.count == len(allowed.ids())
     return allowed.ids().tolist()
 
@@ -91,7 +91,7 @@ def test_every_filter_allows_what_sql_allows(mixed_desk, f):
 
 
 def test_no_filter_is_none(mixed_desk):
-    assert mixed_desk.vectors.allowed(Filters()) is None
+    assert mixed_desk.search_index().allowed(Filters()) is None
 
 
 def test_another_process_changes_are_seen(mixed_desk, make_desk):
@@ -123,16 +123,16 @@ def test_another_process_changes_are_seen(mixed_desk, make_desk):
 
 
 def test_fields_survive_the_cache_file(mixed_desk, make_desk):
-    mixed_desk.vectors.save(mixed_desk.vector_dir)
+    mixed_desk.search_index().save(mixed_desk.vector_dir)
     reopened = make_desk(mixed_desk.data_dir)
-    vi = reopened.vectors
+    vi = reopened.search_index()
     assert isinstance(vi, VectorIndex) and vi.facets.loaded
     for f in FILTERS:
         assert _cache(reopened, f) == _sql(reopened, f), f
 
 
 def test_round_trip_keeps_every_field(mixed_desk):
-    facets = mixed_desk.vectors.facets
+    facets = mixed_desk.search_index().facets
     again = Facets.from_bytes(facets.to_bytes())
     assert again.article_ids == facets.article_ids and again.change_seq == facets.change_seq
     for name in ("day", "scope", "outlet", "copy_of"):
@@ -141,15 +141,15 @@ def test_round_trip_keeps_every_field(mixed_desk):
 
 
 def test_a_date_outside_the_rules_is_left_to_sql(mixed_desk):
-    facets = mixed_desk.vectors.facets
+    facets = mixed_desk.search_index().facets
     with pytest.raises(NotExact):
         facets.allowed(Filters(since="05/01/2004"))
     # the cache still answers, through the store
-    assert mixed_desk.vectors.allowed(Filters(since="05/01/2004")) is not None
+    assert mixed_desk.search_index().allowed(Filters(since="05/01/2004")) is not None
 
 
 def test_filtered_search_uses_the_bitmap_and_matches_exact_search(mixed_desk):
-    vi = mixed_desk.vectors
+    vi = mixed_desk.search_index()
     q = mixed_desk.embedder.encode_query("floods on the river road")
     for f in FILTERS:
         ids, _ = vi.search(q, 10, allowed=vi.allowed(f))

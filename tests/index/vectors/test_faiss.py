@@ -9,7 +9,8 @@ import pytest
 
 from index.models import ArticleIn
 from index.store.articles import Store
-from index.vectors.faiss import VectorIndex, exact_top
+from index.vectors.faiss import VectorIndex
+from index.vectors.ivf import exact_top
 from tests.conftest import SHARED, WIKINEWS
 
 NEWSQA = SHARED / "newsqa-dev"
@@ -90,7 +91,7 @@ def test_approximate_index_filters_inside_the_search_and_survives_a_reload(real_
 
 
 def test_vectors_of_reads_the_index_and_falls_back_to_the_store(wikinews_desk):
-    vi = wikinews_desk.vectors
+    vi = wikinews_desk.search_index()
     ids = vi.ids()[:5].tolist()
     stored_ids, stored = wikinews_desk.store.vectors(ids)
     got_ids, got = vi.vectors_of(ids, wikinews_desk.store)
@@ -105,7 +106,7 @@ def test_nprobe_calibration_counts_identical_paragraphs_as_equal_answers():
     recall that counts a twin as a miss never reaches the target and the index falls back to a full scan."""
     import faiss
 
-    from index.vectors.faiss import TARGET_RECALL, calibrate_nprobe, recall_at_10
+    from index.vectors.ivf import TARGET_RECALL, calibrate_nprobe, recall_at_10
 
     rng = np.random.default_rng(1)
     centers = rng.normal(size=(32, 64)).astype(np.float32)
@@ -122,6 +123,6 @@ def test_nprobe_calibration_counts_identical_paragraphs_as_equal_answers():
     qs /= np.linalg.norm(qs, axis=1, keepdims=True)
     exact = exact_top(qs, vecs, ids)
     assert recall_at_10(index, qs, exact, nprobe, vecs, ids) >= TARGET_RECALL - 0.02
-    _, found = index.retrieval.search(qs, 10, params=faiss.SearchParametersIVF(nprobe=64))
+    _, found = index.search(qs, 10, params=faiss.SearchParametersIVF(nprobe=64))
     by_id = np.mean([len(set(e) & set(f)) / 10 for e, f in zip(exact.tolist(), found.tolist(), strict=True)])
     assert by_id < TARGET_RECALL  # even a full scan: counting twins as misses could never reach the target

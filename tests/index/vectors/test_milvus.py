@@ -12,10 +12,9 @@ import pytest
 from pymilvus import DataType, MilvusClient
 
 from index.models import Filters, VectorBackendError
-from index.vectors.milvus import (
+from index.vectors.milvus import MilvusIndex, collection_name
+from index.vectors.milvus_expr import (
     MilvusConfig,
-    MilvusIndex,
-    collection_name,
     day_number,
     filter_expression,
     outlet_in_milvus,
@@ -54,15 +53,15 @@ def _drop_all(uri: str, prefix: str) -> None:
 
 
 def _top(index, desk, text: str, k: int = 10, **kw) -> list[int]:
-    return index.retrieval.search(desk.embedder.encode_query(text), k, **kw)[0].tolist()
+    return index.search(desk.embedder.encode_query(text), k, **kw)[0].tolist()
 
 
 def test_milvus_gives_the_same_top_ten_as_faiss(milvus_desk, wikinews_desk):
-    mi = milvus_desk.vectors
+    mi = milvus_desk.search_index()
     assert isinstance(mi, MilvusIndex) and mi.index_type == "FLAT"
-    assert len(mi) == len(wikinews_desk.vectors) > 100
+    assert len(mi) == len(wikinews_desk.search_index()) > 100
     for text in QUESTIONS:
-        assert _top(mi, milvus_desk, text) == _top(wikinews_desk.vectors, wikinews_desk, text)
+        assert _top(mi, milvus_desk, text) == _top(wikinews_desk.search_index(), wikinews_desk, text)
 
 
 def test_answers_are_the_same_with_either_backend(milvus_desk, wikinews_desk):
@@ -73,14 +72,14 @@ def test_answers_are_the_same_with_either_backend(milvus_desk, wikinews_desk):
 
 
 def test_a_second_instance_catches_up_from_the_recorded_position(milvus_desk, make_desk, tmp_path):
-    first = milvus_desk.vectors
+    first = milvus_desk.search_index()
     second = make_desk(
         milvus_desk.data_dir,
         vector_backend="milvus",
         milvus_uri=first.config.uri,
         milvus_collection=first.config.prefix,
     )
-    assert second.vectors.position == first.position  # read from the store's meta: nothing re-read
+    assert second.search_index().position == first.position  # read from the store's meta: nothing re-read
     before = set(second.store.paragraph_ids().tolist())
     doc = tmp_path / "volcano.txt"
     doc.write_text(
@@ -90,30 +89,30 @@ def test_a_second_instance_catches_up_from_the_recorded_position(milvus_desk, ma
     assert report.added == 1
     new_ids = set(second.store.paragraph_ids().tolist()) - before
     assert new_ids
-    assert second.vectors.position.last_id > first.position.last_id
+    assert second.search_index().position.last_id > first.position.last_id
     # the first instance (another process, sharing the Milvus server and the store) sees it on its next search
-    hits = _top(milvus_desk.vectors, milvus_desk, "Zorblax volcano eruption", 3)
+    hits = _top(milvus_desk.search_index(), milvus_desk, "Zorblax volcano eruption", 3)
     assert hits[0] in new_ids
 
 
 def test_deleted_paragraphs_leave_milvus(milvus_desk):
-    mi = milvus_desk.vectors
+    mi = milvus_desk.search_index()
     best = _top(mi, milvus_desk, QUESTIONS[0], 1)[0]
     article_id = milvus_desk.store.article_of([best])[best]
     with milvus_desk.store.transaction() as conn:
         gone = milvus_desk.store.delete_paragraphs(conn, article_id)
     before = len(mi)
-    mi = milvus_desk.vectors
+    mi = milvus_desk.search_index()
     assert len(mi) == before - len(gone)
     assert not set(_top(mi, milvus_desk, QUESTIONS[0], 50)) & set(gone)
 
 
 def test_date_and_scope_filters_run_inside_milvus(milvus_desk, wikinews_desk):
-    mi = milvus_desk.vectors
+    mi = milvus_desk.search_index()
     filters = Filters(since="2005-01-01", scopes=("",))
     allowed = milvus_desk.store.allowed_paragraph_ids(filters)
     inside = _top(mi, milvus_desk, QUESTIONS[0], 10, filters=filters)
-    assert inside == _top(wikinews_desk.vectors, wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
+    assert inside == _top(wikinews_desk.search_index(), wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
     assert set(inside) <= set(allowed.tolist())
     assert _top(mi, milvus_desk, QUESTIONS[0], 10, filters=Filters(scopes=("guild-1",))) == []
 
@@ -203,7 +202,7 @@ def test_every_filter_runs_inside_milvus_with_the_stores_answer(
         milvus_collection=milvus_collection,
     )
     try:
-        mi, store = desk.vectors, desk.store
+        mi, store = desk.search_index(), desk.store
         (canonical,) = [
             r[0] for r in store.query("SELECT duplicate_of FROM articles WHERE source='Gazette'") if r[0]
         ]
@@ -218,7 +217,7 @@ def test_every_filter_runs_inside_milvus_with_the_stores_answer(
                 for text in QUESTIONS[:3]:
                     q = desk.embedder.encode_query(text)
                     got = mi.search(q, 10, filters=f)[0].tolist()
-                    want = faiss_desk.vectors.search(q, 10, allowed)[0].tolist()
+                    want = faiss_desk.search_index().search(q, 10, allowed)[0].tolist()
                     assert got == want, (f, text, ids_max)
                     assert len(got) == min(10, len(allowed))
                     seen += len(got)
@@ -230,9 +229,9 @@ def test_every_filter_runs_inside_milvus_with_the_stores_answer(
 def test_allowed_ids_as_a_list_or_post_filtered_give_the_exact_answer(
     milvus_desk, wikinews_desk, monkeypatch
 ):
-    mi = milvus_desk.vectors
+    mi = milvus_desk.search_index()
     allowed = np.asarray(sorted(milvus_desk.store.paragraph_ids().tolist())[::3], dtype=np.int64)
-    exact = _top(wikinews_desk.vectors, wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
+    exact = _top(wikinews_desk.search_index(), wikinews_desk, QUESTIONS[0], 10, allowed=allowed)
     assert _top(mi, milvus_desk, QUESTIONS[0], 10, allowed=allowed) == exact  # ``id in [...]``
     monkeypatch.setattr("index.vectors.milvus.ID_LIST_MAX", 5)
     assert _top(mi, milvus_desk, QUESTIONS[0], 10, allowed=allowed) == exact  # post-filter, grown top-k
@@ -251,9 +250,9 @@ def test_filter_expression_and_day_numbers():
 
 
 def test_reindex_builds_aside_and_switches_the_alias(milvus_desk):
-    old = milvus_desk.vectors
+    old = milvus_desk.search_index()
     milvus_desk.reindex()
-    new = milvus_desk.vectors
+    new = milvus_desk.search_index()
     assert new.name != old.name and len(new) == len(old)
     client = new.client
     assert client.describe_alias(new.config.prefix)["collection_name"] == new.name
@@ -268,7 +267,7 @@ def test_ivf_sq8_recall_at_10_against_exact_on_real_vectors(make_desk, wikinews_
         copy, vector_backend="milvus", milvus_uri=str(milvus_uri), milvus_collection="t_ivf", exact_max=50
     )
     try:
-        mi = desk.vectors
+        mi = desk.search_index()
         assert mi.index_type == "IVF_SQ8" and mi.nprobe > 0
         ids, vecs = desk.store.vectors(desk.store.paragraph_ids().tolist())
         rng = np.random.default_rng(0)
@@ -357,7 +356,7 @@ def test_the_bot_shows_the_outage_sentence_not_a_traceback():
 
 
 def test_another_deployment_on_the_same_alias_never_drops_our_collection(milvus_desk, make_desk, tmp_path):
-    ours = milvus_desk.vectors
+    ours = milvus_desk.search_index()
     other = make_desk(
         tmp_path / "other",
         vector_backend="milvus",
@@ -369,14 +368,14 @@ def test_another_deployment_on_the_same_alias_never_drops_our_collection(milvus_
         "Harbour reopens\n\nThe harbour reopened on Tuesday after repairs, the port authority said.\n"
     )
     assert other.ingest_paths([doc]).added == 1
-    theirs = other.vectors
+    theirs = other.search_index()
     assert theirs.name != ours.name and len(theirs) == len(other.store.paragraph_ids()) > 0
     assert ours.client.has_collection(ours.name)  # their alias switch left our collection alone
-    assert _top(milvus_desk.vectors, milvus_desk, QUESTIONS[0], 1)
+    assert _top(milvus_desk.search_index(), milvus_desk, QUESTIONS[0], 1)
 
 
 def test_a_reopened_ivf_collection_keeps_its_probes(milvus_desk, milvus_uri, milvus_collection):
-    first = milvus_desk.vectors
+    first = milvus_desk.search_index()
     config = MilvusConfig(str(milvus_uri), prefix=milvus_collection, exact_max=50)
     store, epoch = milvus_desk.store, milvus_desk.store.epoch()
     first.config = config
@@ -393,9 +392,9 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_sentence(milvus_desk)
     import subprocess
     import sys
 
-    uri = milvus_desk.vectors.config.uri  # opened (and locked) by this test process
+    uri = milvus_desk.search_index().config.uri  # opened (and locked) by this test process
     code = (
-        "from index.vectors.milvus import MilvusConfig, connect\n"
+        "from index.vectors.milvus_expr import MilvusConfig, connect\n"
         "from index.models import VectorBackendError\n"
         f"try:\n    connect(MilvusConfig({uri!r}))\nexcept VectorBackendError as exc:\n    print(exc)\n"
     )
@@ -407,9 +406,9 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_sentence(milvus_desk)
 def test_a_call_failing_once_is_retried(monkeypatch):
     """A channel the server closed while idle (gRPC GOAWAY "too many pings", seen in a long test session)
     reconnects on the next call: one retry, then the failure propagates."""
-    from index.vectors.milvus import _retried
+    from index.vectors.milvus_expr import _retried
 
-    monkeypatch.setattr("index.vectors.milvus.RETRY_PAUSE", 0)
+    monkeypatch.setattr("index.vectors.milvus_expr.RETRY_PAUSE", 0)
     calls: list[int] = []
 
     def flaky() -> int:
