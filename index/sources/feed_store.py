@@ -20,41 +20,6 @@ from index.validate import now_iso
 
 DEFAULT_EVERY = 900  # seconds between polls when the admin names no interval (15 minutes)
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS feeds (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        url TEXT NOT NULL,
-        scope TEXT NOT NULL DEFAULT '',
-        every_seconds INTEGER NOT NULL DEFAULT 900,  -- DEFAULT_EVERY
-        title TEXT,
-        etag TEXT,
-        last_modified TEXT,
-        last_polled TEXT,
-        last_success TEXT,
-        last_error TEXT,
-        last_error_at TEXT,
-        warning TEXT,
-        added INTEGER NOT NULL DEFAULT 0,
-        skipped INTEGER NOT NULL DEFAULT 0,
-        failed INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL,
-        UNIQUE(url, scope)
-    )""",
-    """CREATE TABLE IF NOT EXISTS feed_items (
-        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
-        guid TEXT NOT NULL,
-        link TEXT,
-        title TEXT,
-        status TEXT NOT NULL,
-        reason TEXT,
-        article_id TEXT,
-        attempts INTEGER NOT NULL DEFAULT 1,
-        seen_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        PRIMARY KEY (feed_id, guid)
-    )""",
-    "CREATE INDEX IF NOT EXISTS feed_items_link ON feed_items(link)",
-)
 
 
 @dataclass
@@ -125,13 +90,6 @@ class FeedStatus:
         return {"feed": self.feed.to_dict(), "items": [asdict(i) for i in self.items]}
 
 
-def ensure_schema(store: Store) -> None:
-    """Create the feed tables if missing; cheap enough to call before every operation."""
-    with store.transaction() as conn:
-        for statement in SCHEMA:
-            conn.execute(statement)
-
-
 def _feed(row: sqlite3.Row) -> FeedInfo:
     return FeedInfo(**{k: row[k] for k in FeedInfo.__dataclass_fields__})
 
@@ -200,7 +158,6 @@ def due_feeds(
     store: Store, feed_ids: Sequence[int] | None, force: bool, scope: str | None, now: datetime | None = None
 ) -> list[FeedInfo]:
     """Feeds to poll now: the named ones, or all with ``force``, or those whose interval has elapsed."""
-    ensure_schema(store)
     sql, params = "SELECT * FROM feeds", list[int | str]()
     where = []
     if feed_ids is not None:

@@ -30,7 +30,6 @@ from index.sources.feed_store import (
     FeedInfo,
     FeedStatus,
     delete_feed,
-    ensure_schema,
     feeds_in,
     feeds_with_url,
     get_feed,
@@ -93,7 +92,6 @@ def add_feed(desk: RegistryDesk, url: str, every: str | int = DEFAULT_EVERY, sco
     except FetchError as exc:
         raise FeedError(str(exc)) from exc
     seconds = parse_every(every)
-    ensure_schema(desk.store)
     feed_id, created = insert_feed(desk.store, url, scope, seconds)
     info = get_feed(desk.store, feed_id)
     if not created or info is None:
@@ -103,13 +101,11 @@ def add_feed(desk: RegistryDesk, url: str, every: str | int = DEFAULT_EVERY, sco
 
 
 def list_feeds(desk: RegistryDesk, scope: str | None = None) -> list[FeedInfo]:
-    ensure_schema(desk.store)
     return feeds_in(desk.store, scope)
 
 
 def find_feed(desk: RegistryDesk, feed: int | str, scope: str | None = None) -> FeedInfo:
     """A feed by id ("3", "#3") or URL (normalised), visible in ``scope`` (None = any scope)."""
-    ensure_schema(desk.store)
     text = str(feed).strip().lstrip("#")
     if text.isdigit():
         found = get_feed(desk.store, int(text))

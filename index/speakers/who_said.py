@@ -71,7 +71,7 @@ class SpeakerQuotes:
 
 def catch_up(store: Store) -> int:
     """Read the paragraphs stored since the last call for speakers; returns how many articles were read."""
-    store.ensure_speaker_tables(EXTRACTOR_VERSION)
+    store.reset_stale_speakers(EXTRACTOR_VERSION)
     done = 0
     while True:
         since = store.speaker_position()

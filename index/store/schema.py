@@ -13,6 +13,9 @@ data dir (bot, cron ``poll``, an admin's CLI), so "an alert fires once" holds ac
 Version 4 logs every change of an ``articles`` row (triggers), so the FAISS cache's filter fields (``facets.py``:
 an article's day, scope, outlet and the copy it is of) catch up from the store like its vectors do, reading only
 what changed, instead of asking SQL for every allowed paragraph id per question.
+
+Version 5 creates the feed tables (``index/sources``) and the speaker tables (``index/speakers``) here, so every
+table of the store is created by a migration, none on first use by its feature.
 """
 
 from __future__ import annotations
@@ -185,7 +188,57 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
+# Version 5: the tables that were created on first use by their feature (feeds, speaker mentions), now created
+# here like every other; ``IF NOT EXISTS`` because data dirs of earlier versions may already hold them.
+V5 = [
+    """CREATE TABLE IF NOT EXISTS feeds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT '',
+        every_seconds INTEGER NOT NULL DEFAULT 900,  -- 15 minutes
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_polled TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        warning TEXT,
+        added INTEGER NOT NULL DEFAULT 0,
+        skipped INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        UNIQUE(url, scope)
+    )""",
+    """CREATE TABLE IF NOT EXISTS feed_items (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        link TEXT,
+        title TEXT,
+        status TEXT NOT NULL,
+        reason TEXT,
+        article_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 1,
+        seen_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (feed_id, guid)
+    )""",
+    "CREATE INDEX IF NOT EXISTS feed_items_link ON feed_items(link)",
+    "CREATE TABLE IF NOT EXISTS speakers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, key TEXT NOT NULL,"
+    " mentions INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS speaker_mentions (paragraph_id INTEGER NOT NULL, speaker_id INTEGER NOT NULL,"
+    " start INTEGER NOT NULL, end INTEGER NOT NULL, phrase TEXT NOT NULL,"
+    " PRIMARY KEY (paragraph_id, speaker_id, start))",
+    "CREATE INDEX IF NOT EXISTS speaker_mentions_speaker ON speaker_mentions(speaker_id, paragraph_id)",
+]
+
+
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    for stmt in V5:
+        conn.execute(stmt)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,8 +1,7 @@
 """The store's queries for speakers: who is quoted in which sentence of which paragraph (``index.speakers.mentions``).
 
 Speaker mentions are derived data, like the FAISS cache: they are read from the stored paragraphs and can be
-rebuilt from them at any time, so they are not part of the versioned schema (no migration). Their two tables are
-created on first use and kept caught up from the store's own sequence, exactly as the vector cache is: the highest
+rebuilt from them at any time. Their two tables (schema version 5) are kept caught up from the store's own sequence, exactly as the vector cache is: the highest
 paragraph id already read and the last tombstone applied are kept in ``meta``; new paragraphs are read whole
 article by whole article (an article's paragraphs are committed together), deleted ones leave tombstones. Queries
 join ``paragraphs`` and ``articles``, so a mention of a deleted paragraph can never be shown even before its
@@ -21,14 +20,6 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 LAST_KEY, TOMB_KEY, VERSION_KEY = "speakers_last_id", "speakers_tomb_seq", "speakers_version"
-DDL = [
-    "CREATE TABLE IF NOT EXISTS speakers (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, key TEXT NOT NULL,"
-    " mentions INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS speaker_mentions (paragraph_id INTEGER NOT NULL, speaker_id INTEGER NOT NULL,"
-    " start INTEGER NOT NULL, end INTEGER NOT NULL, phrase TEXT NOT NULL,"
-    " PRIMARY KEY (paragraph_id, speaker_id, start))",
-    "CREATE INDEX IF NOT EXISTS speaker_mentions_speaker ON speaker_mentions(speaker_id, paragraph_id)",
-]
 # (paragraph id, speaker name, start, end, phrase): what ``index.speakers.mentions.extract`` found, ready to store.
 MentionRow = tuple[int, str, int, int, str]
 
@@ -46,11 +37,9 @@ class Store(Protocol):
 class SpeakerRows:
     """Mixed into ``Store``: the speaker tables and every query on them."""
 
-    def ensure_speaker_tables(self: Store, version: int) -> None:
-        """Create the tables if needed; throw away mentions of another extractor version (they are rebuilt)."""
+    def reset_stale_speakers(self: Store, version: int) -> None:
+        """Throw away mentions of another extractor version (they are rebuilt from the paragraphs)."""
         with self.transaction() as conn:
-            for stmt in DDL:
-                conn.execute(stmt)
             stored = conn.execute("SELECT value FROM meta WHERE key=?", (VERSION_KEY,)).fetchone()
             if stored is None or int(stored[0]) != version:
                 conn.execute("DELETE FROM speaker_mentions")
