@@ -30,6 +30,7 @@ from discord.ext import commands
 
 from index import Answer, Filters, Newsdesk, say
 
+from .cooldown import QuestionCooldown
 from .errors import tell
 from .settings import BotSettings
 from .state import BotState
@@ -140,6 +141,7 @@ class NewsdeskBot(commands.Bot):
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.sync_only = sync_only
         self.search_slots = asyncio.Semaphore(settings.max_concurrent_searches)
+        self.questions = QuestionCooldown(settings.ask_cooldown_seconds)  # every way of asking shares it
         self.synced: bool | None = None
         # Who holds a briefing claim: this process (host, pid and a random part, for the logs).
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -7,6 +7,8 @@ in ``NEWSDESK_ADMIN_ROLE_IDS``), and the permissions admin commands are register
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import discord
 
@@ -17,6 +19,7 @@ from .errors import NotAdmin
 from .settings import BotSettings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Admin commands are hidden from members without Manage Server unless a server admin changes that.
 ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
@@ -49,8 +52,16 @@ async def require_admin(interaction: discord.Interaction) -> bool:
     raise NotAdmin(say("bot_not_admin", command=name))
 
 
-def question_cooldown(interaction: discord.Interaction) -> discord.app_commands.Cooldown | None:
-    """The per-user cooldown of /ask (``NEWSDESK_ASK_COOLDOWN``) for the other question commands (/timeline,
-    /quotes): they search as much as /ask does."""
-    seconds = interaction.client.settings.ask_cooldown_seconds  # type: ignore[attr-defined]
-    return discord.app_commands.Cooldown(1, seconds) if seconds > 0 else None
+def question_cooldown() -> Callable[[T], T]:
+    """The one question cooldown (``bot/cooldown.py``) as an app-command check: a user asks again too soon and is
+    told how long to wait, by whichever command."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
+        left = bot.questions.hit(interaction.user.id)
+        if left:
+            cooldown = discord.app_commands.Cooldown(1, bot.settings.ask_cooldown_seconds)
+            raise discord.app_commands.CommandOnCooldown(cooldown, left)
+        return True
+
+    return discord.app_commands.check(predicate)

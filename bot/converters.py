@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import re
 
-from index import Filters, check_date_range, check_file_type, check_url_scheme, parse_date, say
+from discord import app_commands
+
+from index import (
+    MAX_PAGE_K,
+    MAX_QUESTION_CHARS,
+    Filters,
+    check_date_range,
+    check_file_type,
+    check_url_scheme,
+    parse_date,
+    say,
+)
 
 from .errors import UserError
 
 INLINE_FILTER = re.compile(r"\b(source|since|until|k):(\"[^\"]+\"|\S+)", re.IGNORECASE)
-MAX_K = 10  # passages on one page of an answer: what /ask offers (1-10)
+# Typed parameters of the slash commands, with the limits the core defines (index/validate.py), written once.
+Question = app_commands.Range[str, 1, MAX_QUESTION_CHARS]
+PageK = app_commands.Range[int, 1, MAX_PAGE_K]
 
 
 def scopes(guild_id: int | None) -> tuple[str, ...]:
@@ -52,7 +65,7 @@ def parse_message(content: str, bot_id: int) -> tuple[str, dict[str, str]]:
 def page_size(value: str | int | None, default: int = 5) -> int:
     """``k`` from a message or a thread's stored filters, clamped to what /ask allows."""
     k = int(value) if str(value or "").isdigit() else default
-    return max(1, min(k, MAX_K))
+    return max(1, min(k, MAX_PAGE_K))
 
 
 def check_attachment(name: str, size: int, limit: int) -> str:

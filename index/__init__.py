@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "is_url": "index.validate",
     "check_int": "index.validate",
     "MAX_K": "index.validate",
+    "MAX_PAGE_K": "index.validate",
     "MAX_QUESTION_CHARS": "index.validate",
     "MAX_OFFSET": "index.validate",
 }
@@ -70,6 +71,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "check_int",
     "MAX_K",
+    "MAX_PAGE_K",
     "MAX_QUESTION_CHARS",
     "MAX_OFFSET",
     "render",

@@ -211,7 +211,9 @@ class Newsdesk:
         if not question:
             raise ValueError("The question is empty: ask something about the news.")
         if len(question) > MAX_QUESTION_CHARS:
-            raise ValueError("The question is over 1,000 characters: ask it in fewer words.")
+            raise ValueError(
+                f"The question is over {MAX_QUESTION_CHARS:,} characters: ask it in fewer words."
+            )
         k = check_int(int(k), "k", 1, MAX_K)
         offset = check_int(int(offset), "offset", 0, MAX_OFFSET)
         per_article = self.settings.per_article_cap if per_article is None else per_article

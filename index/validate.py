@@ -19,6 +19,7 @@ ACCEPTED_SUFFIXES_TEXT = ".txt .md .markdown .html .htm .json .jsonl"
 # Schemes a user may hand us as an article or feed address; everything else is refused before any request.
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 MAX_K = 50  # quotes in one answer: more is a reading list, not an answer
+MAX_PAGE_K = 10  # quotes on one page of an answer in Discord (/ask, a question in a message)
 MAX_QUESTION_CHARS = 1000
 MAX_OFFSET = 500  # pages past this are not a search any more; the answer says so instead of an empty page
 

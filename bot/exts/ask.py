@@ -15,7 +15,8 @@ from discord.ext import commands
 
 from .. import render
 from ..app import NewsdeskBot
-from ..converters import make_filters, scopes
+from ..checks import question_cooldown
+from ..converters import MAX_PAGE_K, PageK, Question, make_filters, scopes
 from ..errors import followup, think
 from ..views import answer_view, remember, send_pages, sent
 
@@ -24,22 +25,10 @@ log = logging.getLogger(__name__)
 SOURCES_CACHE_SECONDS = 60.0
 
 
-def ask_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    seconds = interaction.client.settings.ask_cooldown_seconds  # type: ignore[attr-defined]
-    return app_commands.Cooldown(1, seconds) if seconds > 0 else None
-
-
 class Ask(commands.Cog):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
         self._sources: dict[int | None, tuple[float, list[str]]] = {}
-        seconds = bot.settings.ask_cooldown_seconds
-        # The same per-user cooldown as /ask, for questions asked in messages (one question per `seconds`).
-        self.cooldown = (
-            commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
-            if seconds > 0
-            else None
-        )
 
     # ----------------------------------------------------------------------------------------------- /ask
     @app_commands.command(
@@ -50,18 +39,18 @@ class Ask(commands.Cog):
         source="Only this outlet",
         since="Published on or after (YYYY-MM-DD)",
         until="Published on or before (YYYY-MM-DD)",
-        k="How many passages (1-10)",
+        k=f"How many passages (1-{MAX_PAGE_K})",
     )
     @app_commands.guild_only()
-    @app_commands.checks.dynamic_cooldown(ask_cooldown)
+    @question_cooldown()
     async def ask(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, 1000],
+        question: Question,
         source: str | None = None,
         since: str | None = None,
         until: str | None = None,
-        k: app_commands.Range[int, 1, 10] = 5,
+        k: PageK = 5,
     ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
         await think(interaction)

@@ -36,20 +36,6 @@ THREAD_ARCHIVE_MINUTES = 1440
 class Messages(commands.Cog):
     def __init__(self, bot: NewsdeskBot):
         self.bot = bot
-        seconds = bot.settings.ask_cooldown_seconds
-        # The same per-user cooldown as /ask (one question per `seconds`).
-        self.cooldown = (
-            commands.CooldownMapping.from_cooldown(1, seconds, commands.BucketType.user)
-            if seconds > 0
-            else None
-        )
-
-    def _cooling(self, message: discord.Message) -> float:
-        """Seconds left of the author's cooldown (0 = may ask now; this question then counts)."""
-        if self.cooldown is None:
-            return 0.0
-        bucket = self.cooldown.get_bucket(message)
-        return (bucket.update_rate_limit() if bucket is not None else None) or 0.0
 
     async def _discord(self, call: Callable[[], Awaitable[Any]], what: str) -> Any:
         return await retry_5xx(call, what=what, budget=self.bot.settings.discord_retry_seconds)
@@ -95,7 +81,7 @@ class Messages(commands.Cog):
             if mentioned:  # without the message-content intent Discord sends us empty content
                 await self._tell(message, say("bot_mention_hint"))
             return
-        if self._cooling(message):
+        if self.bot.questions.hit(message.author.id):  # the one question cooldown (bot/cooldown.py)
             with contextlib.suppress(discord.HTTPException):
                 await message.add_reaction("⏳")
             return

@@ -58,7 +58,7 @@ class Quotes(commands.Cog):
         source="Only this outlet",
     )
     @app_commands.guild_only()
-    @app_commands.checks.dynamic_cooldown(question_cooldown)
+    @question_cooldown()
     async def quotes(
         self,
         interaction: discord.Interaction,

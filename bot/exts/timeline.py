@@ -19,7 +19,7 @@ from index import Filters, Timeline
 from .. import render
 from ..app import NewsdeskBot
 from ..checks import question_cooldown
-from ..converters import make_filters
+from ..converters import Question, make_filters
 from ..errors import followup, think
 from ..views import send_pages
 
@@ -43,11 +43,11 @@ class TimelineCog(commands.Cog, name="Timeline"):
         k=f"How many passages (1-{MAX_TIMELINE})",
     )
     @app_commands.guild_only()
-    @app_commands.checks.dynamic_cooldown(question_cooldown)
+    @question_cooldown()
     async def timeline(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, 1000],
+        question: Question,
         source: str | None = None,
         since: str | None = None,
         until: str | None = None,

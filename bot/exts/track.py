@@ -23,6 +23,7 @@ from index import say, track
 from .. import render
 from ..app import NewsdeskBot, resilient
 from ..checks import is_admin
+from ..converters import Question
 from ..errors import UserError, followup, think
 from ..views import send_pages
 
@@ -126,7 +127,7 @@ class Track(commands.Cog):
     async def add(
         self,
         interaction: discord.Interaction,
-        question: app_commands.Range[str, 1, 1000],
+        question: Question,
         source: str | None = None,
     ) -> None:
         permissions = interaction.permissions

@@ -21,7 +21,6 @@ from index.validate import now_iso
 DEFAULT_EVERY = 900  # seconds between polls when the admin names no interval (15 minutes)
 
 
-
 @dataclass
 class FeedInfo:
     """One row of ``feeds``: a registered feed, its HTTP validators, counters and last outcome."""

@@ -203,3 +203,19 @@ async def test_discord_down_the_user_is_told_once_and_nothing_escapes(world) -> 
     assert str(reply["message_reference"]["message_id"]) == question["id"]
     await asyncio.sleep(0.5)
     assert len(emu.created(general)) == 1 and not emu.threads  # told once; the error log fixture saw no ERROR
+
+
+async def test_one_cooldown_for_every_way_of_asking(world) -> None:
+    """/ask and a question by mention share one per-user cooldown (bot/cooldown.py): not one per path."""
+    w, start = world
+    await start(NEWSDESK_ASK_COOLDOWN=60)
+    emu = w.emu
+    token = await emu.slash("ask", w.alpha, w.user, options=[opt("question", "Who issued a flood warning?")])
+    (msg,) = await replies(emu, token)
+    assert "flood" in text_of(msg).lower()
+    second = await emu.say(w.alpha, w.user, "And who else?", mention_bot=True)
+    await emu.wait_for(lambda: emu.reactions)
+    assert emu.reactions == [(int(second["channel_id"]), int(second["id"]), "⏳")]
+    again = await emu.slash("timeline", w.alpha, w.user, options=[opt("question", "flood warning")])
+    (wait,) = await replies(emu, again)
+    assert wait["flags"] & 64 and "again in" in wait["content"].lower()
