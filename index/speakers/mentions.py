@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from index.answer.attribution import SPEECH_VERBS
 from index.models import Paragraph
-from index.text import FOLD
+from index.speakers.words import COUNTRIES, COUNTRY_NAMES, NOT_NAMES, TITLES
 
 log = logging.getLogger(__name__)
 
@@ -35,181 +35,6 @@ _TOKEN = re.compile(r"[A-Za-z][\w'’.-]*|[,;:\"“”()]")
 _QUOTES_CLOSE = {'"', "”", ","}
 # Words that may stand between a speaker and the verb ("Kishida has said", "Egeland later told").
 _BETWEEN = {"has", "had", "have", "also", "later", "then", "again", "once", "reportedly", "previously"}
-TITLES = frozenset(
-    [
-        "president",
-        "prime",
-        "minister",
-        "foreign",
-        "secretary",
-        "ambassador",
-        "chancellor",
-        "governor",
-        "senator",
-        "mayor",
-        "king",
-        "queen",
-        "general",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "chief",
-        "director",
-        "chairman",
-        "chairwoman",
-        "ceo",
-        "commissioner",
-        "coordinator",
-        "envoy",
-        "dr.",
-        "dr",
-        "mr.",
-        "mr",
-        "mrs.",
-        "mrs",
-        "ms.",
-        "ms",
-        "sir",
-        "premier",
-        "leader",
-        "head",
-        "deputy",
-        "vice",
-        "defense",
-        "defence",
-        "finance",
-        "interior",
-        "justice",
-        "health",
-        "state",
-        "lt.",
-        "col.",
-        "adm.",
-        "rep.",
-        "sen.",
-        "gov.",
-        "pope",
-        "emperor",
-        "sheikh",
-        "crown",
-        "prince",
-        "princess",
-        "former",
-        "acting",
-        "opposition",
-        "candidate",
-        "professor",
-        "prof.",
-        "judge",
-        "officer",
-        "official",
-        "minister-president",
-        "secretary-general",
-        "captain",
-        "critic",
-        "founder",
-        "analyst",
-        "economist",
-        "coach",
-        "manager",
-        "executive",
-        "bowler",
-        "lawyer",
-        "attorney",
-        "reporter",
-        "correspondent",
-    ]
-)
-_COUNTRIES = frozenset(
-    {k for k, v in FOLD.items() if v not in ("say", "tell")}
-    | {v for v in FOLD.values() if v not in ("say", "tell")}
-    | {"u.s.", "us", "u.k.", "uk", "un", "u.n.", "eu", "un's", "u.n.'s"}
-)
-_COUNTRY_NAMES = frozenset(
-    {v for v in FOLD.values() if v not in ("say", "tell")}
-    | {"u.s.", "us", "u.k.", "uk", "un", "u.n.", "eu", "usa", "washington", "tokyo", "moscow", "beijing"}
-)
-# Capitalised words that begin a sentence or a clause but never a name.
-_NOT_NAMES = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "but",
-        "and",
-        "in",
-        "on",
-        "at",
-        "however",
-        "meanwhile",
-        "also",
-        "then",
-        "when",
-        "while",
-        "after",
-        "before",
-        "during",
-        "earlier",
-        "later",
-        "yesterday",
-        "today",
-        "tomorrow",
-        "following",
-        "according",
-        "unlike",
-        "as",
-        "it",
-        "this",
-        "that",
-        "these",
-        "those",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "his",
-        "her",
-        "their",
-        "its",
-        "there",
-        "here",
-        "if",
-        "so",
-        "yet",
-        "for",
-        "from",
-        "with",
-        "by",
-        "of",
-        "to",
-        "since",
-        "though",
-        "although",
-        "because",
-        "instead",
-        "still",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ]
-)
 _CONNECTORS = {"of", "to", "for", "de", "da", "van", "von", "al", "bin", "del", "la", "le"}
 _PRONOUNS = {"he", "she"}
 _ROLE_WORDS = 4  # a role phrase ("the foreign ministry spokesman") is at most this many words
@@ -254,7 +79,7 @@ def _words(text: str) -> list[_Word]:
 
 
 def _is_name_word(w: _Word) -> bool:
-    return w.capital and w.low not in _NOT_NAMES
+    return w.capital and w.low not in NOT_NAMES
 
 
 def _run_back(words: list[_Word], end: int) -> list[_Word]:
@@ -291,14 +116,14 @@ def split_run(run: list[str]) -> tuple[str, str]:
     said"), a demonym or titles alone only a role ("Prime Minister said")."""
     low = [w.lower() for w in run]
     i = 0
-    while i < len(run) and low[i] in TITLES | _COUNTRIES | _CONNECTORS:
+    while i < len(run) and low[i] in TITLES | COUNTRIES | _CONNECTORS:
         i += 1
     titled = [k for k in range(i, len(run) - 2) if low[k] in TITLES]
     if titled:  # a title inside the run, then a name of two words or more: "Microsoft CEO Steve Ballmer"
         i = titled[-1] + 1
     role = " ".join(w.rstrip(".") for w in low[:i] if w in TITLES)
     name = run[i:]
-    if not name and run and low[-1] in _COUNTRY_NAMES:
+    if not name and run and low[-1] in COUNTRY_NAMES:
         name = run[-1:]
     return role, " ".join(name)
 
@@ -347,7 +172,7 @@ class ArticleNames:
         """The article's full form of a name ("Kishida" → "Fumio Kishida", "Mr. Lula" → "Luiz Inácio Lula da
         Silva"), when exactly one person's name in the article contains it; countries stay as they are."""
         parts = name.split()
-        if not parts or name.lower() in _COUNTRY_NAMES:
+        if not parts or name.lower() in COUNTRY_NAMES:
             return name
         n = len(parts)
         longer = {
@@ -392,7 +217,7 @@ def _before_verb(words: list[_Word], v: int) -> tuple[str, str] | None:
         return None
     if _is_name_word(w):
         return "name", " ".join(x.text for x in _run_back(words, i))
-    if w.text.isalpha() and w.low not in _NOT_NAMES:  # "the prime minister said"
+    if w.text.isalpha() and w.low not in NOT_NAMES:  # "the prime minister said"
         role = [w.text]
         for j in range(i - 1, max(-1, i - _ROLE_WORDS), -1):
             if words[j].low in ("the",):
@@ -454,7 +279,7 @@ def _resolve(kind: str, phrase: str, names: ArticleNames, last_person: str | Non
     role, name = split_run(phrase.split())
     if not name:
         return names.by_role(role) if role else None
-    if " " not in name and name not in names.capitalised and name.lower() not in _COUNTRY_NAMES:
+    if " " not in name and name not in names.capitalised and name.lower() not in COUNTRY_NAMES:
         return None  # "Officials said", "Police say": a capital only because it opens the sentence
     return names.canonical(name)
 

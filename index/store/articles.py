@@ -406,26 +406,3 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
             "duplicates": art["d"],
             "sources": art["s"],
         }
-
-    # -- the Milvus vector backend (index/vectors/milvus.py) ---------------------------------------------------
-    def paragraph_facets(self, ids: Sequence[int]) -> dict[int, tuple[str | None, str, str]]:
-        """(article date, source, scope) of these paragraphs: the scalar fields Milvus filters on."""
-        rows = self.query_in(
-            "SELECT p.id, a.date, a.source, a.scope FROM paragraphs p JOIN articles a ON a.id = p.article_id "
-            "WHERE p.id IN ({marks})",
-            [int(i) for i in ids],
-        )
-        return {r["id"]: (r["date"], r["source"] or "", r["scope"] or "") for r in rows}
-
-    def syndicated_paragraph_ids(self, outlet: str) -> list[int]:
-        """Paragraphs of articles from another outlet that match ``outlet`` through a syndicated copy from it (a
-        row with ``duplicate_of`` = the article): the part of ``filter_sql``'s outlet rule that a per-paragraph
-        field in Milvus cannot say. Copies are few, so this list is short. Case-insensitive like ``filter_sql``."""
-        rows = self.query(
-            "SELECT p.id FROM paragraphs p JOIN articles a ON a.id = p.article_id "
-            "WHERE lower(a.source) != lower(?) AND a.id IN "
-            "(SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL AND lower(source) = lower(?)) "
-            "ORDER BY p.id",
-            (outlet, outlet),
-        )
-        return [int(r[0]) for r in rows]
