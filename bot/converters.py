@@ -26,6 +26,12 @@ INLINE_FILTER = re.compile(r"\b(source|since|until|k):(\"[^\"]+\"|\S+)", re.IGNO
 # Typed parameters of the slash commands, with the limits the core defines (index/validate.py), written once.
 Question = app_commands.Range[str, 1, MAX_QUESTION_CHARS]
 PageK = app_commands.Range[int, 1, MAX_PAGE_K]
+# How the filter parameters read in Discord's command picker, the same on every question command.
+FILTER_DESCRIPTIONS = {
+    "source": "Only this outlet",
+    "since": "Published on or after (YYYY-MM-DD)",
+    "until": "Published on or before (YYYY-MM-DD)",
+}
 
 
 def scopes(guild_id: int | None) -> tuple[str, ...]:

@@ -59,6 +59,15 @@ def filters_from(record: dict[str, Any]) -> Filters:
     return Filters(**{**record, "scopes": tuple(scopes) if scopes is not None else None})
 
 
+async def ask_and_remember(
+    bot: NewsdeskBot, question: str, *, filters: Filters, k: int, guild_id: int | None, user_id: int
+) -> tuple[Answer, AnswerRecord]:
+    """Answer a question (first page) and store it for its buttons: what /ask and a question in a message do."""
+    answer = await bot.ask(question, k=k, filters=filters)
+    record = await remember(bot, answer, filters=filters, k=k, offset=0, guild_id=guild_id, user_id=user_id)
+    return answer, record
+
+
 async def remember(
     bot: NewsdeskBot,
     answer: Answer,

@@ -16,9 +16,9 @@ from discord.ext import commands
 from .. import render
 from ..app import NewsdeskBot
 from ..checks import question_cooldown
-from ..converters import MAX_PAGE_K, PageK, Question, make_filters, scopes
+from ..converters import FILTER_DESCRIPTIONS, MAX_PAGE_K, PageK, Question, make_filters, scopes
 from ..errors import followup, think
-from ..views import answer_view, remember, send_pages, sent
+from ..views import answer_view, ask_and_remember, send_pages, sent
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,7 @@ class Ask(commands.Cog):
     )
     @app_commands.describe(
         question="What do you want to know?",
-        source="Only this outlet",
-        since="Published on or after (YYYY-MM-DD)",
-        until="Published on or before (YYYY-MM-DD)",
+        **FILTER_DESCRIPTIONS,
         k=f"How many passages (1-{MAX_PAGE_K})",
     )
     @app_commands.guild_only()
@@ -54,13 +52,11 @@ class Ask(commands.Cog):
     ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
         await think(interaction)
-        answer = await self.bot.ask(question, k=k, filters=filters)
-        record = await remember(
+        answer, record = await ask_and_remember(
             self.bot,
-            answer,
+            question,
             filters=filters,
             k=k,
-            offset=0,
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
         )

@@ -24,7 +24,7 @@ from ..app import NewsdeskBot
 from ..converters import make_filters, page_size, parse_message
 from ..errors import DiscordUnavailable, UserError
 from ..retry import retry_5xx
-from ..views import answer_view, remember, send_pages, sent
+from ..views import answer_view, ask_and_remember, send_pages, sent
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +103,8 @@ class Messages(commands.Cog):
             await asyncio.to_thread(
                 self.bot.state.remember_thread, target.id, message.guild.id, stored, question
             )
-        answer = await self.bot.ask(question, k=k, filters=filters)
-        record = await remember(
-            self.bot,
-            answer,
-            filters=filters,
-            k=k,
-            offset=0,
-            guild_id=message.guild.id,
-            user_id=message.author.id,
+        answer, record = await ask_and_remember(
+            self.bot, question, filters=filters, k=k, guild_id=message.guild.id, user_id=message.author.id
         )
 
         async def send(**kwargs: Any) -> discord.Message:

@@ -19,7 +19,7 @@ from index import Filters, Timeline
 from .. import render
 from ..app import NewsdeskBot
 from ..checks import question_cooldown
-from ..converters import Question, make_filters
+from ..converters import FILTER_DESCRIPTIONS, Question, make_filters
 from ..errors import followup, think
 from ..views import send_pages
 
@@ -37,9 +37,7 @@ class TimelineCog(commands.Cog, name="Timeline"):
     )
     @app_commands.describe(
         question="What do you want to follow over time?",
-        source="Only this outlet",
-        since="Published on or after (YYYY-MM-DD)",
-        until="Published on or before (YYYY-MM-DD)",
+        **FILTER_DESCRIPTIONS,
         k=f"How many passages (1-{MAX_TIMELINE})",
     )
     @app_commands.guild_only()
