@@ -202,7 +202,10 @@ def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
     blocks = [b for i, q in enumerate(answer.quotes, offset + 1) for b in quote_blocks(q, i)]
     if answer.dropped_unverified:
         footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
-    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"))
+    about = ""
+    if answer.speaker_quoted is False and answer.speaker:
+        about = f"*{esc(say('answer_speaker_not_quoted', speaker=answer.speaker))}*"
+    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"), first_description=about)
 
 
 def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: int) -> list[Page]:

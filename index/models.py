@@ -83,6 +83,9 @@ class Quote:
     end: int
     score: float
     also_in: list[SourceRef] = field(default_factory=list)
+    # For "what did X say" questions: True when the quote is a statement attributed to X, False when it is only
+    # about X (X is quoted nowhere searched), None for other questions.
+    attributed: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +101,10 @@ class Answer:
     searched: dict[str, Any] = field(default_factory=dict)
     nearest_misses: list[Quote] = field(default_factory=list)
     dropped_unverified: int = 0
+    # Who a "what did X say" question asks about (as asked), and whether X is quoted in what was searched; when
+    # not, the quotes are passages about X and the answer says so first.
+    speaker: str | None = None
+    speaker_quoted: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +113,8 @@ class Answer:
             "quotes": [q.to_dict() for q in self.quotes],
             "nearest_misses": [q.to_dict() for q in self.nearest_misses],
             "searched": self.searched,
+            "speaker": self.speaker,
+            "speaker_quoted": self.speaker_quoted,
         }
 
 

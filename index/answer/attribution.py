@@ -66,6 +66,27 @@ COUNTRIES = frozenset(tokenize([" ".join(sorted(set(FOLD.values())))])[0])
 MAX_PHRASE = 8
 
 
+# Questions that ask for someone's statements ("what did X say", "what has X warned", "what is X's position"): for
+# these the speaker's own statements are shown first (``compose``); the broader pattern above only adds evidence.
+_STATEMENT = re.compile(
+    r"^\s*(?:what|how|why|when)\s+(?:did|does|do|has|have|had|will|would|is|was|were)\s+(?:the\s+)?"
+    r"(?P<speaker>.+?)\s+(?:say|said|tell|told|warn|warned|pledge|promise|vow|announce|threaten|claim|state|"
+    r"respond|comment|argue|insist|deny)\b"
+    r"|^\s*what\s+(?:is|was|are|were)\s+(?:the\s+)?(?P<owner>.+?)['’]s?\s+(?:position|stance|view|response|"
+    r"reaction|statement)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_speaker(question: str) -> str | None:
+    """The speaker whose statements a question asks for, as written ("Japan", "the Russian ambassador"); None
+    when it asks for something else ("what do Japan and Russia call the islands")."""
+    match = _STATEMENT.match(question)
+    if not match:
+        return None
+    return (match.group("speaker") or match.group("owner")).strip()
+
+
 def question_speaker(question: str) -> set[str]:
     """Stemmed tokens of the speaker a "what did X say/do ..." question names; empty when it names none."""
     match = _QUESTION.match(question)

@@ -13,9 +13,9 @@ import math
 from dataclasses import dataclass, field
 
 from index.answer.answer_type import answer_type, has_answer_type
-from index.answer.attribution import attributed_to, question_speaker
+from index.answer.attribution import asked_speaker, attributed_to, question_speaker
 from index.answer.copies import Collapser
-from index.answer.spans import best_window, span_quote
+from index.answer.spans import best_window, span_quote, with_qualifier
 from index.answer.verify import is_verbatim
 from index.models import Answer, Article, Paragraph, Quote
 from index.retrieval.search import METHODS, Candidate
@@ -85,18 +85,22 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         if not rescored:
             continue
         start, end, c.coverage = pool.windows[c.pid]
+        end = with_qualifier(para, start, end)
+        pool.windows[c.pid] = (start, end, c.coverage)
         prior = W_LEAD * math.exp(-(para.ordinal - 1) / LEAD_DECAY)
         if kind is not None and has_answer_type(para.text[start:end], kind, req.question):
             prior += W_ANSWER_TYPE
         c.score += W_COVERAGE * c.coverage + prior
         c.prior += prior
         if speaker and attributed_to(para.text, speaker):
+            c.attributed = True
             c.score += W_ATTRIBUTION
         if c.pid in captions:
             c.score *= CAPTION_PENALTY
             c.prior *= CAPTION_PENALTY
-    if rescored:
-        pool.cands.sort(key=lambda c: (-c.score, c.pid))
+    if rescored:  # a "what did X say" question: X's own statements first, then the rest by score
+        first = bool(asked_speaker(req.question))
+        pool.cands.sort(key=lambda c: (first and not c.attributed, -c.score, c.pid))
 
 
 def relevant(c: Candidate, first: bool, method: str) -> bool:
@@ -115,6 +119,7 @@ class Selection:
     quotes: list[Quote] = field(default_factory=list)
     misses: list[Quote] = field(default_factory=list)
     dropped: int = 0
+    about: bool = False  # the question's speaker is quoted nowhere: only passages that mention them are shown
 
 
 def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
@@ -123,6 +128,8 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
     sel = Selection()
     shown = Collapser()
     per: dict[str, int] = {}
+    asked = asked_speaker(req.question) if METHODS[req.method].rescored else None
+    speaker = set(tokenize([asked])[0]) if asked else set()
     for c in pool.cands:
         para = pool.paragraphs.get(c.pid)
         if para is None or c.pid not in pool.windows:
@@ -135,6 +142,12 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
             if len(sel.misses) < NEAREST_MISSES:
                 sel.misses.append(quote)
             continue
+        if speaker:
+            if not sel.quotes:  # statements come first: if the best is not one, the speaker is quoted nowhere
+                sel.about = not c.attributed
+            if sel.about and not speaker & set(tokenize([para.text])[0]):
+                continue  # not even about the speaker
+            quote.attributed = c.attributed
         if not is_verbatim(store, quote, "an answer's quote"):
             sel.dropped += 1
             continue
@@ -176,4 +189,8 @@ def build_answer(candidates: list[Candidate], store: Store, req: Request, search
         searched=searched,
         nearest_misses=misses,
         dropped_unverified=sel.dropped,
+        speaker=asked_speaker(req.question) if METHODS[req.method].rescored else None,
+        speaker_quoted=(not sel.about)
+        if sel.quotes and any(q.attributed is not None for q in sel.quotes)
+        else None,
     )

@@ -6,6 +6,7 @@ paragraph by its offsets (``span_quote``), and checked again before it is shown 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from index.models import Paragraph, Quote, SourceRef
@@ -21,6 +22,24 @@ def coverage(tokens: set[str], query: dict[str, float]) -> float:
     if total <= 0:
         return 0.0
     return sum(w for t, w in query.items() if t in tokens) / total
+
+
+# A statement is never shown without the sentence that takes it back or qualifies it ("Egeland later recanted his
+# statement"): such a sentence later in the same paragraph joins the window.
+QUALIFIER = re.compile(
+    r"\b(?:recant\w*|retract\w*|den(?:ied|ies|ying)|correct(?:ed|ion|ing)|clarif(?:ied|ies|ying|ication)"
+    r"|backtrack\w*|walked back|withdr(?:ew|awn))\b",
+    re.IGNORECASE,
+)
+
+
+def with_qualifier(paragraph: Paragraph, start: int, end: int) -> int:
+    """The window's end, moved to the end of the first later sentence of the paragraph that recants, denies,
+    retracts, corrects or clarifies (``QUALIFIER``); ``end`` when there is none."""
+    for s, e in paragraph.sentences:
+        if s >= end and QUALIFIER.search(paragraph.text, s, e):
+            return e
+    return end
 
 
 def best_window(

@@ -42,6 +42,9 @@ class Candidate:
     dense_rank: int | None = None
     lex_rank: int | None = None
     score: float = 0.0
+    attributed: bool = (
+        False  # a statement by the speaker a "what did X say" question names (answer.attribution)
+    )
     # The part of ``score`` that is a prior (article centroid, lead position, answer type): it ranks, but it is not
     # evidence that a passage answers, so the no-answer bar (answer.relevant) reads ``score - prior``.
     prior: float = 0.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from index.answer.spans import coverage, span_quote
+from index.answer.spans import coverage, span_quote, with_qualifier
 from index.answer.verify import is_verbatim
 from index.models import Filters, Quote
 from index.retrieval.lexical import LexicalIndex
@@ -151,7 +151,8 @@ def statements_by(
         score = topic_score(topic, para.id, text, vectors) if topic else 0.0
         if topic is not None and score <= 0:
             continue
-        quote = span_quote(para, articles[para.article_id], r["start"], r["end"], score)
+        end = with_qualifier(para, r["start"], r["end"])  # never without the sentence that recants it
+        quote = span_quote(para, articles[para.article_id], r["start"], end, score)
         if not is_verbatim(store, quote, "a statement"):  # a fresh read, not the one the quote was cut from
             result.dropped_unverified += 1
             continue

@@ -1,0 +1,51 @@
+"""Who said it (issue 21): for "what did X say" questions X's own statements come first; when X is quoted nowhere,
+one sentence says so and only passages about X follow; a statement keeps the sentence that recants it."""
+
+from __future__ import annotations
+
+from index.answer.spans import with_qualifier
+from index.messages import render, say
+from index.models import Paragraph
+
+
+def test_the_seed_japanese_statements_come_first_and_second(seed_desk):
+    answer = seed_desk.ask("What did Japan say it would do if Russia invades?", k=5)
+    assert answer.speaker == "Japan" and answer.speaker_quoted is True
+    first, second = answer.quotes[:2]
+    assert "would be compelled to take an appropriate measure" in first.text
+    assert "strong action in response to any attack" in second.text
+    assert first.attributed and second.attributed
+    flags = [bool(q.attributed) for q in answer.quotes]
+    assert flags == sorted(flags, reverse=True)  # every statement by Japan before any passage that is not one
+
+
+def test_a_speaker_quoted_nowhere_gets_one_sentence_and_passages_about_him(wikinews_desk):
+    answer = wikinews_desk.ask("What did Yushchenko say?", k=5)
+    assert answer.quotes and answer.speaker == "Yushchenko" and answer.speaker_quoted is False
+    assert all("Yushchenko" in q.text or "Yushchenko" in q.title for q in answer.quotes)
+    assert all(q.attributed is False for q in answer.quotes)
+    text = render("answer.md.j2", answer=answer, offset=0, k=5)
+    assert say("answer_speaker_not_quoted", speaker="Yushchenko") in text
+    assert answer.to_dict()["speaker_quoted"] is False
+
+
+def test_questions_about_no_speaker_carry_no_speaker_fields(wikinews_desk):
+    answer = wikinews_desk.ask("How many people died in the tsunami?", k=3)
+    assert answer.speaker is None and answer.speaker_quoted is None
+    assert all(q.attributed is None for q in answer.quotes)
+
+
+def test_a_statement_keeps_the_sentence_that_recants_it(wikinews_desk):
+    said = wikinews_desk.quotes_by("Egeland")
+    stingy = [s for s in said.statements if '"stingy"' in s.quote.text]
+    assert stingy and "later recanted his statement" in stingy[0].quote.text
+
+
+def test_with_qualifier_reaches_only_a_recanting_sentence_of_the_same_paragraph():
+    text = "He said A. The weather was fine. He later denied it. He said B."
+    spans = [(0, 10), (11, 32), (33, 52), (53, 63)]
+    para = Paragraph(1, "a", 1, text, spans)
+    assert text[: with_qualifier(para, 0, 10)] == "He said A. The weather was fine. He later denied it."
+    assert with_qualifier(para, 53, 63) == 63  # nothing later: unchanged
+    plain = Paragraph(2, "a", 1, "He said A. He said B.", [(0, 10), (11, 21)])
+    assert with_qualifier(plain, 0, 10) == 10
