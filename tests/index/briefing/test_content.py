@@ -35,5 +35,5 @@ def test_contents_read_the_stored_paragraphs_and_vectors(wiki):
     c = contents[aid]
     stored = wiki.store.article_paragraphs(aid)
     assert [p.id for p in c.paragraphs] == [p.id for p in stored]
-    assert np.allclose(c.vectors, wiki.vectors.vectors([p.id for p in stored]))
+    assert np.allclose(c.vectors, wiki.search_index().vectors([p.id for p in stored]))
     assert np.isclose(float(np.linalg.norm(c.vector)), 1.0, atol=1e-5)

@@ -90,7 +90,7 @@ def test_another_process_cache_catches_up_with_the_new_vectors(two_servers: News
     assert other.rank(QUESTION, "dense", n=1, filters=alpha_only)[0] in alpha_ids
     # and a third process opening the saved cache file later sees the same
     third = make_desk(desk.data_dir)
-    assert np.allclose(third.vectors.vectors(alpha_ids), stored, atol=1e-6)
+    assert np.allclose(third.search_index().vectors(alpha_ids), stored, atol=1e-6)
 
 
 def test_a_server_without_uploads_re_embeds_nothing(two_servers: Newsdesk) -> None:
