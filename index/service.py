@@ -45,6 +45,7 @@ from index.render import say
 from index.search import Query, Sources, retrieve
 from index.store import Store
 from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
+from index.text_normalize import normalize_text
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorIndex
 from index.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
@@ -244,7 +245,7 @@ class Newsdesk:
         per_article: int | None = None,
         method: str = "hybrid",
     ) -> Answer:
-        question = " ".join(question.split())
+        question = normalize_text(question)  # invisible characters, NFKC: the same visible question, the same answer
         if not question:
             raise ValueError("The question is empty: ask something about the news.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -275,6 +276,7 @@ class Newsdesk:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
         answer stage: what the evaluation compares Newsdesk's quotes against."""
         filters = filters or Filters()
+        question = normalize_text(question)
         vectors = self.vectors
         query = Query(
             tokenize([question])[0],
@@ -372,7 +374,8 @@ class Newsdesk:
     ) -> SpeakerQuotes:
         """Statements attributed to ``speaker`` (a person or body), newest first, each a verified verbatim
         sentence; ``about`` keeps those on a topic (index.who_said). Loads the model only for ``about``."""
-        speaker = " ".join(speaker.split())
+        speaker = normalize_text(speaker)
+        about = normalize_text(about) if about else about
         if not speaker:
             raise ValueError("Say whose statements you want, e.g. --speaker Kishida.")
         if len(speaker) > 200:
