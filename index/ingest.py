@@ -233,8 +233,9 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
     for i in range(0, len(todo), EMBED_CHUNK):
         chunk = todo[i : i + EMBED_CHUNK]
         texts = store.paragraph_texts(chunk)
+        tick = batch_progress(progress, done, total)  # progress moves with every model batch, not every chunk
         try:
-            vecs = embedder.encode([texts[int(pid)] for pid in chunk if int(pid) in texts])
+            vecs = embedder.encode([texts[int(pid)] for pid in chunk if int(pid) in texts], progress=tick)
         except Exception as exc:  # noqa: BLE001 - reported; the old vectors stay in service
             log.exception("reindex: embedding %d paragraphs failed", len(chunk))
             for aid in store.article_of(chunk.tolist()).values():
@@ -254,6 +255,20 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
         "" if not failed else "; the previous vectors stay in service",
     )
     return report
+
+
+def batch_progress(progress: Progress | None, done: int, total: int) -> Callable[[int], None] | None:
+    """``progress(done, total)`` advanced by each model batch of a chunk (``Embedder.encode``'s callback)."""
+    if progress is None:
+        return None
+    count = done
+
+    def tick(n: int) -> None:
+        nonlocal count
+        count += n
+        progress(min(count, total), total)
+
+    return tick
 
 
 def reindex_report(rows: Iterable[sqlite3.Row], failed: dict[str, str]) -> IngestReport:
