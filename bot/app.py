@@ -28,7 +28,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, Filters, Newsdesk, say
+from index import Answer, Filters, Newsdesk, StoreProblem, say
 
 from .errors import tell
 from .settings import BotSettings
@@ -80,6 +80,9 @@ def resilient(body: Callable[[], Awaitable[T]], what: str) -> Callable[[], Await
     async def run() -> T | None:
         try:
             return await body()
+        except StoreProblem as exc:  # a full disk, a damaged store: its one sentence, no traceback
+            log.error("%s stopped: %s", what, exc)
+            return None
         except Exception:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
             log.exception("%s failed; it runs again at its next time", what)
             return None
@@ -302,6 +305,8 @@ def run_bot(settings: BotSettings, **options: Any) -> int:
     configure_endpoints(settings)
     try:
         asyncio.run(start(NewsdeskBot(settings, **options)))
+    except StoreProblem as exc:  # a damaged or unwritable store at start: its one sentence
+        return _fail(str(exc))
     except discord.LoginFailure:
         return _fail(
             "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal "

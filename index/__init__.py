@@ -17,6 +17,11 @@ _EXPORTS: dict[str, str] = {
     "ModelMismatch": "index.vectors",
     "ModelError": "index.embed",
     "VectorBackendError": "index.models",
+    # a full disk, a read-only data dir, a damaged store: one sentence each (issue 26)
+    "StoreProblem": "index.store_health",
+    "StoreUnwritable": "index.store_health",
+    "StoreDamaged": "index.store_health",
+    "store_error": "index.store_health",
     # plain data that crosses layers
     "Answer": "index.models",
     "Article": "index.models",
@@ -74,6 +79,9 @@ __all__ = [
     "SpeakerQuotes",
     "Statement",
     "Stats",
+    "StoreDamaged",
+    "StoreProblem",
+    "StoreUnwritable",
     "Story",
     "Timeline",
     "TimelineEntry",
@@ -87,6 +95,7 @@ __all__ = [
     "ingest_urls",
     "parse_date",
     "say",
+    "store_error",
 ]
 
 
@@ -124,6 +133,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
+    from index.store_health import StoreDamaged, StoreProblem, StoreUnwritable, store_error
     from index.timeline import Timeline, TimelineEntry
     from index.validate import (
         ACCEPTED_SUFFIXES,

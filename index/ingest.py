@@ -26,6 +26,7 @@ from index.models import ArticleIn, IngestItem, IngestReport, IngestStatus
 from index.quotes import checksum
 from index.segment import is_caption, sentence_spans
 from index.store import NewParagraph, Store
+from index.store_health import is_store_failure
 from index.validate import now_iso
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,8 @@ class Ingestor:
             try:
                 prepared = prepare(self.store, item, scope)
             except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+                if is_store_failure(exc):
+                    raise  # but a full disk or a damaged store stops it here (index.store_health)
                 log.exception("preparing %s failed", item.origin)
                 prepared = IngestItem(
                     item.origin, IngestStatus.FAILED, reason=f"could not be stored ({exc})."
@@ -193,6 +196,8 @@ class Ingestor:
             try:
                 self.report.items.append(commit(self.store, p, scope, self.model, self.embedder.dimension))
             except Exception as exc:  # noqa: BLE001 - reported per article, the rest goes on
+                if is_store_failure(exc):
+                    raise  # unless the store itself failed: every next article would fail the same way
                 log.exception("storing %s failed", p.item.origin)
                 self.report.items.append(
                     IngestItem(p.item.origin, IngestStatus.FAILED, reason=f"could not be stored ({exc}).")

@@ -84,11 +84,15 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise
     _fsync_dir(path.parent)
 
 
@@ -182,6 +186,11 @@ class VectorIndex:
             if vi is not None and (vi.model, vi.dimension, vi.position.epoch) != (model, dimension, epoch):
                 log.warning("the vector cache %s is from another model or reindex: rebuilding it", path)
                 vi = None
+            assigned, tomb_seq = store.positions()
+            if vi is not None and (vi.position.last_id > assigned or vi.position.tomb_seq > tomb_seq):
+                # The store went back in time (a backup was restored): its next ids would meet cached vectors.
+                log.warning("the vector cache %s is ahead of the store (a restored backup?): rebuilding it", path)
+                vi = None
         if vi is None:
             vi = cls(dimension, model, exact_max)
             vi.position.epoch = epoch
@@ -200,6 +209,15 @@ class VectorIndex:
         return vi
 
     def save(self, directory: Path) -> None:
+        """Write the cache (a derived copy of the store): a full or read-only disk costs a warning, never the
+        question being answered; it is saved again once enough has been caught up."""
+        try:
+            self._save(directory)
+        except OSError as exc:
+            log.warning("the vector cache could not be saved in %s (%s); answering from memory", directory, exc)
+            self.saved_rows = len(self)
+
+    def _save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         with file_lock(directory / LOCK_FILE):
             path = directory / CACHE_FILE

@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
-from index.cli import briefing, commands, feedback, feeds, quotes, run, track
+from index.cli import briefing, commands, feedback, feeds, maintenance, quotes, run, track
 from index.cli.args import CliError, DeskNeed, Parser, UsageError, common_options, settings_from
 from index.cli.output import error_sentence, warn
 from index.config import configure_runtime
 from index.embed import ModelError
 from index.render import say
 from index.service import Newsdesk
+from index.store_health import StoreProblem
 from index.vectors import ModelMismatch
 
 log = logging.getLogger(__name__)
 
 # Failures a user can act on: one sentence, exit status 1. Anything else is a bug and keeps its traceback.
-USER_ERRORS = (CliError, ModelMismatch, ModelError, ValueError, FileNotFoundError)
+USER_ERRORS = (CliError, ModelMismatch, ModelError, ValueError, FileNotFoundError, StoreProblem)
 
 
 def build_parser() -> Parser:
@@ -35,6 +37,7 @@ def build_parser() -> Parser:
     feeds.register(sub)
     feedback.register(sub)
     quotes.register(sub)
+    maintenance.register(sub)
     run.register(sub, build_parser)
     track.register(sub)  # last: it adds --alerts to ingest, poll and reindex
     return parser
@@ -93,6 +96,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args, desk) or 0)
     except USER_ERRORS as exc:
         warn(error_sentence(exc))
+        return 1
+    except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only data dir, a damaged store: one sentence
+        sentence = maintenance.store_problem(exc, args)
+        if sentence is None:
+            raise
+        warn(sentence)
         return 1
     except KeyboardInterrupt:
         warn(say("cli_interrupted"))

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from index.config import CoreSettings
 from index.render import say
+from index.text_normalize import normalize_text
 from index.track import ledger as tlog
 from index.track import rules as checks
 from index.track.match import TrackDesk
 from index.track.models import Alert, Tracked, TrackError
-from index.text_normalize import normalize_text
 from index.validate import MAX_QUESTION_CHARS
 
 log = logging.getLogger(__name__)

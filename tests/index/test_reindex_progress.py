@@ -26,7 +26,9 @@ def test_full_reindex_reports_every_model_batch(wikinews_desk: Newsdesk) -> None
 
 def test_private_reindex_reports_every_model_batch(wikinews_desk: Newsdesk) -> None:
     desk = wikinews_desk
-    with desk.store.transaction() as conn:  # as if one server had uploaded the sample: the private reindex's work
+    with (
+        desk.store.transaction() as conn
+    ):  # as if one server had uploaded the sample: the private reindex's work
         conn.execute("UPDATE articles SET scope = '4242'")
     calls: list[tuple[int, int]] = []
     report = desk.reindex(progress=lambda done, total: calls.append((done, total)), scopes=("4242",))

@@ -19,8 +19,12 @@ from ..conftest import SEED_ARTICLE, SEED_QUESTIONS, WIKINEWS
 def test_normalize_removes_invisible_characters_and_folds_compatibility_forms() -> None:
     assert normalize_text("Jap\u200ban\u200d and\u2060 Rus\ufeffsia") == "Japan and Russia"
     assert normalize_text("\u202eWhat did \u2066Japan\u2069 say?\u200f") == "What did Japan say?"
-    assert normalize_text("ＪＡＰＡＮ\u00a0ﬁnance\u3000 now") == "JAPAN finance now"  # full-width, ligature, spaces
-    assert normalize_text("cafe\u200b\u0301") == "café"  # the accent composes once the zero-width space is gone
+    assert (
+        normalize_text("ＪＡＰＡＮ\u00a0ﬁnance\u3000 now") == "JAPAN finance now"
+    )  # full-width, ligature, spaces
+    assert (
+        normalize_text("cafe\u200b\u0301") == "café"
+    )  # the accent composes once the zero-width space is gone
     assert normalize_text("  \u200b \u202e ") == ""
     assert normalize_text("plain question") == "plain question"
 
@@ -50,14 +54,20 @@ def test_seed_question_with_an_invisible_character_gets_the_same_top_quote(seed_
     item = _seed_question()
     question = item["question"]
     plain = seed_index.ask(question, k=5)
-    assert plain.quotes and "would be compelled" in plain.quotes[0].text  # the gold quote first, as a baseline
+    assert (
+        plain.quotes and "would be compelled" in plain.quotes[0].text
+    )  # the gold quote first, as a baseline
     words = question.split()
     inside = " ".join(w[: len(w) // 2] + char + w[len(w) // 2 :] for w in words)  # "Jap\u200ban"
     for variant in (char + question, inside, question.replace(" ", f" {char}")):
         answer = seed_index.ask(variant, k=5)
         assert [q.paragraph_id for q in answer.quotes[:1]] == [plain.quotes[0].paragraph_id], variant
         top = answer.quotes[0]
-        assert (top.start, top.end, top.text) == (plain.quotes[0].start, plain.quotes[0].end, plain.quotes[0].text)
+        assert (top.start, top.end, top.text) == (
+            plain.quotes[0].start,
+            plain.quotes[0].end,
+            plain.quotes[0].text,
+        )
         stored = seed_index.store.paragraphs([top.paragraph_id])[top.paragraph_id].text
         assert top.text == stored[top.start : top.end]  # the quote shown is the stored text, untouched
 
