@@ -16,6 +16,7 @@ import os
 import pkgutil
 import signal
 import socket
+import sqlite3
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,7 +29,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, Filters, Newsdesk, StoreProblem, say
+from index import Answer, Filters, Newsdesk, StoreProblem, say, store_error
 
 from .errors import tell
 from .settings import BotSettings
@@ -80,15 +81,24 @@ def resilient(body: Callable[[], Awaitable[T]], what: str) -> Callable[[], Await
     async def run() -> T | None:
         try:
             return await body()
-        except StoreProblem as exc:  # a full disk, a damaged store: its one sentence, no traceback
-            log.error("%s stopped: %s", what, exc)
-            return None
-        except Exception:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
-            log.exception("%s failed; it runs again at its next time", what)
+        except Exception as exc:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
+            problem = exc if isinstance(exc, StoreProblem) else _store_problem(body, exc)
+            if problem is not None:  # a full disk, a damaged store: its one sentence, no traceback
+                log.error("%s stopped: %s", what, problem)
+            else:
+                log.exception("%s failed; it runs again at its next time", what)
             return None
 
     run.__qualname__ = run.__name__ = f"resilient_{getattr(body, '__name__', 'task')}"
     return run
+
+
+def _store_problem(body: Callable[..., Any], exc: BaseException) -> StoreProblem | None:
+    """A loop body's storage failure as its sentence (the body is a cog's method: its bot knows the data dir)."""
+    settings = getattr(getattr(getattr(body, "__self__", None), "bot", None), "settings", None)
+    if settings is None or not isinstance(exc, sqlite3.Error | OSError):
+        return None
+    return store_error(exc, Path(settings.data_dir))
 
 
 def configure_endpoints(settings: BotSettings) -> None:
