@@ -41,6 +41,8 @@ audit_log = logging.getLogger("bot.audit")
 T = TypeVar("T")
 
 STATE_FILE = "bot-state.db"
+# After the grace: how long cancelled work may take to clean up (delete a half-sent post).
+CLEANUP_WAIT_SECONDS = 30.0
 
 
 EXTENSIONS_DIR = Path(__file__).resolve().parent / "exts"
@@ -157,7 +159,9 @@ class NewsdeskBot(commands.Bot):
         # Who holds a briefing claim: this process (host, pid and a random part, for the logs).
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = False
-        self._in_flight: set[asyncio.Task[Any]] = set()
+        # Work a stop waits for: one future per ``busy()`` region (resolved when the region ends), and the task
+        # running it (cancelled if the grace runs out). The region, not the task: a loop task outlives its post.
+        self._in_flight: dict[asyncio.Future[None], asyncio.Task[Any]] = {}
         self._stop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
@@ -175,14 +179,17 @@ class NewsdeskBot(commands.Bot):
 
     @contextlib.asynccontextmanager
     async def busy(self) -> AsyncIterator[None]:
-        """Mark the current task as work a stop waits for (a post, an answer being written)."""
+        """Mark what runs inside as work a stop waits for (a post, an answer being written): the stop ends as
+        soon as every such region has ended, and waits at most the grace for them."""
         task = asyncio.current_task()
         assert task is not None
-        self._in_flight.add(task)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight[done] = task
         try:
             yield
         finally:
-            self._in_flight.discard(task)
+            del self._in_flight[done]
+            done.set_result(None)
 
     def stop_soon(self, reason: str) -> None:
         """What SIGTERM and SIGINT do: start a clean stop (a second signal while stopping is ignored)."""
@@ -204,17 +211,21 @@ class NewsdeskBot(commands.Bot):
             self.state.close()
 
     async def _drain(self, grace: float) -> None:
+        """Wait for the work in flight (not for the tasks around it: a loop task never ends by itself), at most
+        ``grace`` seconds; then cancel what is left, each piece cleaning up after itself."""
         current = asyncio.current_task()
-        pending = {t for t in self._in_flight if not t.done() and t is not current}
+        pending = {f: t for f, t in self._in_flight.items() if t is not current and not f.done()}
         if not pending:
             return
-        log.warning("waiting up to %.0f s for %d task(s) in flight", grace, len(pending))
+        log.warning("waiting up to %.0f s for %d piece(s) of work in flight", grace, len(pending))
         _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()  # each one cleans up after itself (a briefing post deletes its partial messages)
+        for region in late:
+            pending[region].cancel()  # a briefing post deletes its partial messages and frees its claim
         if late:
-            log.warning("abandoned %d task(s) still running after %.0f s", len(late), grace)
-            await asyncio.gather(*late, return_exceptions=True)
+            log.warning("abandoned %d piece(s) of work still running after %.0f s", len(late), grace)
+            await asyncio.wait(late, timeout=CLEANUP_WAIT_SECONDS)
+        else:
+            log.warning("the work in flight finished; stopping")
 
     # -- command sync -------------------------------------------------------------------------------------------
     def command_payload(self) -> list[dict[str, Any]]:
