@@ -16,6 +16,7 @@ import os
 import pkgutil
 import signal
 import socket
+import sqlite3
 import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,7 +29,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from index import Answer, Filters, Newsdesk, say
+from index import Answer, Filters, Newsdesk, StoreProblem, say, store_error
 
 from .cooldown import QuestionCooldown
 from .errors import tell
@@ -41,6 +42,8 @@ audit_log = logging.getLogger("bot.audit")
 T = TypeVar("T")
 
 STATE_FILE = "bot-state.db"
+# After the grace: how long cancelled work may take to clean up (delete a half-sent post).
+CLEANUP_WAIT_SECONDS = 30.0
 
 
 EXTENSIONS_DIR = Path(__file__).resolve().parent / "exts"
@@ -81,12 +84,24 @@ def resilient(body: Callable[[], Awaitable[T]], what: str) -> Callable[[], Await
     async def run() -> T | None:
         try:
             return await body()
-        except Exception:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
-            log.exception("%s failed; it runs again at its next time", what)
+        except Exception as exc:  # noqa: BLE001 - the loop must survive anything; the traceback goes to the log
+            problem = exc if isinstance(exc, StoreProblem) else _store_problem(body, exc)
+            if problem is not None:  # a full disk, a damaged store: its one sentence, no traceback
+                log.error("%s stopped: %s", what, problem)
+            else:
+                log.exception("%s failed; it runs again at its next time", what)
             return None
 
     run.__qualname__ = run.__name__ = f"resilient_{getattr(body, '__name__', 'task')}"
     return run
+
+
+def _store_problem(body: Callable[..., Any], exc: BaseException) -> StoreProblem | None:
+    """A loop body's storage failure as its sentence (the body is a cog's method: its bot knows the data dir)."""
+    settings = getattr(getattr(getattr(body, "__self__", None), "bot", None), "settings", None)
+    if settings is None or not isinstance(exc, sqlite3.Error | OSError):
+        return None
+    return store_error(exc, Path(settings.data_dir))
 
 
 def configure_endpoints(settings: BotSettings) -> None:
@@ -146,7 +161,9 @@ class NewsdeskBot(commands.Bot):
         # Who holds a briefing claim: this process (host, pid and a random part, for the logs).
         self.instance_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = False
-        self._in_flight: set[asyncio.Task[Any]] = set()
+        # Work a stop waits for: one future per ``busy()`` region (resolved when the region ends), and the task
+        # running it (cancelled if the grace runs out). The region, not the task: a loop task outlives its post.
+        self._in_flight: dict[asyncio.Future[None], asyncio.Task[Any]] = {}
         self._stop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
@@ -164,14 +181,17 @@ class NewsdeskBot(commands.Bot):
 
     @contextlib.asynccontextmanager
     async def busy(self) -> AsyncIterator[None]:
-        """Mark the current task as work a stop waits for (a post, an answer being written)."""
+        """Mark what runs inside as work a stop waits for (a post, an answer being written): the stop ends as
+        soon as every such region has ended, and waits at most the grace for them."""
         task = asyncio.current_task()
         assert task is not None
-        self._in_flight.add(task)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight[done] = task
         try:
             yield
         finally:
-            self._in_flight.discard(task)
+            del self._in_flight[done]
+            done.set_result(None)
 
     def stop_soon(self, reason: str) -> None:
         """What SIGTERM and SIGINT do: start a clean stop (a second signal while stopping is ignored)."""
@@ -193,17 +213,21 @@ class NewsdeskBot(commands.Bot):
             self.state.close()
 
     async def _drain(self, grace: float) -> None:
+        """Wait for the work in flight (not for the tasks around it: a loop task never ends by itself), at most
+        ``grace`` seconds; then cancel what is left, each piece cleaning up after itself."""
         current = asyncio.current_task()
-        pending = {t for t in self._in_flight if not t.done() and t is not current}
+        pending = {f: t for f, t in self._in_flight.items() if t is not current and not f.done()}
         if not pending:
             return
-        log.warning("waiting up to %.0f s for %d task(s) in flight", grace, len(pending))
+        log.warning("waiting up to %.0f s for %d piece(s) of work in flight", grace, len(pending))
         _, late = await asyncio.wait(pending, timeout=grace)
-        for task in late:
-            task.cancel()  # each one cleans up after itself (a briefing post deletes its partial messages)
+        for region in late:
+            pending[region].cancel()  # a briefing post deletes its partial messages and frees its claim
         if late:
-            log.warning("abandoned %d task(s) still running after %.0f s", len(late), grace)
-            await asyncio.gather(*late, return_exceptions=True)
+            log.warning("abandoned %d piece(s) of work still running after %.0f s", len(late), grace)
+            await asyncio.wait(late, timeout=CLEANUP_WAIT_SECONDS)
+        else:
+            log.warning("the work in flight finished; stopping")
 
     # -- command sync -------------------------------------------------------------------------------------------
     def command_payload(self) -> list[dict[str, Any]]:
@@ -304,6 +328,8 @@ def run_bot(settings: BotSettings, **options: Any) -> int:
     configure_endpoints(settings)
     try:
         asyncio.run(start(NewsdeskBot(settings, **options)))
+    except StoreProblem as exc:  # a damaged or unwritable store at start: its one sentence
+        return _fail(str(exc))
     except discord.LoginFailure:
         return _fail(
             "Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal "

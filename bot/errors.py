@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from index import say
+from index import StoreDamaged, StoreProblem, say, store_error
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,17 @@ class NotAdmin(app_commands.CheckFailure):
     """Refused at run time: the member is not a server admin (Manage Server or a configured admin role)."""
 
 
-def user_message(error: BaseException, where: str) -> str:
+def user_message(error: BaseException, where: str, data_dir: Path | None = None) -> str:
     """The sentence a user sees for ``error``; unexpected errors are logged with their traceback."""
     original = getattr(error, "original", None) or error
+    if data_dir is not None and isinstance(original, sqlite3.Error | OSError):
+        original = store_error(original, data_dir) or original  # a full disk, a damaged store (issue 26)
+    if isinstance(original, StoreDamaged):  # the operator's job: the log names the backup to restore
+        log.error("%s: %s", where, original)
+        return say("store_damaged_bot")
+    if isinstance(original, StoreProblem):  # a full or read-only disk: the admin is told what was stored
+        log.warning("%s: %s", where, original)
+        return str(original)
     if isinstance(error, app_commands.CommandOnCooldown):
         return say("bot_cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, NotAdmin | UserError):
@@ -92,4 +102,6 @@ async def tell(interaction: discord.Interaction, text: str) -> None:
 async def report(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user what went wrong with a command or a component, in one sentence only they see."""
     name = interaction.command.qualified_name if interaction.command else "component"
-    await tell(interaction, user_message(error, f"/{name}"))
+    settings = getattr(interaction.client, "settings", None)
+    data_dir = Path(settings.data_dir) if settings is not None else None
+    await tell(interaction, user_message(error, f"/{name}", data_dir))

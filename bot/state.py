@@ -51,7 +51,12 @@ ALTER TABLE briefings ADD COLUMN owner TEXT;
 ALTER TABLE briefings ADD COLUMN expires_at TEXT;
 ALTER TABLE briefings ADD COLUMN message_ids TEXT NOT NULL DEFAULT '[]';
 """
-MIGRATIONS = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3)
+# v4: a briefing claim remembers how many pages its attempt has, so a restarted bot decides completeness from the
+# channel and the record together (every page present, in order), not from "a page with the Markdown file exists".
+SCHEMA_V4 = """
+ALTER TABLE briefings ADD COLUMN pages INTEGER;
+"""
+MIGRATIONS = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4)
 
 
 @dataclass
@@ -59,13 +64,15 @@ class BriefingClaim:
     """The right to post one day's briefing to one channel, until ``expires_at``.
 
     ``recovered`` says an earlier attempt was interrupted (stopped, crashed, refused): messages it sent may be in
-    the channel, and ``message_ids`` lists those it knew of."""
+    the channel, ``message_ids`` lists those it knew of (in the order sent) and ``pages`` how many it meant to
+    send (None when it stopped before it knew)."""
 
     day: str
     channel_id: int
     owner: str
     recovered: bool
     message_ids: list[int]
+    pages: int | None = None
 
 
 @dataclass
@@ -329,7 +336,16 @@ class BotState:
             "WHERE day = ? AND channel_id = ?",
             (owner, until, now, day, channel_id),
         )
-        return BriefingClaim(day, channel_id, owner, True, json.loads(row["message_ids"] or "[]"))
+        return BriefingClaim(
+            day, channel_id, owner, True, json.loads(row["message_ids"] or "[]"), row["pages"]
+        )
+
+    def briefing_planned(self, claim: BriefingClaim, pages: int) -> None:
+        """An attempt begins: it will send ``pages`` messages (recorded before the first one is sent)."""
+        self._exec(
+            "UPDATE briefings SET pages = ?, message_ids = '[]' WHERE day = ? AND channel_id = ? AND owner = ?",
+            (pages, claim.day, claim.channel_id, claim.owner),
+        )
 
     def briefing_sent(self, claim: BriefingClaim, message_ids: list[int]) -> None:
         """The messages of the post so far (recorded after each one, so a stop can clean them up)."""

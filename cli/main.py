@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
-from cli import briefing, commands, feedback, feeds, quotes, run, track
+from cli import briefing, commands, feedback, feeds, maintenance, quotes, run, track
 from cli.args import CliError, DeskNeed, Parser, UsageError, common_options, settings_from
 from cli.output import error_sentence, warn
-from index import ModelError, ModelMismatch, Newsdesk, configure_runtime, say
+from index import ModelError, ModelMismatch, Newsdesk, StoreProblem, configure_runtime, say
 
 log = logging.getLogger(__name__)
 
 # Failures a user can act on: one sentence, exit status 1. Anything else is a bug and keeps its traceback.
-USER_ERRORS = (CliError, ModelMismatch, ModelError, ValueError, FileNotFoundError)
+USER_ERRORS = (CliError, ModelMismatch, ModelError, ValueError, FileNotFoundError, StoreProblem)
 
 
 def build_parser() -> Parser:
@@ -31,6 +32,7 @@ def build_parser() -> Parser:
     feeds.register(sub)
     feedback.register(sub)
     quotes.register(sub)
+    maintenance.register(sub)
     run.register(sub, build_parser)
     track.register(sub)  # last: it adds --alerts to ingest, poll and reindex
     return parser
@@ -89,6 +91,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args, desk) or 0)
     except USER_ERRORS as exc:
         warn(error_sentence(exc))
+        return 1
+    except (
+        sqlite3.Error,
+        OSError,
+    ) as exc:  # a full disk, a read-only data dir, a damaged store: one sentence
+        sentence = maintenance.store_problem(exc, args)
+        if sentence is None:
+            raise
+        warn(sentence)
         return 1
     except KeyboardInterrupt:
         warn(say("cli_interrupted"))

@@ -17,6 +17,15 @@ _EXPORTS: dict[str, str] = {
     "ModelMismatch": "index.vectors.base",
     "ModelError": "index.embed.model",
     "VectorBackendError": "index.models",
+    # a full disk, a read-only data dir, a damaged store: one sentence each (issue 26)
+    "StoreProblem": "index.store.health",
+    "StoreUnwritable": "index.store.health",
+    "StoreDamaged": "index.store.health",
+    "store_error": "index.store.health",
+    "STORE_FILE": "index.store.health",
+    "damaged_sentence": "index.store.health",
+    "backup": "index.store.backup",
+    "check_store": "index.store.backup",
     # plain data that crosses layers
     "Answer": "index.models",
     "Article": "index.models",
@@ -69,6 +78,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "STORE_FILE",
+    "backup",
+    "check_store",
+    "damaged_sentence",
     "check_int",
     "MAX_K",
     "MAX_PAGE_K",
@@ -103,6 +116,9 @@ __all__ = [
     "SpeakerQuotes",
     "Statement",
     "Stats",
+    "StoreDamaged",
+    "StoreProblem",
+    "StoreUnwritable",
     "Story",
     "Timeline",
     "TimelineEntry",
@@ -116,6 +132,7 @@ __all__ = [
     "ingest_urls",
     "parse_date",
     "say",
+    "store_error",
 ]
 
 
@@ -156,6 +173,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.sources import feeds
     from index.sources.fetch import ingest_urls
     from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, Statement
+    from index.store.health import StoreDamaged, StoreProblem, StoreUnwritable, store_error
     from index.validate import (
         ACCEPTED_SUFFIXES,
         check_date_range,

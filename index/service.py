@@ -13,10 +13,11 @@ and briefings never load it.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from index.answer.compose import Request, build_answer
 from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
@@ -26,6 +27,7 @@ from index.embed.model import Embedder
 from index.ingest.extract import ExtractError, articles_from_bytes, iter_files
 from index.ingest.reindex import reindex_private
 from index.ingest.write import Ingestor, reindex
+from index.messages import say
 from index.models import (
     Answer,
     Article,
@@ -43,7 +45,9 @@ from index.retrieval.lexical import LexicalIndex
 from index.retrieval.search import Query, Sources, retrieve
 from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
 from index.store.articles import Store
+from index.store.health import StoreProblem, ingest_done, reindex_done, store_error
 from index.text import tokenize
+from index.text_normalize import normalize_text
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorStore, open_vector_store
 from index.vectors.facets import filtered
@@ -62,7 +66,10 @@ class Newsdesk:
         self.settings = settings or CoreSettings()
         self.data_dir = Path(self.settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(self.data_dir / "newsdesk.db")
+        try:
+            self.store = Store(self.data_dir / "newsdesk.db")
+        except (sqlite3.Error, OSError) as exc:  # damaged, read-only, full: one sentence (index.store.health)
+            self._stopped(exc)
         self._embedder = embedder
         self.lexical = LexicalIndex(self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms)
         self._write_lock = threading.RLock()
@@ -178,7 +185,19 @@ class Newsdesk:
         """Embed each article, then commit it with its vectors (one transaction each); see ``index.ingest.write``."""
         self._check_model()
         with self._write_lock:
-            return Ingestor(self.store, self.embedder, self.embedder.identity, progress).run(items, scope)
+            ingestor = Ingestor(self.store, self.embedder, self.embedder.identity, progress)
+            try:
+                return ingestor.run(items, scope)
+            except (sqlite3.Error, OSError, StoreProblem) as exc:  # stopped at the first failed write
+                self._stopped(exc, ingest_done(ingestor.report), say("store_then_ingest"))
+
+    def _stopped(self, exc: BaseException, done: str | None = None, then: str = "") -> NoReturn:
+        """Raise a storage failure as its one sentence (``StoreUnwritable`` / ``StoreDamaged``), anything else as
+        it was; ``done`` says what was stored before it, ``then`` what running the command again does."""
+        problem = store_error(exc, self.data_dir, done, then)
+        if problem is None or problem is exc:
+            raise exc
+        raise problem from exc
 
     def reindex(
         self, progress: Progress | None = None, scopes: tuple[str, ...] | None = None
@@ -191,9 +210,15 @@ class Newsdesk:
         if scopes is not None:
             self._check_model()
             with self._write_lock:
-                return reindex_private(self.store, self.embedder, scopes, progress)
+                try:
+                    return reindex_private(self.store, self.embedder, scopes, progress)
+                except (sqlite3.Error, OSError) as exc:
+                    self._stopped(exc, say("store_done_reindex_private"))
         with self._write_lock:
-            report = reindex(self.store, self.embedder, self.embedder.identity, progress)
+            try:
+                report = reindex(self.store, self.embedder, self.embedder.identity, progress)
+            except (sqlite3.Error, OSError) as exc:  # a full disk: what was re-embedded is kept aside
+                self._stopped(exc, reindex_done(self.store), say("store_then_reindex"))
             self._vectors = None  # the next search rebuilds the cache from the new vectors
             return report
 
@@ -207,7 +232,8 @@ class Newsdesk:
         per_article: int | None = None,
         method: str = "hybrid",
     ) -> Answer:
-        question = " ".join(question.split())
+        # Invisible characters removed, NFKC (index.text_normalize): the same visible question, the same answer.
+        question = normalize_text(question)
         if not question:
             raise ValueError("The question is empty: ask something about the news.")
         if len(question) > MAX_QUESTION_CHARS:
@@ -240,6 +266,7 @@ class Newsdesk:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
         answer stage: what the evaluation compares Newsdesk's quotes against."""
         filters = filters or Filters()
+        question = normalize_text(question)
         vectors = self.search_index()
         query = Query(
             tokenize([question])[0],
@@ -332,7 +359,8 @@ class Newsdesk:
     ) -> SpeakerQuotes:
         """Statements attributed to ``speaker`` (a person or body), newest first, each a verified verbatim
         sentence; ``about`` keeps those on a topic (index.speakers.who_said). Loads the model only for ``about``."""
-        speaker = " ".join(speaker.split())
+        speaker = normalize_text(speaker)
+        about = normalize_text(about) if about else about
         if not speaker:
             raise ValueError("Say whose statements you want, e.g. --speaker Kishida.")
         if len(speaker) > 200:

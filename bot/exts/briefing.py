@@ -7,11 +7,15 @@ and the PNG. A briefing without stories has no chart.
 The daily post runs from ``discord.ext.tasks`` at the configured time and time zone and covers the previous local
 day. It happens exactly once per day and channel, and is never lost:
 
-* the day is claimed in the bot's state with an owner (this process) and an expiry before posting, and each
-  message sent is recorded; a failed post or a stop (SIGTERM/SIGINT) deletes what it sent and abandons the claim;
+* the day is claimed in the bot's state with an owner (this process) and an expiry before posting; the number of
+  pages is recorded before the first is sent, and each message after it is sent; a failed post or a stop
+  (SIGTERM/SIGINT) deletes what it sent and abandons the claim;
 * a crash leaves the claim to expire (``CLAIM_SECONDS``), then the retry loop takes it over;
-* a claim taken over first looks at the channel: a complete earlier post (its Markdown file attached) is kept and
-  recorded, the pages of an incomplete one are deleted, then the briefing is posted again;
+* a claim taken over first decides from the channel *and* the record whether the earlier post is complete: every
+  page it meant to send present, in the order sent, the last one carrying the Markdown file (a page still in
+  flight when the bot died may complete it; one that arrived after a stop deleted the others does not). A complete
+  post is kept and recorded; anything less is deleted and the briefing posted again, and after a repost any late
+  page of an earlier attempt is swept away, so the channel shows the day's briefing exactly once;
 * a bot that starts after today's time catches up once; loop bodies log failures and the loops keep running.
 
 The clock is injectable (``bot.clock``) so tests drive the schedule without sleeping.
@@ -76,6 +80,36 @@ def is_post_page(message: discord.Message, me: int, covered: str) -> bool:
         and message.webhook_id is None
         and any((e.footer.text or "").startswith(render.briefing_mark(covered)) for e in message.embeds)
     )
+
+
+def complete_post(
+    claim: BriefingClaim, present: dict[int, discord.Message], name: str
+) -> list[discord.Message] | None:
+    """The pages of the interrupted attempt when they make a complete post, else None.
+
+    Complete means: the attempt said how many pages it would send; every page it recorded is still in the channel,
+    in the order sent; and either it recorded them all, or all but the last and the page it was sending when it
+    died arrived after them carrying the Markdown file. A page that arrived after a stop deleted the others never
+    completes anything."""
+    recorded = claim.message_ids
+    if not claim.pages or recorded != sorted(recorded) or any(mid not in present for mid in recorded):
+        return None
+    pages = [present[mid] for mid in recorded]
+    if len(pages) == claim.pages:
+        last = pages[-1]
+    elif len(pages) == claim.pages - 1:
+        newer = [
+            m
+            for mid, m in sorted(present.items())
+            if mid not in recorded and (not pages or mid > pages[-1].id)
+        ]
+        if not newer:
+            return None
+        last = newer[0]
+        pages.append(last)
+    else:
+        return None
+    return pages if any(a.filename == name for a in last.attachments) else None
 
 
 class BriefingCog(commands.Cog, name="Briefing"):
@@ -207,11 +241,14 @@ class BriefingCog(commands.Cog, name="Briefing"):
             if earlier is not None:
                 await asyncio.to_thread(self.bot.state.briefing_posted, claim, earlier.id)
                 log.info(
-                    "the interrupted briefing of %s had been posted completely; not posting again", covered
+                    "the interrupted briefing of %s had been posted completely (every page, in order); "
+                    "not posting again",
+                    covered,
                 )
                 return True
         chart = await self.make_chart(b)
         pages = briefing_pages(b, chart)
+        await asyncio.to_thread(self.bot.state.briefing_planned, claim, len(pages))
         for i, page in enumerate(pages):
             last = i == len(pages) - 1
             extra: dict = {"files": attachments(b, chart)} if last else {}
@@ -220,24 +257,39 @@ class BriefingCog(commands.Cog, name="Briefing"):
             )
             sent.append(message)
             await asyncio.to_thread(self.bot.state.briefing_sent, claim, [m.id for m in sent])
+        if claim.recovered:  # a page of an earlier attempt may have reached Discord after it was cleaned up
+            mine = {m.id for m in sent}
+            stray = [m.id for m in await self._day_pages(channel, covered) if m.id not in mine]
+            await self._delete(claim.channel_id, stray)
         await asyncio.to_thread(self.bot.state.briefing_posted, claim, sent[-1].id)
         log.info(
             "posted the briefing of %s to channel %s (%d message(s))", covered, claim.channel_id, len(sent)
         )
         return True
 
+    async def _day_pages(self, channel: discord.abc.Messageable, covered: str) -> list[discord.Message]:
+        """The pages of the day's scheduled post in the channel's recent history, oldest first."""
+        me = self.bot.user.id if self.bot.user else 0
+        found = [m async for m in channel.history(limit=HISTORY_LIMIT) if is_post_page(m, me, covered)]
+        return sorted(found, key=lambda m: m.id)
+
     async def _earlier_post(
         self, channel: discord.abc.Messageable, claim: BriefingClaim, covered: str, name: str
     ) -> discord.Message | None:
-        """After an interrupted attempt: its complete post if there is one; otherwise delete its pages."""
-        me = self.bot.user.id if self.bot.user else 0
-        pages = [m async for m in channel.history(limit=HISTORY_LIMIT) if is_post_page(m, me, covered)]
-        complete = next((m for m in pages if any(a.filename == name for a in m.attachments)), None)
-        if complete is not None:
-            return complete
-        known = {m.id for m in pages}
-        stale = [m.id for m in pages] + [i for i in claim.message_ids if i not in known]
-        await self._delete(claim.channel_id, stale)
+        """After an interrupted attempt: the last page of its post if the post is complete; otherwise delete
+        every page of the day (recorded or found) and return None so the briefing is posted again."""
+        found = await self._day_pages(channel, covered)
+        present = {m.id: m for m in found}
+        for mid in claim.message_ids:  # recorded pages older than the history searched
+            if mid not in present:
+                with contextlib.suppress(discord.NotFound):
+                    present[mid] = await channel.fetch_message(mid)
+        kept = complete_post(claim, present, name)
+        if kept is not None:
+            keep = {m.id for m in kept}
+            await self._delete(claim.channel_id, [mid for mid in present if mid not in keep])
+            return kept[-1]
+        await self._delete(claim.channel_id, sorted(set(present) | set(claim.message_ids)))
         return None
 
     async def _abandon(self, claim: BriefingClaim, sent: list[discord.Message]) -> None:

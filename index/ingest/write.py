@@ -25,6 +25,7 @@ from index.ingest.dedup import near_duplicate_of
 from index.ingest.segment import is_caption, sentence_spans
 from index.models import ArticleIn, IngestItem, IngestReport, IngestStatus
 from index.store.articles import NewParagraph, Store
+from index.store.health import is_store_failure
 from index.text import checksum
 from index.validate import now_iso
 
@@ -164,6 +165,8 @@ class Ingestor:
             try:
                 prepared = prepare(self.store, item, scope)
             except Exception as exc:  # noqa: BLE001 - one bad article must not stop the batch
+                if is_store_failure(exc):
+                    raise  # but a full disk or a damaged store stops it here (index.store.health)
                 log.exception("preparing %s failed", item.origin)
                 prepared = IngestItem(
                     item.origin, IngestStatus.FAILED, reason=f"could not be stored ({exc})."
@@ -193,6 +196,8 @@ class Ingestor:
             try:
                 self.report.items.append(commit(self.store, p, scope, self.model, self.embedder.dimension))
             except Exception as exc:  # noqa: BLE001 - reported per article, the rest goes on
+                if is_store_failure(exc):
+                    raise  # unless the store itself failed: every next article would fail the same way
                 log.exception("storing %s failed", p.item.origin)
                 self.report.items.append(
                     IngestItem(p.item.origin, IngestStatus.FAILED, reason=f"could not be stored ({exc}).")
@@ -233,8 +238,9 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
     for i in range(0, len(todo), EMBED_CHUNK):
         chunk = todo[i : i + EMBED_CHUNK]
         texts = store.paragraph_texts(chunk)
+        tick = batch_progress(progress, done, total)  # progress moves with every model batch, not every chunk
         try:
-            vecs = embedder.encode([texts[int(pid)] for pid in chunk if int(pid) in texts])
+            vecs = embedder.encode([texts[int(pid)] for pid in chunk if int(pid) in texts], progress=tick)
         except Exception as exc:  # noqa: BLE001 - reported; the old vectors stay in service
             log.exception("reindex: embedding %d paragraphs failed", len(chunk))
             for aid in store.article_of(chunk.tolist()).values():
@@ -254,6 +260,20 @@ def reindex(store: Store, embedder: Embedder, model: str, progress: Progress | N
         "" if not failed else "; the previous vectors stay in service",
     )
     return report
+
+
+def batch_progress(progress: Progress | None, done: int, total: int) -> Callable[[int], None] | None:
+    """``progress(done, total)`` advanced by each model batch of a chunk (``Embedder.encode``'s callback)."""
+    if progress is None:
+        return None
+    count = done
+
+    def tick(n: int) -> None:
+        nonlocal count
+        count += n
+        progress(min(count, total), total)
+
+    return tick
 
 
 def reindex_report(rows: Iterable[sqlite3.Row], failed: dict[str, str]) -> IngestReport:

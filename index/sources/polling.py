@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.ingest.extract import ExtractError, article_from_text
@@ -35,6 +36,7 @@ from index.sources.feed_store import (
 from index.sources.fetch import fetch_article
 from index.sources.guard import FetchError
 from index.sources.report import FeedPollResult, FeedPollStatus, ItemOutcome, ItemStatus, PollReport
+from index.store.health import is_store_failure, store_error
 from index.validate import URL_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -65,12 +67,19 @@ async def poll(
                     try:
                         return await _poll_feed(desk, fetcher, info)
                     except Exception as exc:  # noqa: BLE001 - a bug on one feed must not stop the poll
+                        if is_store_failure(exc):
+                            raise  # a full disk or a damaged store stops the whole poll (below)
                         log.exception("polling feed #%d failed", info.id)
                         message = say("feeds_poll_crashed", kind=type(exc).__name__, error=str(exc))
                         await asyncio.to_thread(record_feed_error, desk.store, info.id, message)
                         return FeedPollResult(info.id, info.url, FeedPollStatus.ERROR, message)
 
-            report.feeds = list(await asyncio.gather(*(guarded(f) for f in feeds)))
+            try:  # the first storage failure cancels the other feeds' work: every next write would fail too
+                async with asyncio.TaskGroup() as group:
+                    tasks = [group.create_task(guarded(f)) for f in feeds]
+            except BaseExceptionGroup as failed:
+                raise _first_store_failure(failed, desk) from None
+            report.feeds = [t.result() for t in tasks]
     report.seconds = time.monotonic() - started
     log.info(
         "poll: %d feeds, %d added, %d skipped, %d deferred, %.1fs",
@@ -81,6 +90,12 @@ async def poll(
         report.seconds,
     )
     return report
+
+
+def _first_store_failure(failed: BaseExceptionGroup, desk: IngestDesk) -> BaseException:
+    """The storage failure that stopped a poll, as its one sentence (``index.store.health``)."""
+    first = next((e for e in failed.exceptions if is_store_failure(e)), failed.exceptions[0])
+    return store_error(first, Path(desk.settings.data_dir)) or first
 
 
 def poll_sync(

@@ -94,7 +94,12 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
 
         def __exit__(self, exc_type, exc, tb) -> None:
             try:
-                self.store.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+                if exc_type is None:
+                    self.store.conn.execute("COMMIT")
+                elif (
+                    self.store.conn.in_transaction
+                ):  # SQLite already rolled back after a full disk (SQLITE_FULL)
+                    self.store.conn.execute("ROLLBACK")
             finally:
                 self.store._lock.release()
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from index.config import CoreSettings
 from index.messages import say
+from index.text_normalize import normalize_text
 from index.track import ledger as tlog
 from index.track import rules as checks
 from index.track.match import TrackDesk
@@ -37,7 +38,7 @@ def clock_of(desk: Desk, now: datetime | None = None) -> checks.Clock:
 
 
 def _question(text: str) -> str:
-    question = " ".join((text or "").split())
+    question = normalize_text(text or "")
     if not question:
         raise TrackError(say("track_empty_question"))
     if len(question) > MAX_QUESTION_CHARS:

@@ -113,6 +113,13 @@ class VectorIndex:
             if vi is not None and (vi.model, vi.dimension, vi.position.epoch) != (model, dimension, epoch):
                 log.warning("the vector cache %s is from another model or reindex: rebuilding it", path)
                 vi = None
+            assigned, tomb_seq = store.positions()
+            if vi is not None and (vi.position.last_id > assigned or vi.position.tomb_seq > tomb_seq):
+                # The store went back in time (a backup was restored): its next ids would meet cached vectors.
+                log.warning(
+                    "the vector cache %s is ahead of the store (a restored backup?): rebuilding it", path
+                )
+                vi = None
         if vi is None:
             vi = cls(dimension, model, exact_max, directory)
             vi.position.epoch = epoch
@@ -142,6 +149,17 @@ class VectorIndex:
             self.save_if_due(self.directory)
 
     def save(self, directory: Path) -> None:
+        """Write the cache (a derived copy of the store): a full or read-only disk costs a warning, never the
+        question being answered; it is saved again once enough has been caught up."""
+        try:
+            self._save(directory)
+        except OSError as exc:
+            log.warning(
+                "the vector cache could not be saved in %s (%s); answering from memory", directory, exc
+            )
+            self.saved_rows = len(self)
+
+    def _save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         with file_lock(directory / LOCK_FILE):
             path = directory / CACHE_FILE

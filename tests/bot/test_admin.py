@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from aiohttp import web
 
@@ -143,6 +145,10 @@ async def test_reindex_edits_progress_and_reports(world) -> None:
     # took 74 s on a real index, without a sign of life)
     standing = [e for e in edits if e.startswith("Embedding 0 / ")]
     assert len(standing) >= 3 and all("elapsed" in e for e in standing), edits
+    # and the count itself moves with every model batch, not only per 1,024-paragraph chunk (issue 26)
+    counts = [re.match(r"Embedding ([\d,]+) / ([\d,]+)", e) for e in edits]
+    moving = {m[1] for m in counts if m and 0 < int(m[1].replace(",", "")) < int(m[2].replace(",", ""))}
+    assert moving, edits
     assert "Embedded" in msg["content"] and "100%" in msg["content"] and "failed 0" in msg["content"]
     assert [a["action"] for a in bot.state.audit_log()] == ["/reindex"]
     print("REINDEX EDITS:", edits)

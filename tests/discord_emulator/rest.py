@@ -365,10 +365,17 @@ class RestApi:
         return json_response(found[:limit])
 
     def _channel_message(self, req: Request, cid: str, mid: int) -> web.Response | None:
-        """Edit or delete one of the bot's messages in that channel (not an ephemeral one: it has no channel)."""
+        """Read, edit or delete one of the bot's messages in that channel (not an ephemeral one: it has no
+        channel; not a "thinking…" placeholder nobody can see yet)."""
         msg = self.messages.get(mid)
         if msg is None or msg["channel_id"] != cid or msg.get("_deleted") or msg["flags"] & 64:
             return error(404, "Unknown Message", 10008)
+        if req.method == "GET":
+            return (
+                json_response(self._public(msg))
+                if msg["_via"] != "deferred"
+                else error(404, "Unknown Message", 10008)
+            )
         if req.method == "DELETE":
             msg["_deleted"] = True
             return web.Response(status=204)
