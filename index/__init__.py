@@ -34,7 +34,8 @@ _EXPORTS: dict[str, str] = {
     # sentences and rendering
     "say": "index.render",
     "counted": "index.render",
-    "briefing_markdown": "index.render",
+    "briefing_markdown": "index.briefing.view",
+    "briefing_view": "index.briefing.view",
     # the briefing's chart (matplotlib loads only when one is drawn)
     "BriefingChart": "index.briefing.chart",
     # live sources
@@ -79,6 +80,7 @@ __all__ = [
     "TimelineEntry",
     "VectorBackendError",
     "briefing_markdown",
+    "briefing_view",
     "check_date_range",
     "check_file_type",
     "check_url_scheme",
@@ -120,7 +122,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         Story,
         VectorBackendError,
     )
-    from index.render import briefing_markdown, counted, say
+    from index.briefing.view import briefing_markdown, briefing_view
+    from index.render import counted, say
     from index.service import Newsdesk
     from index.sources import feeds
     from index.sources.fetch import ingest_urls

@@ -64,7 +64,3 @@ def say(key: str, **context: Any) -> str:
         raise KeyError(f"no message {key!r} in prompts/{CATALOGUE}") from None
     return environment().from_string(text).render(**context).strip()
 
-
-def briefing_markdown(b: Any) -> str:
-    """The briefing as Markdown through ``prompts/briefing.md.j2`` (CLI output, the bot's attachment)."""
-    return render("briefing.md.j2", b=b)

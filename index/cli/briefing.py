@@ -20,7 +20,8 @@ from pathlib import Path
 from index.cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
 from index.cli.output import emit, emit_json, progress_note
 from index.models import Briefing
-from index.render import briefing_markdown, say
+from index.briefing.view import briefing_markdown
+from index.render import say
 from index.service import Newsdesk
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="index the articles here and reuse it on the next run (default: a throw-away directory)",
     )
     p.add_argument("--show", type=date_arg, help="also print the rendered briefing of this day")
+    p.add_argument(
+        "--split",
+        choices=("tune", "report", "all"),
+        default="all",
+        help="tune: the tuning half, report: the reporting half (by quiz week), all (default)",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_eval_briefing, desk=DeskNeed.NONE)
 
@@ -119,8 +126,9 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
         )
     from index.eval.briefing import evaluate_briefings, format_result  # scipy: only for the evaluation
     from index.eval.data import load_jsonl
+    from index.eval.split import select
 
-    questions = load_jsonl(args.questions)
+    questions = select(load_jsonl(args.questions), args.split)
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-eval-") as tmp:
         data_dir = args.work_dir or Path(tmp)
         # A desk passed in (tests) lends its loaded model; the CLI passes none (desk=DeskNeed.NONE).
@@ -142,6 +150,7 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
             else:
                 progress_note(say("cli_eval_reusing", data_dir=data_dir))
             result = evaluate_briefings(own, questions, top=args.top, days=args.days)
+            result["split"] = args.split
             shown = render_markdown(own.briefing(date=args.show, top=args.top)) if args.show else None
         finally:
             own.close()

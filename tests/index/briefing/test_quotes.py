@@ -10,7 +10,7 @@ from index.briefing import build_briefing
 from index.briefing.quotes import MAX_QUOTES, Candidate, choose_quotes, cue_score
 from index.briefing.types import ArticleContent
 from index.models import Paragraph
-from index.render import briefing_markdown
+from index.briefing.view import briefing_markdown
 
 from .wikinews import TSUNAMI, story_of
 

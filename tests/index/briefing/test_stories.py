@@ -9,7 +9,7 @@ import pytest
 
 from index.briefing import build_briefing
 from index.models import ArticleIn
-from index.render import briefing_markdown
+from index.briefing.view import briefing_markdown
 
 from .wikinews import TSUNAMI, story_of
 
