@@ -36,6 +36,8 @@ _EXPORTS: dict[str, str] = {
     "counted": "index.render",
     "briefing_markdown": "index.briefing.view",
     "briefing_view": "index.briefing.view",
+    "StoryView": "index.briefing.view",
+    "clip_words": "index.briefing.view",
     # the briefing's chart (matplotlib loads only when one is drawn)
     "BriefingChart": "index.briefing.chart",
     # live sources
@@ -76,11 +78,13 @@ __all__ = [
     "Statement",
     "Stats",
     "Story",
+    "StoryView",
     "Timeline",
     "TimelineEntry",
     "VectorBackendError",
     "briefing_markdown",
     "briefing_view",
+    "clip_words",
     "check_date_range",
     "check_file_type",
     "check_url_scheme",
@@ -104,6 +108,7 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.briefing.chart import BriefingChart
+    from index.briefing.view import StoryView, briefing_markdown, briefing_view, clip_words
     from index.config import CoreSettings
     from index.embed import ModelError
     from index.models import (
@@ -122,7 +127,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
         Story,
         VectorBackendError,
     )
-    from index.briefing.view import briefing_markdown, briefing_view
     from index.render import counted, say
     from index.service import Newsdesk
     from index.sources import feeds

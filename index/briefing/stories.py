@@ -28,13 +28,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from index.briefing.changes import changes
 from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
 from index.briefing.content import load_contents
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
 from index.briefing.rank import importance, signals
 from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
 from index.briefing.window import Window, select_items, time_zone, window
-from index.models import Briefing, Filters, Quote, Story
+from index.models import Briefing, Change, Filters, Quote, Story
 from index.quotes import source_ref
 from index.store import Store
 
@@ -71,6 +72,7 @@ class Built:
     members: list[ArticleContent]
     centroid: np.ndarray
     prior: np.ndarray | None
+    earlier: list[tuple[ArticleContent, ArticleItem]]  # the texts it continues, latest first, each with its article
 
 
 def build_briefing(
@@ -111,6 +113,7 @@ def build_briefing(
         # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
         b.story.quotes, dropped = _quotes(desk.store, b)
         briefing.dropped_unverified += dropped
+        b.story.changes = _changes(desk.store, b)
         briefing.stories.append(b.story)
     return briefing
 
@@ -236,7 +239,13 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
         signals=weight.to_dict(),
     )
     prior = np.vstack([c.vectors for c in matched[:PRIOR_ARTICLES]]) if matched else None
-    return Built(story, members, centroid, prior)
+    first_items = [(c, min(history.first[c.id][1], key=_day_key)) for c in matched]
+    first_items.sort(key=lambda t: _day_key(t[1]), reverse=True)
+    return Built(story, members, centroid, prior, first_items)
+
+
+def _day_key(item: ArticleItem) -> tuple[str, str]:
+    return (item.local_day.isoformat() if item.local_day else "", item.id)
 
 
 def _continued(
@@ -318,6 +327,20 @@ def _quotes(store: Store, b: Built) -> tuple[list[Quote], int]:
         also = [source_ref(i) for i in cand.content.items if i.id != item.id]
         quotes.append(make_quote(cand, item, also))
     return verify_quotes(store, quotes)
+
+
+def _changes(store: Store, b: Built) -> list[Change]:
+    """What changed since the earlier days' articles (developing stories only), each side verified verbatim; a
+    change with a side that no longer matches the stored text is left out (never shown half)."""
+    if not b.story.developing or not b.earlier:
+        return []
+    found = changes(b.members, b.earlier, {c.id: _lead_item(c) for c in b.members})
+    kept = []
+    for change in found:
+        _, dropped = verify_quotes(store, [change.today, change.before])
+        if not dropped:
+            kept.append(change)
+    return kept
 
 
 __all__ = ["LOOKBACK_DAYS", "build_briefing"]

@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from index.briefing.view import briefing_markdown
 from index.cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
 from index.cli.output import emit, emit_json, progress_note
 from index.models import Briefing
-from index.briefing.view import briefing_markdown
 from index.render import say
 from index.service import Newsdesk
 

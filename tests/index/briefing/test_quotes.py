@@ -9,8 +9,8 @@ import numpy as np
 from index.briefing import build_briefing
 from index.briefing.quotes import MAX_QUOTES, Candidate, choose_quotes, cue_score
 from index.briefing.types import ArticleContent
-from index.models import Paragraph
 from index.briefing.view import briefing_markdown
+from index.models import Paragraph
 
 from .wikinews import TSUNAMI, story_of
 

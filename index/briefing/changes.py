@@ -1,0 +1,197 @@
+"""What changed since the days before, on a developing story: a figure today's articles give next to the same
+figure in the latest earlier article that gave one ("nearly 60,000 people reported dead" → "passing 80,000
+people"), both cut verbatim from the stored paragraphs and verified like quotes. Nothing is worded by Newsdesk: a
+line is shown only when both sides are found, and the change is only that the two numbers differ.
+
+A figure is a number with its unit: the word after it ("80,000 people"), a currency sign or a percent, with
+"million"/"billion" folded into the value; years, dates, times and numbers glued to letters ("MN4", "COVID-19")
+are not figures. Two figures are the same kind when they have the same unit, their sentences share at least
+``SHARED_SENTENCE`` content words (Snowball stems) and their neighbourhoods (``NEAR_WORDS`` words either side)
+share at least one: "an additional 60,000 people could perish" and "5 million people lack food" share a WHO
+sentence but not a neighbourhood, so they are not compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import Stemmer
+
+from index.briefing.types import ArticleContent, ArticleItem
+from index.models import Change, Paragraph, Quote, SourceRef
+from index.quotes import source_ref, span_quote
+
+MAX_CHANGES = 2  # one line: at most two figures
+SHARED_SENTENCE = 2  # content words two figures' sentences must share to be the same kind of figure ...
+NEAR_WORDS = 6  # ... and the words either side of each number, of which one at least must be shared
+BEFORE_WORDS = 3  # words kept before the number in the quoted fragment (within its clause)
+AFTER_WORDS = 2  # content words kept after the unit (within its clause), e.g. "people reported dead"
+EARLIER_ARTICLES = 8  # the closest earlier articles searched for the figure before
+
+_STEMMER = Stemmer.Stemmer("english")
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    "september|october|november|december"
+)
+_NUMBER = re.compile(
+    r"(?<![\w.,/:-])(?P<cur>[$€£]\s?)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<pct>\s?(?:%|percent\b|per cent\b))?(?![\w/:-]|[.,]\d)"
+)
+_MULTIPLIER = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_CLAUSE = re.compile(r"[,;:()\[\]—–\"“”]|\s-\s")
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.IGNORECASE)
+_STOP = frozenset(
+    ["a", "about", "above", "according", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "said", "says", "say", "told", "per", "some", "nearly", "about", "around", "almost", "over", "more", "than", "least", "up", "to", "another", "additional"]
+)
+
+
+@dataclass
+class Figure:
+    """One number with its unit in a sentence of a stored paragraph."""
+
+    content: ArticleContent
+    paragraph: Paragraph
+    value: float
+    unit: str
+    start: int  # the fragment quoted: a few words before the number to the unit and the words after it
+    end: int
+    sentence: frozenset[str]  # content stems of the sentence (the unit left out)
+    near: frozenset[str]  # content stems of the words around the number
+
+
+def _stems(words: list[str]) -> frozenset[str]:
+    return frozenset(_STEMMER.stemWords([w.lower() for w in words if w.lower() not in _STOP]))
+
+
+def figures(content: ArticleContent) -> list[Figure]:
+    """Every figure of an article's text paragraphs, in paragraph order."""
+    out = []
+    for para, caption in zip(content.paragraphs, content.caption, strict=True):
+        if caption:
+            continue
+        for s, e in para.sentences or [(0, len(para.text))]:
+            out += _sentence_figures(content, para, s, e)
+    return out
+
+
+def _sentence_figures(content: ArticleContent, para: Paragraph, s: int, e: int) -> list[Figure]:
+    text = para.text
+    sentence = text[s:e]
+    words = [(m.start() + s, m.end() + s, m.group()) for m in _WORD.finditer(sentence)]
+    out = []
+    for m in _NUMBER.finditer(sentence):
+        a, b = m.start() + s, m.end() + s
+        if _MONTH_BEFORE.search(text[s:a]) or _MONTH_AFTER.match(text[b:e]):
+            continue
+        raw = m.group("num").replace(",", "")
+        bare = m.group("cur") is None and m.group("pct") is None and "," not in m.group("num")
+        if bare and len(raw) == 4 and raw.isdigit() and 1800 <= int(raw) <= 2100:
+            continue  # a year
+        value = float(raw)
+        after = [w for w in words if w[0] >= b]
+        unit_end = b
+        if m.group("pct"):
+            unit = "%"
+        else:
+            if after and after[0][2].lower() in _MULTIPLIER and not _CLAUSE.search(text[b : after[0][0]]):
+                value *= _MULTIPLIER[after[0][2].lower()]
+                unit_end = after[0][1]
+                after = after[1:]
+            if m.group("cur"):
+                unit = m.group("cur").strip()
+            elif after and not _CLAUSE.search(text[unit_end : after[0][0]]) and after[0][2].lower() not in _STOP:
+                unit = _STEMMER.stemWord(after[0][2].lower())
+                unit_end = after[0][1]
+                after = after[1:]
+            else:
+                continue  # "approach 80,000 in Indonesia": no unit, no comparison
+        start = _fragment_start(text, s, a, [w for w in words if w[1] <= a])
+        end = _fragment_end(text, unit_end, after)
+        before_words = [w[2] for w in words if w[1] <= a][-NEAR_WORDS:]
+        after_words = [w[2] for w in words if w[0] >= unit_end][:NEAR_WORDS]
+        sentence_stems = _stems([w[2] for w in words]) - {unit}
+        out.append(
+            Figure(content, para, value, unit, start, end, sentence_stems, _stems(before_words + after_words))
+        )
+    return out
+
+
+def _fragment_start(text: str, s: int, a: int, before: list[tuple[int, int, str]]) -> int:
+    """Up to ``BEFORE_WORDS`` words before the number, not crossing a clause boundary."""
+    start = a
+    for ws, we, _ in reversed(before[-BEFORE_WORDS:]):
+        if _CLAUSE.search(text[we:start]):
+            break
+        start = ws
+    return max(start, s)
+
+
+def _fragment_end(text: str, unit_end: int, after: list[tuple[int, int, str]]) -> int:
+    """The unit, then up to ``AFTER_WORDS`` content words in the same clause ("people reported dead")."""
+    end = unit_end
+    for ws, we, w in after[:AFTER_WORDS]:
+        if w.lower() in _STOP or _CLAUSE.search(text[end:ws]):
+            break
+        end = we
+    return end
+
+
+def same_kind(a: Figure, b: Figure) -> bool:
+    return a.unit == b.unit and len(a.sentence & b.sentence) >= SHARED_SENTENCE and bool(a.near & b.near)
+
+
+def changes(
+    today: list[ArticleContent],
+    earlier: list[tuple[ArticleContent, ArticleItem]],
+    lead: dict[str, ArticleItem],
+) -> list[Change]:
+    """Figures of today's texts whose latest earlier figure of the same kind had another value.
+
+    ``earlier`` pairs each earlier text with the article that first carried it (its date is the "before" day);
+    ``lead`` maps each of today's texts to the window article it is shown under.
+    """
+    before = [
+        (f, item) for content, item in earlier[:EARLIER_ARTICLES] for f in figures(content)
+    ]
+    if not before:
+        return []
+    found: list[Change] = []
+    today_figures = [f for c in today for f in figures(c)]
+    seen_units: set[str] = set()
+    for f in today_figures:
+        if f.unit in seen_units:
+            continue
+        kind = [(g, item) for g, item in before if same_kind(f, g)]
+        if not kind:
+            continue
+        # The latest earlier day that gave this figure, and the closest sentence of that day.
+        g, item = max(kind, key=lambda t: (t[1].date or "", len(f.sentence & t[0].sentence), -t[0].start))
+        if g.value == f.value:
+            continue
+        seen_units.add(f.unit)
+        also = _also_today(f, today_figures, lead)
+        found.append(Change(_quote(f, lead[f.content.id]), _quote(g, item), also))
+        if len(found) >= MAX_CHANGES:
+            break
+    return found
+
+
+def _also_today(f: Figure, today_figures: list[Figure], lead: dict[str, ArticleItem]) -> list[SourceRef]:
+    """The other articles of today that give the same value: other texts, and syndicated copies of this one."""
+    refs = [source_ref(i) for i in f.content.items if i.id != lead[f.content.id].id]
+    for g in today_figures:
+        if g.content.id != f.content.id and g.value == f.value and same_kind(f, g):
+            ref = source_ref(lead[g.content.id])
+            if all(r.article_id != ref.article_id for r in refs):
+                refs.append(ref)
+    return refs
+
+
+def _quote(f: Figure, item: ArticleItem) -> Quote:
+    return span_quote(f.paragraph, item, f.start, f.end, 0.0)
+
+
+__all__ = ["Figure", "changes", "figures", "same_kind"]
