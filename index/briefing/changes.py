@@ -6,8 +6,8 @@ line is shown only when both sides are found, and the change is only that the tw
 A figure is a number with its unit: the word after it ("80,000 people"), a currency sign or a percent, with
 "million"/"billion" folded into the value; years, dates, times and numbers glued to letters ("MN4", "COVID-19")
 are not figures. Two figures are the same kind when they have the same unit, their sentences share at least
-``SHARED_SENTENCE`` content words (Snowball stems) and their neighbourhoods (``NEAR_WORDS`` words either side)
-share at least one: "an additional 60,000 people could perish" and "5 million people lack food" share a WHO
+``SHARED_SENTENCE`` content words (Snowball stems) and their neighbourhoods (up to ``NEAR_WORDS`` words either
+side, within the clause) share at least one: "an additional 60,000 people could perish" and "5 million people lack food" share a WHO
 sentence but not a neighbourhood, so they are not compared.
 """
 
@@ -44,7 +44,143 @@ _CLAUSE = re.compile(r"[,;:()\[\]—–\"“”]|\s-\s")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
 _MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.IGNORECASE)
 _STOP = frozenset(
-    ["a", "about", "above", "according", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "said", "says", "say", "told", "per", "some", "nearly", "about", "around", "almost", "over", "more", "than", "least", "up", "to", "another", "additional"]
+    [
+        "a",
+        "about",
+        "above",
+        "according",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "said",
+        "says",
+        "say",
+        "told",
+        "per",
+        "some",
+        "nearly",
+        "about",
+        "around",
+        "almost",
+        "over",
+        "more",
+        "than",
+        "least",
+        "up",
+        "to",
+        "another",
+        "additional",
+    ]
 )
 
 
@@ -102,7 +238,11 @@ def _sentence_figures(content: ArticleContent, para: Paragraph, s: int, e: int) 
                 after = after[1:]
             if m.group("cur"):
                 unit = m.group("cur").strip()
-            elif after and not _CLAUSE.search(text[unit_end : after[0][0]]) and after[0][2].lower() not in _STOP:
+            elif (
+                after
+                and not _CLAUSE.search(text[unit_end : after[0][0]])
+                and after[0][2].lower() not in _STOP
+            ):
                 unit = _STEMMER.stemWord(after[0][2].lower())
                 unit_end = after[0][1]
                 after = after[1:]
@@ -110,12 +250,24 @@ def _sentence_figures(content: ArticleContent, para: Paragraph, s: int, e: int) 
                 continue  # "approach 80,000 in Indonesia": no unit, no comparison
         start = _fragment_start(text, s, a, [w for w in words if w[1] <= a])
         end = _fragment_end(text, unit_end, after)
-        before_words = [w[2] for w in words if w[1] <= a][-NEAR_WORDS:]
-        after_words = [w[2] for w in words if w[0] >= unit_end][:NEAR_WORDS]
+        before_words = _clause_words(text, [w for w in words if w[1] <= a][::-1], a)[:NEAR_WORDS]
+        after_words = _clause_words(text, [w for w in words if w[0] >= unit_end], unit_end)[:NEAR_WORDS]
         sentence_stems = _stems([w[2] for w in words]) - {unit}
         out.append(
             Figure(content, para, value, unit, start, end, sentence_stems, _stems(before_words + after_words))
         )
+    return out
+
+
+def _clause_words(text: str, words: list[tuple[int, int, str]], at: int) -> list[str]:
+    """The words going away from ``at`` (``words`` ordered that way) up to the first clause boundary."""
+    out = []
+    for ws, we, w in words:
+        gap = text[we:at] if we <= at else text[at:ws]
+        if _CLAUSE.search(gap):
+            break
+        out.append(w)
+        at = ws if we <= at else we
     return out
 
 
@@ -153,9 +305,7 @@ def changes(
     ``earlier`` pairs each earlier text with the article that first carried it (its date is the "before" day);
     ``lead`` maps each of today's texts to the window article it is shown under.
     """
-    before = [
-        (f, item) for content, item in earlier[:EARLIER_ARTICLES] for f in figures(content)
-    ]
+    before = [(f, item) for content, item in earlier[:EARLIER_ARTICLES] for f in figures(content)]
     if not before:
         return []
     found: list[Change] = []

@@ -58,6 +58,7 @@ def signals(
     day: Date,
     recency: float,
     novelty: float,
+    decay: float = DAY_DECAY,
 ) -> Signals:
     """The signals of a story from (outlet, local day) of its articles today and of the earlier ones it continues."""
     today = list(today)
@@ -66,7 +67,7 @@ def signals(
     weighted = 0.0
     for _, d in earlier:
         per_day[d] = per_day.get(d, 0) + 1  # type: ignore[index]
-        weighted += DAY_DECAY ** ((day - d).days - 1)  # type: ignore[operator]
+        weighted += decay ** ((day - d).days - 1)  # type: ignore[operator]
     busiest = max(per_day.values(), default=0)
     growth = math.log1p(len(today)) - math.log1p(busiest) if busiest else 0.0
     return Signals(

@@ -72,7 +72,9 @@ class Built:
     members: list[ArticleContent]
     centroid: np.ndarray
     prior: np.ndarray | None
-    earlier: list[tuple[ArticleContent, ArticleItem]]  # the texts it continues, latest first, each with its article
+    earlier: list[
+        tuple[ArticleContent, ArticleItem]
+    ]  # the texts it continues, latest first, each with its article
 
 
 def build_briefing(

@@ -137,7 +137,9 @@ def story_view(number: int, s: Story, default_window: bool = False) -> StoryView
             )
         )
     sources = []
-    for a in {a.article_id: a for a in s.articles}.values():
+    articles = {a.article_id: a for a in s.articles}
+    lead_first = sorted(articles.values(), key=lambda a: a.article_id != s.lead_article_id)
+    for a in lead_first:
         title = a.title if a.title and a.title not in named else None
         if title:
             named.add(title)
@@ -170,9 +172,7 @@ def story_meta(s: Story, default_window: bool = False) -> str:
     earlier = len(set(s.earlier_article_ids) - set(s.article_ids))
     if s.developing and earlier:
         when = say("briefing_in_window" if default_window else "briefing_today")
-        parts.append(
-            say("briefing_articles_developing", n=n, when=when, total=n + earlier)
-        )
+        parts.append(say("briefing_articles_developing", n=n, when=when, total=n + earlier))
     else:
         parts.append(say("briefing_articles", n=n))
     return " · ".join(parts)

@@ -191,11 +191,19 @@ def format_result(r: dict[str, Any]) -> str:
         f" (from stored embeddings); busiest day {r['busiest_day']}"
     )
     if "ranking" in r:
-        ks = sorted(int(k.rsplit("_", 1)[1]) for k in r["ranking"]["briefing"] if k.startswith("coverage_at_"))
-        lines.append(
-            f"{'order':13} " + " ".join(f"{'first' if k == 1 else '@' + str(k):>7}" for k in ks) + "  mean rank"
+        ks = sorted(
+            int(k.rsplit("_", 1)[1]) for k in r["ranking"]["briefing"] if k.startswith("coverage_at_")
         )
-        for name, label in (("briefing", "briefing"), ("random_picks", "random picks"), ("recent_leads", "recent leads")):
+        lines.append(
+            f"{'order':13} "
+            + " ".join(f"{'first' if k == 1 else '@' + str(k):>7}" for k in ks)
+            + "  mean rank"
+        )
+        for name, label in (
+            ("briefing", "briefing"),
+            ("random_picks", "random picks"),
+            ("recent_leads", "recent leads"),
+        ):
             m = r["ranking"][name]
             rank = "-" if m["mean_rank"] is None else f"{m['mean_rank']:.2f}"
             lines.append(

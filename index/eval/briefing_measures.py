@@ -41,7 +41,9 @@ class Scored:
         }
 
 
-def best_ranks(windows: dict[str, list[str]], days: dict[str, Day], limit: dict[str, int] | None = None) -> dict:
+def best_ranks(
+    windows: dict[str, list[str]], days: dict[str, Day], limit: dict[str, int] | None = None
+) -> dict:
     """Each question's best 1-based rank over its days (None when no line covers it); ``limit`` caps the lines
     a day may show (the recent-leads baseline shows as many lines as the briefing has stories)."""
     ranks: dict[str, int | None] = {}

@@ -52,7 +52,7 @@ def test_cli_briefing_prints_markdown_and_json(wiki, capsys, tmp_path):
     assert cmd_briefing(args, wiki) == 0
     md = capsys.readouterr().out
     assert md.startswith("# Briefing for Tuesday 28 December 2004, UTC") and md.count("\n## ") == 1
-    assert "The top 1 of 2 stories from 2 articles." in md
+    assert "The top 1 story of 2 from 2 articles." in md
     assert out_file.read_text(encoding="utf-8") == md
     args = build_parser().parse_args(
         ["briefing", "--date", "2004-12-28", "--json", "--sources", "Wikinews,Other"]
