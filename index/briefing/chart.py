@@ -29,7 +29,7 @@ from datetime import date as Date
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from index.briefing.view import clip_words
+from index.briefing.view import clip_words, human_day
 from index.briefing.window import local_day, time_zone
 from index.models import Briefing
 from index.render import say
@@ -48,6 +48,7 @@ WIDTH_IN, DPI = 8.0, 100  # 800 px wide: Discord previews it at about half that
 PANEL_IN, LEGEND_IN = 2.1, 1.6  # height of one row of panels, and of the title and legend
 FONT = {"title": 19, "panel": 16, "ticks": 14, "legend": 14}
 LEGEND_CHARS = 24  # an outlet's name in the legend, cut at a word beyond this
+MAX_TITLE_CHARS = {1: 72, 2: 36}  # more than ever fits a panel, by number of columns: the first, rough cut
 MIN_TITLE_CHARS = 8  # a panel title is never cut shorter than this (its number still says which story)
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 OTHER_COLOUR = "#9e9e9e"
@@ -134,7 +135,7 @@ def alt_lines(b: Briefing, series: list[StorySeries]) -> list[str]:
             number=s.number,
             title=s.headline,
             today=s.today,
-            when="in the last 24 hours" if b.default_window else "on " + b.date,
+            when="in the last 24 hours" if b.default_window else "on " + human_day(b.date),
             week=s.week,
             days=DAYS,
             outlets=s.outlets,
@@ -193,9 +194,9 @@ def figure(days: list[str], series: list[StorySeries]) -> Figure:
                     fontsize=FONT["ticks"],
                     zorder=3,
                 )
-        titles.append(
-            (ax.set_title(_plain(f"{s.number}. {s.headline}"), fontsize=FONT["panel"], loc="left"), ax, s)
-        )
+        # Cut once by a generous character count so the layout can place the panels; then fit to the drawn width.
+        head = _plain(f"{s.number}. {clip_words(s.headline, MAX_TITLE_CHARS[cols])}")
+        titles.append((ax.set_title(head, fontsize=FONT["panel"], loc="left"), ax, s))
         ax.tick_params(labelsize=FONT["ticks"])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=1))
         ax.spines[["top", "right"]].set_visible(False)
@@ -240,7 +241,7 @@ def _fit_titles(fig: Figure, titles: list[tuple[Text, Axes, StorySeries]]) -> No
     renderer = canvas.get_renderer()
     for text, ax, s in titles:
         right = ax.get_window_extent(renderer).x1
-        limit = len(s.headline)
+        limit = len(text.get_text())
         while text.get_window_extent(renderer).x1 > right and limit > MIN_TITLE_CHARS:
             limit -= 2
             text.set_text(_plain(f"{s.number}. {clip_words(s.headline, limit)}"))
