@@ -4,11 +4,14 @@ people"), both cut verbatim from the stored paragraphs and verified like quotes.
 line is shown only when both sides are found, and the change is only that the two numbers differ.
 
 A figure is a number with its unit: the word after it ("80,000 people"), a currency sign or a percent, with
-"million"/"billion" folded into the value; years, dates, times and numbers glued to letters ("MN4", "COVID-19")
-are not figures. Two figures are the same kind when they have the same unit, their sentences share at least
-``SHARED_SENTENCE`` content words (Snowball stems) and their neighbourhoods (up to ``NEAR_WORDS`` words either
-side, within the clause) share at least one: "an additional 60,000 people could perish" and "5 million people lack food" share a WHO
-sentence but not a neighbourhood, so they are not compared.
+"million"/"billion" folded into the value; years, dates, times, grades ("Category 3") and numbers glued to
+letters ("MN4", "COVID-19") are not figures. Two figures count the same thing when they have the same unit, their
+sentences share at least ``SHARED_SENTENCE`` content words (Snowball stems), and the words around the numbers
+(``NEAR_WORDS`` either side, within the clause) share ``NEAR_SHARED``, or one when both sentences name what news
+measures (a toll, winds, prices: ``_MEASURES``). Vague units (years, minutes, dollars, percent) need the shared
+neighbourhood. So "an additional 60,000 people could perish" and "5 million people lack food" (one WHO sentence
+each) are not compared, nor "60 years" of one reign and "70 years" of another. Measured on every RTQA day: see
+``notes/briefing.md``; the rule errs towards saying nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from index.quotes import source_ref, span_quote
 
 MAX_CHANGES = 2  # one line: at most two figures
 SHARED_SENTENCE = 2  # content words two figures' sentences must share to be the same kind of figure ...
-NEAR_WORDS = 6  # ... and the words either side of each number, of which one at least must be shared
+NEAR_WORDS = 6  # ... and the words either side of each number (within the clause) ...
+NEAR_SHARED = 2  # ... must share this many, or one when both sentences name what is measured (a death toll)
 BEFORE_WORDS = 3  # words kept before the number in the quoted fragment (within its clause)
 AFTER_WORDS = 2  # content words kept after the unit (within its clause), e.g. "people reported dead"
 EARLIER_ARTICLES = 8  # the closest earlier articles searched for the figure before
+LEAD_PARAGRAPHS = 3  # news puts its figures first: deeper paragraphs are background, not what changed
+MAX_RATIO = 3.0  # a figure that moved by more than this factor is another figure ("$10,000" of a loan, "$1.6 trillion")
 
 _STEMMER = Stemmer.Stemmer("english")
 _MONTHS = (
@@ -43,145 +49,32 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _CLAUSE = re.compile(r"[,;:()\[\]—–\"“”]|\s-\s")
 _MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
 _MONTH_AFTER = re.compile(rf"^\s*(?:{_MONTHS})\b", re.IGNORECASE)
-_STOP = frozenset(
-    [
-        "a",
-        "about",
-        "above",
-        "according",
-        "after",
-        "again",
-        "against",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "said",
-        "says",
-        "say",
-        "told",
-        "per",
-        "some",
-        "nearly",
-        "about",
-        "around",
-        "almost",
-        "over",
-        "more",
-        "than",
-        "least",
-        "up",
-        "to",
-        "another",
-        "additional",
-    ]
+_STOP_TEXT = """a about above according after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from further had has have
+having he her here hers him his how i if in into is it its itself just more most my no nor not now of off on once
+only or other our out over own same she should so some such than that the their them then there these they this
+those through to too under until up very was we were what when where which while who whom why will with would you
+your said says say told per nearly around almost least another additional roughly approximately estimated"""
+_STOP = frozenset(_STOP_TEXT.split())
+# Units that say what is counted only vaguely (a duration, an age, a time of day): "60 years" of a reign and "70
+# years" of another are not a change.
+_GENERIC_TEXT = "percent % $ € £"
+_GENERIC = frozenset(_STEMMER.stemWords(_GENERIC_TEXT.split()))
+# Durations, ages and clock times are not what a story's change is measured in ("60 years" of one reign, "70
+# years" of another; a hearing "at 8 p.m." and another "at 1 p.m."): such numbers are not figures at all.
+_NOT_UNITS_TEXT = (
+    "year years month months week weeks day days hour hours minute minutes second seconds p pm am et old"
 )
+_NOT_UNITS = frozenset(_STEMMER.stemWords(_NOT_UNITS_TEXT.split()))
+# A number after one of these is a name or a grade, not a quantity ("Category 3", "Level 4", "Phase 2").
+_LABEL_TEXT = """category level no number article section title phase stage grade class type chapter flight route game
+highway interstate round season episode page part version covid"""
+_LABELS = frozenset(_LABEL_TEXT.split())
+# What news counts and reports changes of: a sentence naming one of these on both sides is about the same figure.
+_MEASURE_TEXT = """toll death dead died killed injured wounded casualties fatalities victims missing cases infections
+hospitalized winds rain rainfall snow price prices rate rates inflation unemployment customers outages homes houses
+evacuated displaced refugees votes turnout temperature magnitude barrel gallon jobs workers arrested survivors"""
+_MEASURES = frozenset(_STEMMER.stemWords(_MEASURE_TEXT.split()))
 
 
 @dataclass
@@ -203,10 +96,10 @@ def _stems(words: list[str]) -> frozenset[str]:
 
 
 def figures(content: ArticleContent) -> list[Figure]:
-    """Every figure of an article's text paragraphs, in paragraph order."""
+    """Every figure of an article's lead paragraphs (``LEAD_PARAGRAPHS``), in paragraph order."""
     out = []
     for para, caption in zip(content.paragraphs, content.caption, strict=True):
-        if caption:
+        if caption or para.ordinal > LEAD_PARAGRAPHS:
             continue
         for s, e in para.sentences or [(0, len(para.text))]:
             out += _sentence_figures(content, para, s, e)
@@ -222,6 +115,13 @@ def _sentence_figures(content: ArticleContent, para: Paragraph, s: int, e: int) 
         a, b = m.start() + s, m.end() + s
         if _MONTH_BEFORE.search(text[s:a]) or _MONTH_AFTER.match(text[b:e]):
             continue
+        before = [w for w in words if w[1] <= a]
+        if (
+            before
+            and before[-1][2].lower().rstrip(".") in _LABELS
+            and not _CLAUSE.search(text[before[-1][1] : a])
+        ):
+            continue  # "Category 3", "Level 4": a grade, not a quantity
         raw = m.group("num").replace(",", "")
         bare = m.group("cur") is None and m.group("pct") is None and "," not in m.group("num")
         if bare and len(raw) == 4 and raw.isdigit() and 1800 <= int(raw) <= 2100:
@@ -248,6 +148,8 @@ def _sentence_figures(content: ArticleContent, para: Paragraph, s: int, e: int) 
                 after = after[1:]
             else:
                 continue  # "approach 80,000 in Indonesia": no unit, no comparison
+        if unit in _NOT_UNITS:
+            continue
         start = _fragment_start(text, s, a, [w for w in words if w[1] <= a])
         end = _fragment_end(text, unit_end, after)
         before_words = _clause_words(text, [w for w in words if w[1] <= a][::-1], a)[:NEAR_WORDS]
@@ -292,7 +194,16 @@ def _fragment_end(text: str, unit_end: int, after: list[tuple[int, int, str]]) -
 
 
 def same_kind(a: Figure, b: Figure) -> bool:
-    return a.unit == b.unit and len(a.sentence & b.sentence) >= SHARED_SENTENCE and bool(a.near & b.near)
+    """Whether two figures count the same thing (see the module's docstring)."""
+    if a.unit != b.unit or len(a.sentence & b.sentence) < SHARED_SENTENCE:
+        return False
+    low, high = sorted((abs(a.value), abs(b.value)))
+    if low == 0 or high / low > MAX_RATIO:
+        return False
+    near = len(a.near & b.near)
+    if a.unit in _GENERIC:
+        return near >= NEAR_SHARED
+    return near >= NEAR_SHARED or (near >= 1 and bool(a.sentence & b.sentence & _MEASURES))
 
 
 def changes(

@@ -35,6 +35,25 @@ def test_figures_are_numbers_with_a_unit_not_years_dates_or_names():
     assert not values & {29, 2004, 4, 24, 1, 80_000}  # dates, a year, a name, "1 in", no unit for 80,000
 
 
+def test_durations_clock_times_and_grades_are_not_figures():
+    c = content(
+        "The queen, reigning for 70 years, will lie in state until a hearing at 8 p.m. ET, after a minute's "
+        "silence of 15 minutes, as a Category 3 storm with sustained winds of 115 mph nears."
+    )
+    assert [(f.value, f.unit) for f in figures(c)] == [(115, "mph")]
+
+
+def test_a_figure_many_times_another_is_another_figure():
+    c = content(
+        "President Biden will forgive $10,000 of student debt per borrower, the White House said on Wednesday.",
+        "President Biden will forgive part of the $1.6 trillion in student debt, the White House said.",
+        "President Biden will forgive up to $20,000 of student debt for Pell Grant recipients, the White House said.",
+    )
+    ten, trillion, twenty = figures(c)
+    assert not same_kind(ten, trillion)  # a factor of 160 million: not the same figure moving
+    assert same_kind(ten, twenty)
+
+
 def test_figures_of_another_kind_are_not_compared():
     c = content(  # the sample's own sentences (28 and 29 December)
         "Health experts, such as Dr. David Nabarro, head of crisis operations at the World Health Organization "
