@@ -2,7 +2,7 @@
 
 Front ends call ``build_briefing`` (or ``Newsdesk.briefing``); the modules inside are stages of it. The name loads
 on first use, so that importing the briefing's text (``index.briefing.view``, which every CLI start and the bot
-import) does not load scipy.
+import) does not load the stages and their dependencies.
 """
 
 from __future__ import annotations
