@@ -221,7 +221,9 @@ class Change:
 
     today: Quote  # the figure in today's article
     before: Quote  # the same kind of figure in the closest earlier article that gave one
-    also_today: list[SourceRef] = field(default_factory=list)  # other articles of today giving the same figure
+    also_today: list[SourceRef] = field(
+        default_factory=list
+    )  # other articles of today giving the same figure
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,7 +248,9 @@ class Story:
     score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)
     novelty: float = 1.0  # 1 - similarity to the earlier days' articles
     signals: dict[str, float] = field(default_factory=dict)  # what the ranking read (index/briefing/rank.py)
-    changes: list[Change] = field(default_factory=list)  # figures that changed since the earlier days' articles
+    changes: list[Change] = field(
+        default_factory=list
+    )  # figures that changed since the earlier days' articles
 
     @property
     def article_ids(self) -> list[str]:
@@ -301,7 +305,11 @@ class Briefing:
             end = datetime.fromisoformat(self.window_end)
             day = say("briefing_day", d=end.date(), year=True)
             return say("briefing_window_hours", day=day, time=f"{end:%H:%M}", tz=self.timezone)
-        return say("briefing_window_day", day=say("briefing_day", d=Date.fromisoformat(self.date[:10]), year=True), tz=self.timezone)
+        return say(
+            "briefing_window_day",
+            day=say("briefing_day", d=Date.fromisoformat(self.date[:10]), year=True),
+            tz=self.timezone,
+        )
 
     @property
     def message(self) -> str:
