@@ -177,7 +177,18 @@ def main() -> int:
             results.append(((s.coverage[3], s.coverage[1], -(s.mean_rank or 99)), w, decay, s))
     results.sort(key=lambda t: t[0], reverse=True)
     n = len(questions)
-    print(f"{n} questions ({args.split}), {len(lines)} days, {len(results)} grid points")
+    print(f"{n} questions ({args.split}), {len(lines)} days, {len(results)} grid points kept")
+    print("marginals (mean over the points kept with that value): coverage @1, @3, mean rank")
+    for name in names:
+        cells = []
+        for value in GRID[name]:
+            kept = [s for _, w, _, s in results if getattr(w, name) == value]
+            if kept:
+                c1 = sum(s.coverage[1] for s in kept) / len(kept)
+                c3 = sum(s.coverage[3] for s in kept) / len(kept)
+                mr = sum(s.mean_rank or 0 for s in kept) / len(kept)
+                cells.append(f"{value}: {c1:.3f} {c3:.3f} {mr:.2f}")
+        print(f"  {name:16} " + " | ".join(cells))
     for _key, w, decay, s in results[: args.show]:
         print(
             f"@1 {s.coverage[1]:.3f} @3 {s.coverage[3]:.3f} @5 {s.coverage[5]:.3f} rank {s.mean_rank:.2f}  "
