@@ -72,9 +72,8 @@ class Built:
     members: list[ArticleContent]
     centroid: np.ndarray
     prior: np.ndarray | None
-    earlier: list[
-        tuple[ArticleContent, ArticleItem]
-    ]  # the texts it continues, latest first, each with its article
+    # the earlier texts it continues, latest first, each with the article that first carried it
+    earlier: list[tuple[ArticleContent, ArticleItem]]
 
 
 def build_briefing(
