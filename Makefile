@@ -46,6 +46,8 @@ eval: $(STAMP)
 		--split report $(call eval_index,newsqa)
 	$(BIN)/newsdesk eval $(SHARED)/rtqa/articles.jsonl $(SHARED)/rtqa/questions.jsonl \
 		--as-of-field question_date --split report $(call eval_index,rtqa)
+	$(BIN)/newsdesk eval-briefing $(SHARED)/rtqa/articles.jsonl $(SHARED)/rtqa/questions.jsonl \
+		--split report --top 3 $(if $(EVAL_INDEX_DIR),--work-dir $(EVAL_INDEX_DIR)/rtqa-briefing)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

@@ -8,15 +8,19 @@ RTQA into ``--work-dir`` (several minutes of embedding, once).
 
     .venv/bin/python bench/bench_briefing.py --from-index /tmp/rtqa-index [--articles 100] [--repeat 5]
 
-Prints the median and max wall time of ``build_briefing`` over the repeats, single process, on this machine.
+Prints the median and max wall time of ``build_briefing`` over the repeats, single process, on this machine; then
+the whole command as a user runs it (``newsdesk briefing --date D``, a new process each time: start-up, store,
+briefing, Markdown), and with ``--chart``; and the load average, since the machine may be shared.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,7 +118,30 @@ def main() -> int:
             )
         finally:
             desk.close()
+        for extra in ([], ["--chart", str(Path(tmp) / "chart.png")]):
+            runs = [command_seconds(data_dir, day, extra) for _ in range(args.repeat)]
+            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+            print(
+                f"whole command `newsdesk briefing --date {day}{' --chart FILE' if extra else ''}`: "
+                f"median {statistics.median(walls):.2f} s wall ({statistics.median(cpus):.2f} s CPU), "
+                f"max {max(walls):.2f} s over {args.repeat} runs"
+            )
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
+
+
+def command_seconds(data_dir: Path, day: str, extra: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one ``newsdesk briefing`` process, from its start to its exit
+    (output discarded). On a shared machine the CPU time is the steadier figure: it does not count waiting."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    module = "cli" if (ROOT / "cli" / "__main__.py").exists() else "cli"  # before and after the move
+    cmd = [sys.executable, "-m", module, "--data-dir", str(data_dir), "briefing", "--date", day, *extra]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ from index import (
     Quote,
     SourceStats,
     SpeakerQuotes,
-    Story,
+    StoryView,
     Timeline,
+    briefing_view,
+    clip_words,
     say,
 )
 from index import briefing_markdown as render_briefing_markdown
@@ -37,6 +39,7 @@ CONTENT_LIMIT = 2000
 FIELD_LIMIT = 1024
 MAX_EMBEDS = 10
 TITLE_LIMIT = 256
+HEADLINE_LIMIT = 200  # a story's headline in bold: cut at a word beyond this
 # Room kept free in a description for the part markers a split adds.
 BLOCK_BUDGET = 3900
 MARKER_ROOM = 60  # "*(quote part 12/13 — continues)*" and the line break after it
@@ -78,12 +81,14 @@ def part_marker(i: int, n: int, what: str = "quote ") -> str:
     return f"*({what}part {i}/{n}{' — continues' if i < n else ''})*"
 
 
-def quote_blocks(q: Quote, number: int | None = None) -> list[str]:
-    """One quote as one block, or several marked parts when it cannot fit one embed description.
+def quote_blocks(q: Quote, number: int | None = None, tail: str | None = None) -> list[str]:
+    """One quote as one block, or several marked parts when it cannot fit one embed description; ``tail`` replaces
+    the attribution lines under it (the briefing names a story's titles once).
 
     Parts are cut from the raw quote and escaped one by one (``bot.text``): each renders as written on its own."""
     head = f"**{number}.** " if number is not None else ""
-    tail = "\n".join(filter(None, [quote_meta(q), also_in(q)]))
+    if tail is None:
+        tail = "\n".join(filter(None, [quote_meta(q), also_in(q)]))
     quoted = blockquote(esc(q.text))
     block = f"{head}\n{quoted}\n{tail}" if head else f"{quoted}\n{tail}"
     if len(block) <= BLOCK_BUDGET:
@@ -225,25 +230,33 @@ def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: 
 
 
 # ---------------------------------------------------------------------------------------------------- briefing
-def story_block(n: int, s: Story) -> list[str]:
-    flag = " 🔄 developing" if s.developing else ""
-    head = f"**{n}. {esc(s.headline)}**{flag}"
-    meta = f"{len(s.outlets)} outlet(s): {esc(', '.join(s.outlets))} · {len(s.articles)} article(s)"
-    if s.first_seen:
-        meta += f" · first seen {s.first_seen}"
-    blocks = [f"{head}\n{meta}"]
+def story_block(s: StoryView) -> list[str]:
+    """One story of the briefing (the same view as the Markdown): headline once, what changed, quotes, sources."""
+    flag = " 🔄" if s.developing else ""
+    head = f"**{s.number}. {esc(clip_words(s.headline, HEADLINE_LIMIT))}**{flag}"
+    lines = [head, esc(s.meta)]
+    if s.changed:
+        lines.append(esc(s.changed))
+    blocks = ["\n".join(lines)]
     for q in s.quotes:
-        for qb in quote_blocks(q):
+        cite = link(q.cite, q.url) if q.url else esc(q.cite)
+        tail = " · ".join(filter(None, [f"— {cite}", VERBATIM, esc(q.also_in)]))
+        for qb in quote_blocks(q.quote, tail=tail):
             if len(blocks[-1]) + len(qb) + 1 <= BLOCK_BUDGET:
                 blocks[-1] += "\n" + qb
             else:
                 blocks.append(qb)
+    sources = f"*{esc(s.sources_label)}:* " + " · ".join(link(src.label, src.url) for src in s.sources)
+    if len(blocks[-1]) + len(sources) + 1 <= BLOCK_BUDGET:
+        blocks[-1] += "\n" + sources
+    else:
+        blocks.append(sources)
     return blocks
 
 
 def briefing_title(b: Briefing) -> str:
     topic = f" — {neutralise(b.topic)}" if b.topic else ""
-    return f"📰 Briefing for {b.date}{topic}"
+    return f"📰 Briefing for {neutralise(b.window_label)}{topic}"
 
 
 def briefing_mark(date: str | None) -> str:
@@ -253,6 +266,7 @@ def briefing_mark(date: str | None) -> str:
 
 def render_briefing(b: Briefing) -> list[Page]:
     footer = f"{briefing_mark(b.date)} · full text attached as Markdown"
+    view = briefing_view(b)
     if b.empty:
         return pack(
             [],
@@ -261,13 +275,10 @@ def render_briefing(b: Briefing) -> list[Page]:
             footer=footer,
             first_description=esc(b.message or "No stories."),
         )
-    intro = (
-        f"{len(b.stories)} stories from {b.n_articles} articles · {b.window_start} → {b.window_end} "
-        f"({b.timezone})"
-    )
-    blocks = [blk for i, s in enumerate(b.stories, 1) for blk in story_block(i, s)]
-    if b.dropped_unverified:
-        footer += f" · {b.dropped_unverified} unverified quote(s) withheld"
+    intro = esc(view.summary)
+    blocks = [blk for s in view.stories for blk in story_block(s)]
+    if view.withheld:
+        footer += f" · {view.withheld}"
     return pack(blocks, title=briefing_title(b), color=COLOR_BRIEFING, footer=footer, first_description=intro)
 
 

@@ -68,6 +68,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="index the articles here and reuse it on the next run (default: a throw-away directory)",
     )
     p.add_argument("--show", type=date_arg, help="also print the rendered briefing of this day")
+    p.add_argument(
+        "--split",
+        choices=("tune", "report", "all"),
+        default="all",
+        help="tune: the tuning half, report: the reporting half (by quiz week), all (default)",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=cmd_eval_briefing, desk=DeskNeed.NONE)
 
@@ -115,9 +121,14 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
         raise FileNotFoundError(
             say("cli_eval_data_missing", articles=args.articles, questions=args.questions)
         )
-    from index.eval import evaluate_briefings, format_result, load_jsonl  # scipy: only for the evaluation
+    from index.eval import (  # scipy: only for the evaluation
+        evaluate_briefings,
+        format_result,
+        load_jsonl,
+        select,
+    )
 
-    questions = load_jsonl(args.questions)
+    questions = select(load_jsonl(args.questions), args.split)
     with tempfile.TemporaryDirectory(prefix="newsdesk-brief-eval-") as tmp:
         data_dir = args.work_dir or Path(tmp)
         # A desk passed in (tests) lends its loaded model; the CLI passes none (desk=DeskNeed.NONE).
@@ -139,6 +150,7 @@ def cmd_eval_briefing(args: argparse.Namespace, desk: Newsdesk | None = None) ->
             else:
                 progress_note(say("cli_eval_reusing", data_dir=data_dir))
             result = evaluate_briefings(own, questions, top=args.top, days=args.days)
+            result["split"] = args.split
             shown = render_markdown(own.briefing(date=args.show, top=args.top)) if args.show else None
         finally:
             own.close()

@@ -43,7 +43,10 @@ _EXPORTS: dict[str, str] = {
     # sentences and rendering
     "say": "index.messages",
     "counted": "index.messages",
-    "briefing_markdown": "index.messages",
+    "briefing_markdown": "index.briefing.view",
+    "briefing_view": "index.briefing.view",
+    "StoryView": "index.briefing.view",
+    "clip_words": "index.briefing.view",
     # the briefing's chart (matplotlib loads only when one is drawn)
     "BriefingChart": "index.briefing.chart",
     # live sources
@@ -120,10 +123,13 @@ __all__ = [
     "StoreProblem",
     "StoreUnwritable",
     "Story",
+    "StoryView",
     "Timeline",
     "TimelineEntry",
     "VectorBackendError",
     "briefing_markdown",
+    "briefing_view",
+    "clip_words",
     "check_date_range",
     "check_file_type",
     "check_url_scheme",
@@ -149,10 +155,11 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, TimelineEntry
     from index.briefing.chart import BriefingChart
+    from index.briefing.view import StoryView, briefing_markdown, briefing_view, clip_words
     from index.config import CoreSettings, configure_runtime
     from index.embed.model import ModelError
     from index.ingest.extract import ExtractError, articles_from_file, expected_articles, iter_files
-    from index.messages import briefing_markdown, counted, render, say
+    from index.messages import counted, render, say
     from index.models import (
         Answer,
         Article,

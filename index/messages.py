@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 CATALOGUE = "messages.toml"
@@ -58,13 +58,14 @@ def catalogue() -> dict[str, str]:
 
 def say(key: str, **context: Any) -> str:
     """One sentence of the catalogue, filled in: ``say("no_answer", question=q)``."""
+    return _sentence(key).render(**context).strip()
+
+
+@cache
+def _sentence(key: str) -> Template:
+    """A catalogue sentence compiled once (a briefing says a hundred of them; compiling is the costly part)."""
     try:
         text = catalogue()[key]
     except KeyError:
         raise KeyError(f"no message {key!r} in prompts/{CATALOGUE}") from None
-    return environment().from_string(text).render(**context).strip()
-
-
-def briefing_markdown(b: Any) -> str:
-    """The briefing as Markdown through ``prompts/briefing.md.j2`` (CLI output, the bot's attachment)."""
-    return render("briefing.md.j2", b=b)
+    return environment().from_string(text)

@@ -8,6 +8,8 @@ that ``--json`` prints (scripts rely on its field names: extend, never rename).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date as Date
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -222,6 +224,25 @@ class Filters:
 
 
 @dataclass
+class Change:
+    """One figure a developing story reports today next to the same figure in an earlier day's article, each a
+    verbatim span of its stored paragraph ("what changed since yesterday", never worded by Newsdesk)."""
+
+    today: Quote  # the figure in today's article
+    before: Quote  # the same kind of figure in the closest earlier article that gave one
+    also_today: list[SourceRef] = field(
+        default_factory=list
+    )  # other articles of today giving the same figure
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "today": self.today.to_dict(),
+            "before": self.before.to_dict(),
+            "also_today": [asdict(r) for r in self.also_today],
+        }
+
+
+@dataclass
 class Story:
     """One story of a daily briefing: articles from one or more outlets clustered by their stored embeddings."""
 
@@ -235,6 +256,10 @@ class Story:
     earlier_article_ids: list[str] = field(default_factory=list)  # the earlier days' articles it continues
     score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)
     novelty: float = 1.0  # 1 - similarity to the earlier days' articles
+    signals: dict[str, float] = field(default_factory=dict)  # what the ranking read (index/briefing/rank.py)
+    changes: list[Change] = field(
+        default_factory=list
+    )  # figures that changed since the earlier days' articles
 
     @property
     def article_ids(self) -> list[str]:
@@ -255,6 +280,8 @@ class Story:
             "earlier_article_ids": self.earlier_article_ids,
             "score": round(self.score, 4),
             "novelty": round(self.novelty, 4),
+            "signals": self.signals,
+            "changes": [c.to_dict() for c in self.changes],
         }
 
 
@@ -280,10 +307,24 @@ class Briefing:
         return not self.stories
 
     @property
+    def window_label(self) -> str:
+        """The window as a person reads it: "Tuesday 28 December 2004, UTC", or for the default window "the 24
+        hours to Tuesday 28 December 2004, 09:00 Europe/Paris"."""
+        if self.default_window:
+            end = datetime.fromisoformat(self.window_end)
+            day = say("briefing_day", d=end.date(), year=True)
+            return say("briefing_window_hours", day=day, time=f"{end:%H:%M}", tz=self.timezone)
+        return say(
+            "briefing_window_day",
+            day=say("briefing_day", d=Date.fromisoformat(self.date[:10]), year=True),
+            tz=self.timezone,
+        )
+
+    @property
     def message(self) -> str:
         """The one sentence an empty briefing says (from the message catalogue, the same in every front end)."""
         if self.n_articles == 0:
-            when = "in the 24 hours before " + self.window_end if self.default_window else "on " + self.date
+            when = "in " + self.window_label if self.default_window else "on " + self.date
             by = f" by {', '.join(self.sources)}" if self.sources else ""
             return say("briefing_no_articles", when=when, by=by)
         if not self.stories and self.topic:
@@ -296,6 +337,7 @@ class Briefing:
             "timezone": self.timezone,
             "window_start": self.window_start,
             "window_end": self.window_end,
+            "window": self.window_label,
             "topic": self.topic,
             "sources": self.sources,
             "top": self.top,

@@ -1,10 +1,13 @@
 """A picture with the briefing: for each of the day's top stories, its articles per day over the last 7 days,
-coloured by outlet, so an analyst sees at a glance what is new today and what has been developing all week.
+so an analyst sees at a glance what is new today and what has been developing all week.
 
-Small multiples, one panel per story (numbered as in the briefing), stacked bars per day, the briefing's day shaded;
-the panels share their y scale so story sizes compare. Made to be read at Discord's preview size (~400 px wide):
-big fonts, day numbers only on the bottom row, at most ``MAX_OUTLETS`` outlets named in the legend (the rest are
-"other outlets"). A one-line-per-story text alternative says the same in words (the bot puts it in the embed).
+Small multiples, one panel per story (numbered as in the briefing), a bar per day with its count written on it, the
+briefing's day shaded; the panels share their y scale so story sizes compare. With several outlets the bars are
+stacked by outlet (at most ``MAX_OUTLETS`` named in the legend, the rest "other outlets"); with one outlet a legend
+of one colour says nothing, so each story gets its own colour and one line names the outlet. Made to be read at
+Discord's preview size (~400 px wide): big fonts, day numbers only on the bottom row, panel titles cut at a word
+until they fit the panel. A one-line-per-story text alternative says the same in words (the bot puts it in the
+embed).
 
 The counts come from the ``Briefing`` itself: a story's articles in the window (syndicated copies included) and the
 earlier days' articles it continues (``earlier_article_ids``), each placed on its local day in the briefing's time
@@ -26,13 +29,16 @@ from datetime import date as Date
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from index.briefing.view import clip_words, human_day
 from index.briefing.window import local_day, time_zone
 from index.messages import say
 from index.models import Briefing
 from index.store.articles import Store
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +47,9 @@ MAX_OUTLETS = 7  # outlets named in the legend (most articles first); the rest s
 WIDTH_IN, DPI = 8.0, 100  # 800 px wide: Discord previews it at about half that
 PANEL_IN, LEGEND_IN = 2.1, 1.6  # height of one row of panels, and of the title and legend
 FONT = {"title": 19, "panel": 16, "ticks": 14, "legend": 14}
-TITLE_CHARS = {1: 58, 2: 27}  # headline characters that fit a panel title, by number of columns
+LEGEND_CHARS = 24  # an outlet's name in the legend, cut at a word beyond this
+MAX_TITLE_CHARS = {1: 72, 2: 36}  # more than ever fits a panel, by number of columns: the first, rough cut
+MIN_TITLE_CHARS = 8  # a panel title is never cut shorter than this (its number still says which story)
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
 OTHER_COLOUR = "#9e9e9e"
 TODAY_SHADE = "#fff1c1"
@@ -127,7 +135,7 @@ def alt_lines(b: Briefing, series: list[StorySeries]) -> list[str]:
             number=s.number,
             title=s.headline,
             today=s.today,
-            when="in the last 24 hours" if b.default_window else "on " + b.date,
+            when="in the last 24 hours" if b.default_window else "on " + human_day(b.date),
             week=s.week,
             days=DAYS,
             outlets=s.outlets,
@@ -139,10 +147,6 @@ def alt_lines(b: Briefing, series: list[StorySeries]) -> list[str]:
 def _plain(text: str) -> str:
     """Text drawn as written: matplotlib would read ``$…$`` in a headline or outlet name as mathematics."""
     return text.replace("$", r"\$")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def outlet_colours(series: list[StorySeries]) -> dict[str, str]:
@@ -166,17 +170,33 @@ def figure(days: list[str], series: list[StorySeries]) -> Figure:
     fig = Figure(figsize=(WIDTH_IN, rows * PANEL_IN + LEGEND_IN), dpi=DPI, layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     colours = outlet_colours(series)
+    one_outlet = len(colours) <= 1
     x = list(range(DAYS))
-    for ax, s in zip(axes, series, strict=False):
+    top = max((max(s.per_day()) for s in series), default=0)
+    titles: list[tuple[Text, Axes, StorySeries]] = []
+    for n, (ax, s) in enumerate(zip(axes, series, strict=False)):
         ax.axvspan(DAYS - 1.5, DAYS - 0.5, color=TODAY_SHADE, zorder=0)
         bottom = [0] * DAYS
         for outlet in sorted(s.by_outlet, key=lambda o: (-sum(s.by_outlet[o]), o.lower())):
             counts = s.by_outlet[outlet]
-            ax.bar(x, counts, bottom=bottom, color=colours[outlet], width=0.75, zorder=2)
+            colour = COLOURS[n % len(COLOURS)] if one_outlet else colours[outlet]
+            ax.bar(x, counts, bottom=bottom, color=colour, width=0.75, zorder=2)
             bottom = [a + c for a, c in zip(bottom, counts, strict=True)]
-        ax.set_title(
-            _plain(f"{s.number}. {_clip(s.headline, TITLE_CHARS[cols])}"), fontsize=FONT["panel"], loc="left"
-        )
+        for day, total in enumerate(bottom):
+            if total:  # the count on the bar: "1" on a one-article day reads better than a y axis
+                ax.annotate(
+                    str(total),
+                    (day, total),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=FONT["ticks"],
+                    zorder=3,
+                )
+        # Cut once by a generous character count so the layout can place the panels; then fit to the drawn width.
+        head = _plain(f"{s.number}. {clip_words(s.headline, MAX_TITLE_CHARS[cols])}")
+        titles.append((ax.set_title(head, fontsize=FONT["panel"], loc="left"), ax, s))
         ax.tick_params(labelsize=FONT["ticks"])
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3, min_n_ticks=1))
         ax.spines[["top", "right"]].set_visible(False)
@@ -184,23 +204,47 @@ def figure(days: list[str], series: list[StorySeries]) -> Figure:
         ax.set_visible(False)
     axes[0].set_xticks(x, [str(Date.fromisoformat(d).day) for d in days])
     axes[0].set_xlim(-0.6, DAYS - 0.4)
+    axes[0].set_ylim(0, max(1, top) * 1.3)  # room for the counts above the highest bar
     first, last = Date.fromisoformat(days[0]), Date.fromisoformat(days[-1])
+    title = "briefing_chart_title_story" if one_outlet else "briefing_chart_title"
     fig.suptitle(
-        say("briefing_chart_title", first=f"{first.day} {first:%b}", last=f"{last.day} {last:%b %Y}"),
+        say(title, first=f"{first.day} {first:%b}", last=f"{last.day} {last:%b %Y}"),
         fontsize=FONT["title"],
     )
-    named = [o for o, c in colours.items() if c != OTHER_COLOUR]
-    handles = [Patch(color=colours[o], label=_plain(_clip(o, 24))) for o in named]
-    if len(named) < len(colours):
-        handles.append(Patch(color=OTHER_COLOUR, label=say("briefing_chart_other_outlets")))
-    fig.legend(
-        handles=handles,
-        loc="outside lower center",
-        ncol=min(3, len(handles)),
-        fontsize=FONT["legend"],
-        frameon=False,
-    )
+    if one_outlet:
+        if colours:
+            outlet = clip_words(next(iter(colours)), LEGEND_CHARS)
+            fig.supxlabel(_plain(say("briefing_chart_one_outlet", outlet=outlet)), fontsize=FONT["legend"])
+    else:
+        named = [o for o, c in colours.items() if c != OTHER_COLOUR]
+        handles = [Patch(color=colours[o], label=_plain(clip_words(o, LEGEND_CHARS))) for o in named]
+        if len(named) < len(colours):
+            handles.append(Patch(color=OTHER_COLOUR, label=say("briefing_chart_other_outlets")))
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncol=min(3, len(handles)),
+            fontsize=FONT["legend"],
+            frameon=False,
+        )
+    _fit_titles(fig, titles)
     return fig
+
+
+def _fit_titles(fig: Figure, titles: list[tuple[Text, Axes, StorySeries]]) -> None:
+    """Cut each panel's headline at a word, with "…", until its title ends within the panel's right edge (measured
+    as drawn, so wide letters and narrow ones are both right)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()  # the constrained layout places the panels; titles only add height, not width
+    renderer = canvas.get_renderer()
+    for text, ax, s in titles:
+        right = ax.get_window_extent(renderer).x1
+        limit = len(text.get_text())
+        while text.get_window_extent(renderer).x1 > right and limit > MIN_TITLE_CHARS:
+            limit -= 2
+            text.set_text(_plain(f"{s.number}. {clip_words(s.headline, limit)}"))
 
 
 def render_png(days: list[str], series: list[StorySeries]) -> bytes:

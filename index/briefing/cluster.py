@@ -7,7 +7,6 @@ thresholds were read off RTQA and Wikinews days; ``notes/briefing.md`` has the f
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 # Average cosine between two clusters of article vectors to merge them into one story: same-day RTQA articles
 # answering the same question are >= 0.55 in 82% of pairs, unrelated same-day Wikinews stories stay below 0.5.
@@ -27,19 +26,35 @@ def developing_threshold(n_paragraphs: int) -> float:
 
 
 def cluster(vectors: np.ndarray, threshold: float = CLUSTER_MIN) -> list[list[int]]:
-    """Average-linkage agglomerative clustering of normalised row vectors, merging while the average cosine
-    between two clusters is at least ``threshold``.
+    """Average-linkage agglomerative clustering of row vectors, merging while the average cosine between two
+    clusters is at least ``threshold``.
 
-    scipy's UPGMA on cosine distances, cut at distance ``1 - threshold`` (average linkage is monotone, so the cut
-    is exactly "merge while the average similarity is high enough"). Returns clusters as sorted index lists,
-    ordered by their first member.
+    UPGMA on the cosine matrix with the Lance-Williams update (the similarity of a merged cluster to any other is
+    the size-weighted mean of its parts', which is exactly the average pairwise cosine), stopped at the threshold:
+    the same clusters as scipy's ``linkage(method="average", metric="cosine")`` cut at ``1 - threshold``, without
+    importing scipy (half a second of every briefing command's start). A day of n articles costs n argmax passes
+    over an n x n matrix. Returns clusters as sorted index lists, ordered by their first member.
     """
     n = len(vectors)
     if n <= 1:
         return [[i] for i in range(n)]
-    tree = linkage(np.asarray(vectors, dtype=np.float64), method="average", metric="cosine")
-    labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
-    groups: dict[int, list[int]] = {}
-    for i, label in enumerate(labels.tolist()):
-        groups.setdefault(label, []).append(i)
-    return sorted(groups.values(), key=lambda g: g[0])
+    v = np.asarray(vectors, dtype=np.float64)
+    v = v / (np.linalg.norm(v, axis=1, keepdims=True) + 1e-300)
+    sim = v @ v.T
+    np.fill_diagonal(sim, -np.inf)
+    size = np.ones(n)
+    members: list[list[int]] = [[i] for i in range(n)]
+    while True:
+        i, j = divmod(int(np.argmax(sim)), n)
+        if not sim[i, j] >= threshold:
+            break
+        merged = (size[i] * sim[i] + size[j] * sim[j]) / (size[i] + size[j])
+        sim[i, :] = merged
+        sim[:, i] = merged
+        sim[i, i] = -np.inf
+        sim[j, :] = -np.inf
+        sim[:, j] = -np.inf
+        size[i] += size[j]
+        members[i] += members[j]
+        members[j] = []
+    return sorted((sorted(m) for m in members if m), key=lambda g: g[0])

@@ -9,8 +9,8 @@ The stages, one module each (all from stored embeddings, nothing is re-embedded)
 * ``cluster``: stories by average-linkage clustering of the day's article vectors (``CLUSTER_MIN``).
 * here: a story *develops* when its centroid is close enough (``developing_threshold``) to an article of the
   ``LOOKBACK_DAYS`` before; its first quote is then what is new today, and ``first_seen`` the earliest matching
-  day. Stories are ranked by ``ln(1+outlets) + 0.5 ln(1+articles) + 0.3 recency + 0.3 novelty`` (+ topic
-  relevance with a topic).
+  day. Stories are ranked by importance (``rank``: outlets and articles today, the earlier days' articles the
+  story continues, growth; recency and novelty only break ties), + topic relevance with a topic.
 * ``quotes``: one to three sentence windows per story shown, cut from the stored paragraph by offsets and verified
   against a fresh read of it.
 
@@ -20,7 +20,6 @@ Method, thresholds and figures: ``notes/briefing.md``.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date as Date
@@ -30,23 +29,20 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from index.answer.spans import source_ref
+from index.briefing.changes import changes
 from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
 from index.briefing.content import load_contents
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
+from index.briefing.rank import importance, signals
 from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
 from index.briefing.window import Window, select_items, time_zone, window
-from index.models import Briefing, Filters, Quote, Story
+from index.models import Briefing, Change, Filters, Quote, Story
 from index.store.articles import Store
 
 log = logging.getLogger(__name__)
 
 LOOKBACK_DAYS = 7  # a story "develops" when it continues an article of the week before
 PRIOR_ARTICLES = 5  # the closest earlier articles whose paragraphs tell what is not new today
-# Ranking: outlets count most (wider coverage = more important), articles less (one outlet's follow-ups are not
-# wider coverage); recency and novelty break near-ties.
-ARTICLES_WEIGHT = 0.5
-RECENCY_WEIGHT = 0.3
-NOVELTY_WEIGHT = 0.3
 UNKNOWN_RECENCY = 0.5  # date-only articles sit mid-window
 # Topic: a story is about the topic when its best paragraph has at least this cosine with it ...
 TOPIC_MIN = 0.45
@@ -76,6 +72,8 @@ class Built:
     members: list[ArticleContent]
     centroid: np.ndarray
     prior: np.ndarray | None
+    # the earlier texts it continues, latest first, each with the article that first carried it
+    earlier: list[tuple[ArticleContent, ArticleItem]]
 
 
 def build_briefing(
@@ -116,6 +114,7 @@ def build_briefing(
         # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
         b.story.quotes, dropped = _quotes(desk.store, b)
         briefing.dropped_unverified += dropped
+        b.story.changes = _changes(desk.store, b)
         briefing.stories.append(b.story)
     return briefing
 
@@ -219,6 +218,14 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
     first_seen, earlier_ids = _first_seen(items, matched, history)
     outlets = list(dict.fromkeys(i.source for i in items))
     novelty = max(0.0, min(1.0, 1.0 - best_prior))
+    earlier_items = [i for c in matched for i in history.first[c.id][1]]
+    weight = signals(
+        ((i.source, i.local_day) for i in items),
+        ((i.source, i.local_day) for i in earlier_items),
+        win.first_day,
+        _recency(items, win),
+        novelty,
+    )
     story = Story(
         headline=lead.title,
         lead_article_id=lead.id,
@@ -228,11 +235,18 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
         first_seen=first_seen.isoformat() if first_seen else None,
         developing=bool(matched),
         earlier_article_ids=earlier_ids,
-        score=_importance(len(outlets), len(items), _recency(items, win), novelty),
+        score=importance(weight),
         novelty=novelty,
+        signals=weight.to_dict(),
     )
     prior = np.vstack([c.vectors for c in matched[:PRIOR_ARTICLES]]) if matched else None
-    return Built(story, members, centroid, prior)
+    first_items = [(c, min(history.first[c.id][1], key=_day_key)) for c in matched]
+    first_items.sort(key=lambda t: _day_key(t[1]), reverse=True)
+    return Built(story, members, centroid, prior, first_items)
+
+
+def _day_key(item: ArticleItem) -> tuple[str, str]:
+    return (item.local_day.isoformat() if item.local_day else "", item.id)
 
 
 def _continued(
@@ -277,15 +291,6 @@ def _recency(items: list[ArticleItem], win: Window) -> float:
     return max(0.0, min(1.0, (max(when) - win.start).total_seconds() / span))
 
 
-def _importance(outlets: int, articles: int, recency: float, novelty: float) -> float:
-    return (
-        math.log1p(outlets)
-        + ARTICLES_WEIGHT * math.log1p(articles)
-        + RECENCY_WEIGHT * recency
-        + NOVELTY_WEIGHT * novelty
-    )
-
-
 @dataclass
 class _TopicRelevance:
     """The topic's query vector and the articles ``ask`` retrieves for it in the window (the same machinery)."""
@@ -323,6 +328,20 @@ def _quotes(store: Store, b: Built) -> tuple[list[Quote], int]:
         also = [source_ref(i) for i in cand.content.items if i.id != item.id]
         quotes.append(make_quote(cand, item, also))
     return verify_quotes(store, quotes)
+
+
+def _changes(store: Store, b: Built) -> list[Change]:
+    """What changed since the earlier days' articles (developing stories only), each side verified verbatim; a
+    change with a side that no longer matches the stored text is left out (never shown half)."""
+    if not b.story.developing or not b.earlier:
+        return []
+    found = changes(b.members, b.earlier, {c.id: _lead_item(c) for c in b.members})
+    kept = []
+    for change in found:
+        _, dropped = verify_quotes(store, [change.today, change.before])
+        if not dropped:
+            kept.append(change)
+    return kept
 
 
 __all__ = ["LOOKBACK_DAYS", "build_briefing"]

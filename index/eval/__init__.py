@@ -19,6 +19,7 @@ _EXPORTS: dict[str, str] = {
     "evaluate_feedback": "index.eval.feedback",
     "format_feedback": "index.eval.feedback",
     "load_votes": "index.eval.feedback",
+    "select": "index.eval.split",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -1,5 +1,6 @@
-"""Briefing evaluation on RealTimeQA: how many quiz questions the daily briefings cover, against a "most recent
-lead paragraphs" baseline (``newsdesk eval-briefing``).
+"""Briefing evaluation on RealTimeQA: how many quiz questions the daily briefings cover, and whether the story
+they ask about leads, against random picks and a "most recent lead paragraphs" baseline (``newsdesk
+eval-briefing``; the order measures are in ``briefing_measures``).
 
 Coverage: each question is about a story of the days before its ``question_date``. The daily briefings of those
 days (``days``, default 7) cover it when one of them *cites* one of its ``article_ids`` (lists it among a story's
@@ -17,11 +18,15 @@ from datetime import date as Date
 from datetime import timedelta
 from typing import Any
 
+from index.eval.briefing_measures import Day, best_ranks, random_picks, score
 from index.eval.metrics import norm as _norm
 from index.models import Briefing
 from index.service import Newsdesk
 
 log = logging.getLogger(__name__)
+
+HEADLINE_K = 3  # a morning briefing is read for its first three stories: coverage at 3 is the headline figure
+ALL_LINES = 10_000  # "every story / article of the day" (RTQA's busiest day has 25 articles)
 
 __all__ = [
     "Item",
@@ -84,11 +89,19 @@ def _windows(questions: list[dict[str, Any]], days: int) -> dict[str, list[str]]
 def evaluate_briefings(
     desk: Newsdesk, questions: list[dict[str, Any]], top: int = 8, days: int = 7
 ) -> dict[str, Any]:
-    """Coverage of ``questions`` by the daily briefings of the ``days`` days before each question_date."""
+    """Coverage of ``questions`` by the daily briefings of the ``days`` days before each question_date, and
+    whether the order is right: coverage of the first story alone and at ``HEADLINE_K``, the mean rank of the
+    story each question asks about, beside random picks and recent leads (``briefing_measures``)."""
     wanted = _windows(questions, days)
     all_days = sorted({d for ds in wanted.values() for d in ds})
+    of_day: dict[str, list[dict[str, Any]]] = {d: [] for d in all_days}
+    for q in questions:
+        for d in wanted[q["id"]]:
+            of_day[d].append(q)
     ours: dict[str, list[Item]] = {}
     base: dict[str, list[Item]] = {}
+    ranked: dict[str, Day] = {}
+    leads: dict[str, Day] = {}
     timings: list[float] = []
     n_articles: list[int] = []
     for day in all_days:
@@ -97,7 +110,12 @@ def evaluate_briefings(
         timings.append(time.perf_counter() - t0)
         n_articles.append(b.n_articles)
         ours[day] = briefing_items(b)
-        base[day] = baseline_items(desk, day, len(b.stories))
+        # Every story of the day, in order (a prefix is the briefing above: quotes depend on the story alone).
+        full = ours[day] if b.n_stories <= top else briefing_items(desk.briefing(date=day, top=ALL_LINES))
+        latest = baseline_items(desk, day, ALL_LINES)
+        base[day] = latest[: len(b.stories)]
+        ranked[day] = _lines(full, of_day[day])
+        leads[day] = _lines(latest, of_day[day])
     result: dict[str, Any] = {
         "questions": len(questions),
         "days": len(all_days),
@@ -114,6 +132,17 @@ def evaluate_briefings(
         result[f"{name}_articles_cited_per_day"] = sum(
             len(i.cited) for v in per_day.values() for i in v
         ) / max(len(all_days), 1)
+    ks = sorted({1, HEADLINE_K, top})
+    methods = {
+        "briefing": score(best_ranks(wanted, ranked), ks),
+        "random_picks": random_picks(wanted, ranked, ks),
+        # as many lines a day as the day has stories (a question only further down is not ranked)
+        "recent_leads": score(best_ranks(wanted, leads, {d: len(v) for d, v in ranked.items()}), ks),
+    }
+    result["ranking"] = {name: m.to_dict() for name, m in methods.items()}
+    result["coverage_at_3"] = methods["briefing"].coverage[HEADLINE_K]
+    result["coverage_first"] = methods["briefing"].coverage[1]
+    result["mean_rank"] = methods["briefing"].mean_rank
     # Ceiling: questions with at least one linked article published in their window at all.
     dated = desk.store.article_dates()
     result["reachable"] = sum(
@@ -139,6 +168,11 @@ def evaluate_briefings(
     return result
 
 
+def _lines(items: list[Item], questions: list[dict[str, Any]]) -> Day:
+    """Each line of a day as the set of ids of the questions (of that day's window) it covers."""
+    return [frozenset(q["id"] for q in questions if covered(q, [item], False)) for item in items]
+
+
 def format_result(r: dict[str, Any]) -> str:
     lines = [
         f"{r['questions']} questions, daily briefings of {r['days']} days (top {r['top']}, "
@@ -156,6 +190,27 @@ def format_result(r: dict[str, Any]) -> str:
         f"briefing time: median {r['seconds_per_briefing_median']:.2f} s, max {r['seconds_per_briefing_max']:.2f} s"
         f" (from stored embeddings); busiest day {r['busiest_day']}"
     )
+    if "ranking" in r:
+        ks = sorted(
+            int(k.rsplit("_", 1)[1]) for k in r["ranking"]["briefing"] if k.startswith("coverage_at_")
+        )
+        lines.append(
+            f"{'order':13} "
+            + " ".join(f"{'first' if k == 1 else '@' + str(k):>7}" for k in ks)
+            + "  mean rank"
+        )
+        for name, label in (
+            ("briefing", "briefing"),
+            ("random_picks", "random picks"),
+            ("recent_leads", "recent leads"),
+        ):
+            m = r["ranking"][name]
+            rank = "-" if m["mean_rank"] is None else f"{m['mean_rank']:.2f}"
+            lines.append(
+                f"{label:13} "
+                + " ".join(f"{m[f'coverage_at_{k}']:7.1%}" for k in ks)
+                + f"  {rank:>9} (of {m['ranked']} questions it ranks)"
+            )
     for m in r.get("misses", [])[:10]:
         lines.append(f"  miss {m['id']} ({m['question_date']}): {m['question']} {m['answers']}")
     return "\n".join(lines)

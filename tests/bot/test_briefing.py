@@ -33,7 +33,9 @@ async def test_briefing_on_demand_embeds_and_markdown(world) -> None:
     assert "Briefing for 2004-12-22" in text and "✓ verbatim" in text
     files = msgs[-1]["_files"]
     ((name, data), (chart_name, png)) = files.values()
-    assert name == "briefing-2004-12-22.md" and data.decode().startswith("# Briefing for 2004-12-22")
+    assert name == "briefing-2004-12-22.md" and data.decode().startswith(
+        "# Briefing for Wednesday 22 December 2004, UTC"
+    )
     assert chart_name == "briefing-chart-2004-12-22.png" and png.startswith(PNG_MAGIC)
     (chart,) = msgs[-1]["embeds"]  # the chart's own page, last: the image and its text alternative
     assert chart["image"]["url"] == "attachment://briefing-chart-2004-12-22.png"

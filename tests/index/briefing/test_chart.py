@@ -64,7 +64,7 @@ def test_text_alternative_counts_the_tsunami_week(wiki) -> None:
     assert tsunami.per_day() == [0, 0, 0, 0, 1, 1, 1]  # 23 … 29 December
     assert chart.alt_lines[n] == (
         f"{n + 1}. Tsunami toll passes 80,000 people as relief effort continues: "
-        "1 article on 2004-12-29, 3 in 7 days, 1 outlet"
+        "1 article on Wednesday 29 December, 3 in 7 days, 1 outlet"
     )
     assert len(chart.alt_lines) == len(b.stories)
     later = wiki.briefing(date="2005-01-03")
@@ -72,7 +72,7 @@ def test_text_alternative_counts_the_tsunami_week(wiki) -> None:
     m = next(i for i, s in enumerate(later.stories) if TSUNAMI["2005-01-03"] in s.article_ids)
     assert TSUNAMI["2004-12-27"] in later.stories[m].earlier_article_ids
     assert chart.series[m].per_day() == [1, 1, 0, 1, 0, 0, 1]  # 28, 29, (30), 31 December … 3 January
-    assert chart.alt_lines[m].endswith("1 article on 2005-01-03, 4 in 7 days, 1 outlet")
+    assert chart.alt_lines[m].endswith("1 article on Monday 3 January, 4 in 7 days, 1 outlet")
 
 
 def test_a_syndicated_copy_is_counted_under_its_outlet(wikinews_desk) -> None:
@@ -90,7 +90,7 @@ def test_a_syndicated_copy_is_counted_under_its_outlet(wikinews_desk) -> None:
     assert s.by_outlet["Copy Wire"] == [0, 0, 0, 0, 0, 0, 1]
     assert s.by_outlet["Wikinews"] == [0, 0, 0, 0, 1, 1, 1]
     assert (s.today, s.week, s.outlets) == (2, 4, 2)
-    assert "2 articles on 2004-12-29, 4 in 7 days, 2 outlets" in chart.alt_lines[s.number - 1]
+    assert "2 articles on Wednesday 29 December, 4 in 7 days, 2 outlets" in chart.alt_lines[s.number - 1]
     colours = outlet_colours(chart.series)
     assert colours["Wikinews"] != colours["Copy Wire"]
 

@@ -20,9 +20,9 @@ from .wikinews import TSUNAMI
 
 def test_markdown_rendering_has_quotes_sources_and_developing_flag(wiki):
     md = render_markdown(build_briefing(wiki, date="2004-12-29"))
-    assert md.startswith("# Briefing for 2004-12-29")
-    assert "developing since 2004-12-2" in md
-    assert "verbatim ✓" in md and "Sources: [Wikinews](https://en.wikinews.org/" in md
+    assert md.startswith("# Briefing for Wednesday 29 December 2004, UTC")
+    assert "Developing since Monday 27 December" in md
+    assert "verbatim ✓" in md and "Source: Wikinews <https://en.wikinews.org/" in md
 
 
 def test_eval_coverage_counts_cited_articles_and_answer_quotes(wiki):
@@ -51,7 +51,8 @@ def test_cli_briefing_prints_markdown_and_json(wiki, capsys, tmp_path):
     )
     assert cmd_briefing(args, wiki) == 0
     md = capsys.readouterr().out
-    assert md.startswith("# Briefing for 2004-12-28") and md.count("\n## ") == 1
+    assert md.startswith("# Briefing for Tuesday 28 December 2004, UTC") and md.count("\n## ") == 1
+    assert "The top 1 story of 2 from 2 articles." in md
     assert out_file.read_text(encoding="utf-8") == md
     args = build_parser().parse_args(
         ["briefing", "--date", "2004-12-28", "--json", "--sources", "Wikinews,Other"]

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from index.briefing import build_briefing
-from index.messages import briefing_markdown
+from index.briefing.view import briefing_markdown
 
 ROOT = Path(__file__).resolve().parents[3]
 DAY = "2004-12-29"
@@ -20,7 +20,7 @@ import json, sys
 from pathlib import Path
 from index.briefing import build_briefing
 from index.config import CoreSettings
-from index.messages import briefing_markdown
+from index.briefing.view import briefing_markdown
 from index.service import Newsdesk
 
 desk = Newsdesk.open(CoreSettings(data_dir=Path(sys.argv[1])))

@@ -9,7 +9,7 @@ import numpy as np
 from index.briefing import build_briefing
 from index.briefing.quotes import MAX_QUOTES, Candidate, choose_quotes, cue_score
 from index.briefing.types import ArticleContent
-from index.messages import briefing_markdown
+from index.briefing.view import briefing_markdown
 from index.models import Paragraph
 
 from .wikinews import TSUNAMI, story_of
@@ -47,7 +47,7 @@ def test_a_paragraph_changed_behind_the_store_loses_its_quote(wikinews_desk):
     assert tampered.paragraph_id not in {q.paragraph_id for q in story.quotes}
     assert after.dropped_unverified >= 1
     assert [q.text for q in story.quotes] == [q.text for q in before.quotes[1:]]
-    assert "withheld: they no longer matched the stored text" in briefing_markdown(after)
+    assert "1 quote withheld: it no longer matched the stored text." in briefing_markdown(after)
 
 
 def test_cue_score_prefers_statements_decisions_and_figures():

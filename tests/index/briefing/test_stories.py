@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from index.briefing import build_briefing
-from index.messages import briefing_markdown
+from index.briefing.view import briefing_markdown
 from index.models import ArticleIn
 
 from .wikinews import TSUNAMI, story_of
