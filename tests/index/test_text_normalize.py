@@ -12,8 +12,7 @@ from index.models import Filters
 from index.service import Newsdesk
 from index.text_normalize import BIDI_CONTROLS, ZERO_WIDTH, normalize_text
 from index.track import tracking
-
-from ..conftest import SEED_ARTICLE, SEED_QUESTIONS, WIKINEWS
+from tests.conftest import SEED_ARTICLE, SEED_QUESTIONS, WIKINEWS
 
 
 def test_normalize_removes_invisible_characters_and_folds_compatibility_forms() -> None:

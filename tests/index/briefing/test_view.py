@@ -12,8 +12,8 @@ import pytest
 
 from index.briefing import build_briefing
 from index.briefing.view import briefing_markdown, briefing_view, clip_words
+from tests.conftest import WIKINEWS
 
-from ...conftest import WIKINEWS
 from .wikinews import TSUNAMI
 
 SAMPLE_DAYS = sorted({json.loads(line)["date"] for line in WIKINEWS.read_text(encoding="utf-8").splitlines()})

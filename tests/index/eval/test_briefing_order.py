@@ -12,8 +12,8 @@ from cli.main import build_parser
 from index.eval.briefing import evaluate_briefings, format_result
 from index.eval.briefing_measures import RANDOM_RUNS, best_ranks, random_picks, score, shuffled
 from index.eval.split import half_of
+from tests.conftest import WIKINEWS
 
-from ...conftest import WIKINEWS
 from .conftest import TSUNAMI
 
 WINDOWS = {"q1": ["d1", "d2"], "q2": ["d2"], "q3": ["d1"]}

@@ -17,9 +17,8 @@ from index.config import CoreSettings
 from index.ingest.extract import articles_from_file
 from index.service import Newsdesk
 from index.store.health import last_backup
-
-from ..conftest import WIKINEWS
-from .cli.conftest import newsdesk
+from tests.cli.conftest import newsdesk
+from tests.conftest import WIKINEWS
 
 PAUSE_AT = 30  # the writer waits here until the backup is done, so the backup surely runs mid-ingest
 

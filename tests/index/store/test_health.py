@@ -20,10 +20,9 @@ import pytest
 from index.service import Newsdesk
 from index.sources import feeds
 from index.store.health import StoreUnwritable
-
-from ..conftest import WIKINEWS
-from .cli.conftest import newsdesk
-from .sources.loopback_news import NewsSite, load_records
+from tests.cli.conftest import newsdesk
+from tests.conftest import WIKINEWS
+from tests.index.sources.loopback_news import NewsSite, load_records
 
 UNLIMITED = 1073741823  # SQLite's largest max_page_count
 
