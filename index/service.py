@@ -130,7 +130,11 @@ class Newsdesk:
 
     def _milvus_vectors(self) -> MilvusIndex:
         """NEWSDESK_VECTOR_BACKEND=milvus: the collection of the store's epoch, caught up with the store."""
-        from index.vectors_milvus import MilvusConfig, MilvusIndex  # pymilvus loads only for this backend
+        from index.vectors_milvus import (  # pymilvus loads only for this backend
+            MilvusConfig,
+            MilvusIndex,
+            consistency_level,
+        )
 
         if self.settings.vector_backend != "milvus":
             raise VectorBackendError(say("milvus_bad_backend", name=self.settings.vector_backend))
@@ -141,7 +145,11 @@ class Newsdesk:
             if not isinstance(mi, MilvusIndex) or mi.position.epoch != epoch or not mi.healthy:
                 uri = self.settings.milvus_uri or str(self.data_dir / "milvus.db")
                 config = MilvusConfig(
-                    uri, self.settings.milvus_token, self.settings.milvus_collection, self.settings.exact_max
+                    uri,
+                    self.settings.milvus_token,
+                    self.settings.milvus_collection,
+                    self.settings.exact_max,
+                    consistency=consistency_level(self.settings.milvus_consistency),
                 )
                 dim = dimension or self.embedder.dimension
                 client = mi.client if isinstance(mi, MilvusIndex) and mi.healthy else None

@@ -149,7 +149,9 @@ class MilvusServer:
         if self.wrapper is not None:
             raise RuntimeError("this Milvus server is already running")
         if healthy(0.5):
-            raise RuntimeError(f"something already answers {HEALTH_URL}: another Milvus server in this namespace?")
+            raise RuntimeError(
+                f"something already answers {HEALTH_URL}: another Milvus server in this namespace?"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         no_time_wait()
         config = self.data_dir / "configs" / "milvus.yaml"
@@ -197,7 +199,9 @@ class MilvusServer:
                 environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
                 ports = [e.split(b"=", 1)[1] for e in environ if e.startswith(b"METRICS_PORT=")]
                 if ports and int(ports[0]) != HEALTH_PORT:
-                    raise RuntimeError(f"milvus-server chose health port {ports[0].decode()}, not {HEALTH_PORT}")
+                    raise RuntimeError(
+                        f"milvus-server chose health port {ports[0].decode()}, not {HEALTH_PORT}"
+                    )
 
     def _note_tree(self) -> None:
         if self.wrapper is not None:
