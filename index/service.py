@@ -153,7 +153,12 @@ class Newsdesk:
                 )
                 dim = dimension or self.embedder.dimension
                 client = mi.client if isinstance(mi, MilvusIndex) and mi.healthy else None
-                mi = MilvusIndex.open(config, self.store, dim, self.settings.model, epoch, client)
+                try:
+                    mi = MilvusIndex.open(config, self.store, dim, self.settings.model, epoch, client)
+                except VectorBackendError as exc:
+                    if isinstance(mi, MilvusIndex) and not mi.healthy:  # it answered before: an outage
+                        raise VectorBackendError(say("milvus_unavailable")) from exc
+                    raise
                 self._vectors = mi
             elif (mi.position.last_id, mi.position.tomb_seq) != self.store.positions():
                 mi.catch_up(self.store)

@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +172,42 @@ def assert_collection_mirrors_store(uri: str, alias: str, data_dir: Path) -> int
     finally:
         store.close()
     return len(ids)
+
+
+def found_by(answer, story) -> bool:
+    """The answer's first quote is from ``story``'s article."""
+    return bool(answer.quotes) and answer.quotes[0].title == story.title
+
+
+class Asker(threading.Thread):
+    """A long-running process's questions, asked back to back until stopped; every failure is kept."""
+
+    def __init__(self, desk, question: str, expect: str):
+        super().__init__(daemon=True)
+        self.desk, self.question, self.expect = desk, question, expect
+        self.stop = threading.Event()
+        self.asked = 0
+        self.wrong: list[str] = []
+        self.searched: list[str] = []  # the collection each answer came from, in order, without repeats
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                answer = self.desk.ask(self.question)
+                top = answer.quotes[0].title if answer.quotes else "(no answer)"
+                if top != self.expect:
+                    self.wrong.append(top)
+                name = getattr(self.desk._vectors, "name", "")
+                if not self.searched or self.searched[-1] != name:
+                    self.searched.append(name)
+            except Exception as exc:  # noqa: BLE001 - recorded; the test asserts there is none
+                self.wrong.append(f"{type(exc).__name__}: {exc}")
+            self.asked += 1
+
+    def finish(self, more: int = 0, timeout: float = 120) -> None:
+        """Stop after ``more`` further questions."""
+        target, deadline = self.asked + more, time.monotonic() + timeout
+        while self.asked < target and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.stop.set()
+        self.join(timeout)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,43 +17,19 @@ from tests.discord_emulator import DiscordEmulator
 from tests.index.sources.loopback_news import Item, NewsSite
 
 from .conftest import (
+    Asker,
     assert_collection_mirrors_store,
+    found_by,
     newsdesk,
     newsdesk_argv,
     subprocess_env,
     write_articles,
 )
-from .stories import Story, stories
+from .stories import stories
 
 pytestmark = pytest.mark.milvus_server
 
 STARTUP_SECONDS = 240  # a fresh bot process loads the model and opens the collection before it connects
-
-
-def found_by(answer, story: Story) -> bool:
-    return bool(answer.quotes) and answer.quotes[0].title == story.title
-
-
-class Asker(threading.Thread):
-    """A long-running process's questions, asked back to back until stopped; every failure is kept."""
-
-    def __init__(self, desk, question: str, expect: str):
-        super().__init__(daemon=True)
-        self.desk, self.question, self.expect = desk, question, expect
-        self.stop = threading.Event()
-        self.asked = 0
-        self.wrong: list[str] = []
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            try:
-                answer = self.desk.ask(self.question)
-                top = answer.quotes[0].title if answer.quotes else "(no answer)"
-                if top != self.expect:
-                    self.wrong.append(top)
-            except Exception as exc:  # noqa: BLE001 - recorded; the test asserts there is none
-                self.wrong.append(f"{type(exc).__name__}: {exc}")
-            self.asked += 1
 
 
 async def run_bot(emu: DiscordEmulator, env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
