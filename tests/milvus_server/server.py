@@ -136,8 +136,9 @@ class MilvusServer:
     ends every process of it by id with SIGKILL (flushed data survives; a restart on the same ``data_dir``
     serves the same collections)."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, extra_config: tuple[str, ...] = EXTRA_CONFIG):
         self.data_dir = Path(data_dir)
+        self.extra_config = extra_config  # ``--extra-config`` items (the server's milvus.yaml keys)
         self.uri = f"http://127.0.0.1:{PROXY_PORT}"
         self.wrapper: subprocess.Popen[bytes] | None = None
         self.pids: set[int] = set()  # every process id of the tree seen so far, the wrapper's included
@@ -158,7 +159,7 @@ class MilvusServer:
         with contextlib.suppress(FileNotFoundError):
             config.unlink()  # written anew by this start, with the ports the wrapper chose
         argv = [str(server_executable()), "--data", str(self.data_dir), "--proxy-port", str(PROXY_PORT)]
-        for item in EXTRA_CONFIG:
+        for item in self.extra_config:
             argv += ["--extra-config", item]
         log = open(self.data_dir / "milvus-server.out", "ab")  # noqa: SIM115 - the wrapper's output, kept
         try:
