@@ -1,7 +1,7 @@
 """Scale benchmark: the store-is-truth design against "today's design" of the scale issue, at N paragraphs.
 
     python bench/bench_scale.py [--sizes 20000 100000 1000000] [--backend faiss|milvus|both]
-                                [--work-dir /tmp/newsdesk-scale] [--json FILE]
+                                [--work-dir /tmp/newsdesk-scale] [--json FILE] [--milvus-uri URI]
 
 For each size a data dir is built once under ``--work-dir/n<N>`` (reused by later runs): real RTQA + NewsQA dev
 text replicated with distinct ids, dates, outlets and server scopes, written through ``Store.upsert_article`` /
@@ -262,7 +262,8 @@ def milvus_build(dirs: sc.SizeDirs, args: argparse.Namespace) -> dict:
     """The size's Milvus collection made ready (built once, then caught up) in a process of its own."""
     out = run_worker("milvus", dirs.root, args, worker="milvus-build")
     log.info(
-        "  milvus-lite collection %s: %s, %d vectors, %s in %.0f s",
+        "  %s, collection %s: %s, %d vectors, %s in %.0f s",
+        sm.label(),
         out["collection"],
         out["index"],
         out["vectors"],
@@ -367,6 +368,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "design measured a second time with NEWSDESK_VECTOR_BACKEND=milvus (milvus-lite), beside FAISS",
     )
     ap.add_argument("--designs", nargs="+", choices=list(DESIGNS), help="instead of --backend: these designs")
+    ap.add_argument(
+        "--milvus-uri",
+        default="",
+        help="the Milvus column on this server (http://host:19530) instead of milvus-lite; "
+        "NEWSDESK_MILVUS_CONSISTENCY applies",
+    )
     # internal: the measuring processes
     workers = ["desk", "reader", "legacy-cli", "milvus-build", "milvus-recall"]
     ap.add_argument("--worker", choices=workers, help=argparse.SUPPRESS)
@@ -402,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("index").setLevel(logging.WARNING)
     if args.worker:
         return worker_main(args)
+    if args.milvus_uri:
+        os.environ[sm.SERVER_ENV] = args.milvus_uri  # every worker process inherits it
+        DESIGNS["milvus"] = "now, Milvus server"
     if not sc.SHARED.exists():
         print(f"{sc.SHARED} is missing: the benchmark reads the evaluation data by path.", file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 """The Milvus column of ``bench_scale.py``: the store-is-truth design with ``NEWSDESK_VECTOR_BACKEND=milvus``.
 
 The collection lives in an embedded milvus-lite database under the size's work dir (``n<N>/milvus/milvus.db``),
-built once from the stored vectors and reused by later runs (it catches up from the store like any process).
+or with ``--milvus-uri`` on that Milvus server (collection ``bench_n<N>``), built once from the stored vectors and
+reused by later runs (it catches up from the store like any process).
 milvus-lite serves one process per database: the "another process" figure of that column is the refusal a second
 process gets, which is what a deployment of several processes would meet without a Milvus server.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -34,15 +36,33 @@ from index.vectors.milvus_expr import MilvusConfig
 log = logging.getLogger(__name__)
 
 COLLECTION = "newsdesk"
+# ``bench_scale.py --milvus-uri http://host:19530`` sets this for every worker: the Milvus column then measures
+# that server instead of milvus-lite, one collection (alias) per size's data dir.
+SERVER_ENV = "NEWSDESK_BENCH_MILVUS_URI"
+
+
+def server_uri() -> str:
+    return os.environ.get(SERVER_ENV, "")
 
 
 def milvus_uri(dirs: sc.SizeDirs) -> str:
-    return str(dirs.root / "milvus" / "milvus.db")
+    return server_uri() or str(dirs.root / "milvus" / "milvus.db")
+
+
+def collection(dirs: sc.SizeDirs) -> str:
+    return f"bench_{dirs.root.name}" if server_uri() else COLLECTION
+
+
+def label() -> str:
+    return f"Milvus server at {server_uri()}" if server_uri() else "milvus-lite"
 
 
 def settings(dirs: sc.SizeDirs) -> CoreSettings:
     return CoreSettings(
-        data_dir=dirs.data, vector_backend="milvus", milvus_uri=milvus_uri(dirs), milvus_collection=COLLECTION
+        data_dir=dirs.data,
+        vector_backend="milvus",
+        milvus_uri=milvus_uri(dirs),
+        milvus_collection=collection(dirs),
     )
 
 
@@ -51,7 +71,7 @@ def cli_env(dirs: sc.SizeDirs) -> dict[str, str]:
     return {
         "NEWSDESK_VECTOR_BACKEND": "milvus",
         "NEWSDESK_MILVUS_URI": milvus_uri(dirs),
-        "NEWSDESK_MILVUS_COLLECTION": COLLECTION,
+        "NEWSDESK_MILVUS_COLLECTION": collection(dirs),
     }
 
 
@@ -82,9 +102,10 @@ def build(dirs: sc.SizeDirs) -> dict:
     from pymilvus import MilvusClient
 
     uri = milvus_uri(dirs)
-    Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    if not server_uri():
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
     desk = Newsdesk.open(settings(dirs))
-    name = collection_name(COLLECTION, desk.store.epoch())
+    name = collection_name(collection(dirs), desk.store.epoch())
     existed = name in MilvusClient(uri).list_collections()
     t0 = time.perf_counter()
     mi = desk.search_index()

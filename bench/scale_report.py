@@ -106,7 +106,7 @@ def _header(n: int, r: dict) -> str:
     if "milvus_build" in r:
         mb = r["milvus_build"]
         text += (
-            f"\n   Milvus-lite collection {mb['collection']} at {mb['uri']}: {mb['index']}, "
+            f"\n   Milvus collection {mb['collection']} at {mb['uri']}: {mb['index']}, "
             f"{mb['vectors']:,} vectors, {'caught up' if mb['existed'] else 'built'} in {mb['open_s']:.0f} s "
             f"(peak RSS of that process {_mb(mb['maxrss_bytes'])})"
         )

@@ -140,6 +140,9 @@ class NewsdeskBot(commands.Bot):
             intents = discord.Intents.default()
             intents.message_content = True  # questions without a slash command (see README)
         options.setdefault("chunk_guilds_at_startup", False)
+        if settings.shard_count is not None:  # one of several bot processes (NEWSDESK_SHARD_ID/_COUNT)
+            options.setdefault("shard_id", settings.shard_id)
+            options.setdefault("shard_count", settings.shard_count)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,

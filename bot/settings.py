@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from index import CoreSettings
@@ -26,6 +26,8 @@ ENV_NAMES = {
     "feeds_enabled": "NEWSDESK_FEEDS",
     "owner_guild_id": "NEWSDESK_OWNER_GUILD_ID",
     "owner_id_list": "NEWSDESK_OWNER_IDS",
+    "shard_id": "NEWSDESK_SHARD_ID",
+    "shard_count": "NEWSDESK_SHARD_COUNT",
 }
 
 
@@ -92,6 +94,12 @@ class BotSettings(CoreSettings):
     # alerts that fired (here or in another process on the data dir) are posted.
     track_max_per_server: int = Field(default=25, ge=1, validation_alias="NEWSDESK_TRACK_MAX_PER_SERVER")
     track_check_seconds: float = Field(default=60.0, gt=0, validation_alias="NEWSDESK_TRACK_CHECK_SECONDS")
+    # Several bot processes (README, "Running against Milvus"): this process serves Discord shard
+    # NEWSDESK_SHARD_ID of NEWSDESK_SHARD_COUNT (the servers whose (id >> 22) % count is that shard). Unset: one
+    # process, every server. Every process shares one data dir and one Milvus; the scheduled briefing and tracked
+    # alerts are claimed in the shared state, so each is posted once; only shard 0 polls feeds in the background.
+    shard_id: int | None = Field(default=None, ge=0, validation_alias="NEWSDESK_SHARD_ID")
+    shard_count: int | None = Field(default=None, ge=1, validation_alias="NEWSDESK_SHARD_COUNT")
 
     @field_validator("discord_token")
     @classmethod
@@ -120,6 +128,21 @@ class BotSettings(CoreSettings):
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise ValueError(f"{v!r} is not a known time zone (e.g. Europe/Berlin)") from exc
         return v
+
+    @model_validator(mode="after")
+    def _shard(self) -> BotSettings:
+        if (self.shard_id is None) != (self.shard_count is None):
+            raise ValueError("NEWSDESK_SHARD_ID and NEWSDESK_SHARD_COUNT go together: set both or neither")
+        if self.shard_id is not None and self.shard_count is not None and self.shard_id >= self.shard_count:
+            raise ValueError(
+                f"NEWSDESK_SHARD_ID {self.shard_id} is not below NEWSDESK_SHARD_COUNT {self.shard_count}"
+            )
+        return self
+
+    @property
+    def polls_feeds(self) -> bool:
+        """Whether this process polls due feeds in the background: one process does (shard 0, or the only one)."""
+        return self.feeds_enabled and not self.shard_id
 
     @property
     def admin_roles(self) -> frozenset[int]:
@@ -152,4 +175,6 @@ def load_settings(**overrides: object) -> BotSettings:
                 f"{env} is not set: put it in the environment or in .env (see .env.example)."
             ) from None
         msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        if not err.get("loc"):  # a rule over several settings names them itself
+            raise SettingsError(f"{msg[:1].upper()}{msg[1:]}.") from None
         raise SettingsError(f"Setting {env} is invalid: {msg}.") from None

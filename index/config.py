@@ -46,6 +46,17 @@ class CoreSettings(BaseSettings):
     milvus_uri: str = Field(default="", validation_alias="NEWSDESK_MILVUS_URI")
     milvus_token: str = Field(default="", validation_alias="NEWSDESK_MILVUS_TOKEN")
     milvus_collection: str = Field(default="newsdesk", validation_alias="NEWSDESK_MILVUS_COLLECTION")
+    # How fresh a Milvus search is (Strong | Session | Bounded; index/vectors/milvus.py). The read-your-own-writes
+    # rule: before it searches, every process upserts the stored paragraphs its collection position has not
+    # reached yet, so a search sees another process's article once it is in the store if the search sees the
+    # writes made before it. Strong (the default) guarantees that for every write acknowledged before the
+    # search, from any process or replica; it waits for the server's next time tick (Milvus's
+    # proxy.timeTickInterval: ~21 ms a search at 20 ms, ~400 ms at the default 200 ms). Session guarantees it
+    # for this process's own writes: rows that another process had already written when this one opened the
+    # collection are seen once the server has applied them (a standalone server does at once; a cluster with
+    # replicas within a time tick or so). Bounded may miss any write of the last common.gracefulTime (5 s):
+    # fastest, but a question right after an ingest may not find the new article. milvus-lite ignores it.
+    milvus_consistency: str = Field(default="Strong", validation_alias="NEWSDESK_MILVUS_CONSISTENCY")
 
 
 def configure_runtime() -> None:

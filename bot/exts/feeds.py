@@ -62,7 +62,7 @@ class Feeds(commands.Cog):
         self.background_polls = 0  # finished background polls (the first runs right after start)
 
     async def cog_load(self) -> None:
-        if not self.bot.sync_only:
+        if not self.bot.sync_only and self.bot.settings.polls_feeds:
             self.poller.start()
 
     async def cog_unload(self) -> None:

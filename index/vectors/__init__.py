@@ -38,10 +38,21 @@ def open_vector_store(
         )
     if settings.vector_backend == "milvus":
         from index.vectors.milvus import MilvusIndex  # pymilvus loads only for this backend
-        from index.vectors.milvus_expr import MilvusConfig
+        from index.vectors.milvus_expr import MilvusConfig, consistency_level
 
         uri = settings.milvus_uri or str(data_dir / "milvus.db")
-        config = MilvusConfig(uri, settings.milvus_token, settings.milvus_collection, settings.exact_max)
+        config = MilvusConfig(
+            uri,
+            settings.milvus_token,
+            settings.milvus_collection,
+            settings.exact_max,
+            consistency=consistency_level(settings.milvus_consistency),
+        )
         client = previous.client if isinstance(previous, MilvusIndex) and previous.healthy else None
-        return MilvusIndex.open(config, store, dimension, settings.model, epoch, client)
+        try:
+            return MilvusIndex.open(config, store, dimension, settings.model, epoch, client)
+        except VectorBackendError as exc:
+            if isinstance(previous, MilvusIndex) and not previous.healthy:  # it answered before: an outage
+                raise VectorBackendError(say("milvus_unavailable")) from exc
+            raise
     raise VectorBackendError(say("milvus_bad_backend", name=settings.vector_backend))

@@ -394,6 +394,7 @@ class MilvusIndex:
             filter=expr,
             search_params=params,
             output_fields=["id"],
+            consistency_level=self.config.consistency,
         )[0]
         return (
             np.asarray([h["id"] for h in hits], dtype=np.int64),

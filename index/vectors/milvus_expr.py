@@ -42,6 +42,19 @@ class MilvusConfig:
     prefix: str = "newsdesk"  # the alias; collections are ``<prefix>_<epoch>``
     exact_max: int = EXACT_MAX
     timeout: float = 10.0
+    consistency: str = "Strong"  # of searches: Strong | Session | Bounded (``consistency_level``)
+
+
+CONSISTENCY_LEVELS = ("Strong", "Session", "Bounded")
+
+
+def consistency_level(name: str) -> str:
+    """A ``NEWSDESK_MILVUS_CONSISTENCY`` value spelled as Milvus spells it; an unknown one is one sentence. The
+    rule each level gives is stated where the setting is (``index.config``) and in the README."""
+    for level in CONSISTENCY_LEVELS:
+        if name.strip().lower() == level.lower():
+            return level
+    raise VectorBackendError(say("milvus_bad_consistency", name=name))
 
 
 def connect(config: MilvusConfig) -> Any:

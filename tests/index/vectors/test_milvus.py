@@ -291,6 +291,27 @@ def test_unreachable_server_is_one_sentence(wikinews_desk, make_desk):
         desk.ask(QUESTIONS[0])
 
 
+@pytest.mark.parametrize("level", ["session", "Bounded"])
+def test_the_consistency_level_is_a_setting(level, milvus_desk, make_desk, milvus_uri, milvus_collection):
+    desk = make_desk(
+        milvus_desk.data_dir,
+        vector_backend="milvus",
+        milvus_uri=str(milvus_uri),
+        milvus_collection=milvus_collection,
+        milvus_consistency=level,
+    )
+    assert desk.search_index().config.consistency == level.capitalize()  # spelled as Milvus spells it
+    assert _top(desk.search_index(), desk, QUESTIONS[0]) == _top(milvus_desk.search_index(), milvus_desk, QUESTIONS[0])
+
+
+def test_an_unknown_consistency_level_is_one_sentence(wikinews_desk, make_desk):
+    desk = make_desk(wikinews_desk.data_dir, vector_backend="milvus", milvus_consistency="Eventually")
+    with pytest.raises(
+        VectorBackendError, match="^NEWSDESK_MILVUS_CONSISTENCY is 'Eventually': use Strong, "
+    ):
+        desk.ask(QUESTIONS[0])
+
+
 def test_bad_backend_name_is_one_sentence(wikinews_desk, make_desk):
     desk = make_desk(wikinews_desk.data_dir, vector_backend="annoy")
     with pytest.raises(ValueError, match="NEWSDESK_VECTOR_BACKEND is 'annoy': use faiss or milvus"):
