@@ -30,6 +30,7 @@ class ArticleIn:
     title_derived: bool = False
     # Metadata read from the text rather than given: field -> the text it was read from (a dateline, a credit).
     inferred: dict[str, str] = field(default_factory=dict)
+    language: str | None = None  # ISO 639-1 when the source says so; else identified at ingest
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Article:
     duplicate_of: str | None = None
     n_paragraphs: int = 0
     title_derived: bool = False
+    language: str | None = None  # ISO 639-1 (index/language.py); None = unknown
 
 
 @dataclass
@@ -83,6 +85,10 @@ class Quote:
     end: int
     score: float
     also_in: list[SourceRef] = field(default_factory=list)
+    language: str | None = None  # the article's (ISO 639-1): the quote is verbatim in this language
+    # The part of ``score`` that is evidence of an answer (the score without the priors, which only rank): what
+    # the relevance bar reads, and what ``newsdesk eval --unanswerable`` draws its trade-off curve over.
+    evidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +104,7 @@ class Answer:
     searched: dict[str, Any] = field(default_factory=dict)
     nearest_misses: list[Quote] = field(default_factory=list)
     dropped_unverified: int = 0
+    language: str | None = None  # the question's (quotes in another language say theirs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +113,7 @@ class Answer:
             "quotes": [q.to_dict() for q in self.quotes],
             "nearest_misses": [q.to_dict() for q in self.nearest_misses],
             "searched": self.searched,
+            "language": self.language,
         }
 
 

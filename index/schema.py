@@ -13,6 +13,9 @@ data dir (bot, cron ``poll``, an admin's CLI), so "an alert fires once" holds ac
 Version 4 logs every change of an ``articles`` row (triggers), so the FAISS cache's filter fields (``facets.py``:
 an article's day, scope, outlet and the copy it is of) catch up from the store like its vectors do, reading only
 what changed, instead of asking SQL for every allowed paragraph id per question.
+
+Version 5 records each article's language (``index/language.py``; NULL = unknown, which is what every article
+stored before it is: the tokenizer treats unknown as it treated every text then, so its lexical terms stay valid).
 """
 
 from __future__ import annotations
@@ -127,9 +130,9 @@ def lexical_text(text: str, title: str, title_derived: bool) -> str:
     return text if title_derived else f"{title}\n{text}"
 
 
-def terms_of(texts: list[str]) -> list[str]:
+def terms_of(texts: list[str], lang: str | None = None) -> list[str]:
     """The FTS5 column for each text: our own tokens (stemmed, demonyms folded), space-joined."""
-    return [" ".join(toks) for toks in tokenize(texts)]
+    return [" ".join(toks) for toks in tokenize(texts, lang)]
 
 
 def _v0_to_v1(conn: sqlite3.Connection) -> None:
@@ -185,7 +188,17 @@ def _v3_to_v4(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v0_to_v1, _v1_to_v2, _v2_to_v3, _v3_to_v4]
+def _v4_to_v5(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE articles ADD COLUMN language TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v0_to_v1,
+    _v1_to_v2,
+    _v2_to_v3,
+    _v3_to_v4,
+    _v4_to_v5,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from index.answer import Request, build_answer
 from index.config import CoreSettings
@@ -25,6 +27,7 @@ from index.encoders import backend_of
 from index.extract import ExtractError, articles_from_bytes, iter_files
 from index.facets import Allowed, filtered
 from index.ingest import Ingestor, reindex
+from index.language import question_language, script_of
 from index.lexical import LexicalIndex, tokenize
 from index.models import (
     Answer,
@@ -40,6 +43,7 @@ from index.models import (
     Stats,
     VectorBackendError,
 )
+from index.profiles import bar_for
 from index.reindex_private import reindex_private
 from index.render import say
 from index.search import Query, Sources, retrieve
@@ -243,7 +247,10 @@ class Newsdesk:
         offset: int = 0,
         per_article: int | None = None,
         method: str = "hybrid",
+        exclude_articles: Collection[str] = (),
     ) -> Answer:
+        """The verified quotes answering ``question``. ``exclude_articles`` leaves those articles out of this one
+        search: how ``newsdesk eval --unanswerable`` asks a question over an index without its own story."""
         question = " ".join(question.split())
         if not question:
             raise ValueError("The question is empty: ask something about the news.")
@@ -256,17 +263,27 @@ class Newsdesk:
         filters = filters or Filters()
         vectors = self.vectors
         allowed = self._allowed(vectors, filters)
-        tokens = tokenize([question])[0]
-        query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
+        if exclude_articles:
+            allowed = self._excluding(vectors, allowed, exclude_articles)
+        language = question_language(question)
+        tokens = tokenize([question], language)[0]
+        query = Query(tokens, self.embedder.encode_query(question), filters, allowed, script_of(question))
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
         searched: dict = {"filters": filters.describe()}
         counted = filtered(filters) and allowed is None  # Milvus filtered inside the engine
         if not counted:
             searched["paragraphs"] = allowed.count if allowed is not None else self.lexical.size()
         request = Request(
-            question, self.lexical.weights(tokens), k, offset, per_article, filters.scopes, method
+            question,
+            self.lexical.weights(tokens),
+            k,
+            offset,
+            per_article,
+            filters.scopes,
+            method,
+            bar_for(self.store.model_identity()[0]),
         )
-        answer = build_answer(cands, self.store, request, searched)
+        answer = build_answer(cands, self.store, request, searched, language)
         if counted and answer.no_answer:  # the honest no-answer says how much was searched: count it in SQL
             answer.searched["paragraphs"] = self.store.allowed_count(filters)
         return answer
@@ -277,13 +294,27 @@ class Newsdesk:
         filters = filters or Filters()
         vectors = self.vectors
         query = Query(
-            tokenize([question])[0],
+            tokenize([question], question_language(question))[0],
             self.embedder.encode_query(question),
             filters,
             self._allowed(vectors, filters),
+            script_of(question),
         )
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
         return [c.pid for c in cands[:n]]
+
+    def _excluding(self, vectors: VectorIndex, allowed: Allowed | None, articles: Collection[str]) -> Allowed:
+        """``allowed`` (everything when None) less the paragraphs of ``articles`` (the FAISS cache only)."""
+        if not isinstance(vectors, VectorIndex):
+            raise ValueError("Leaving articles out of a search needs the FAISS vector backend.")
+        left_out = np.asarray(
+            [pid for pid, _ in self.store.article_paragraph_rows(list(articles))], dtype=np.int64
+        )
+        if allowed is None:
+            return Allowed.from_ids(np.setdiff1d(vectors.ids(), left_out))
+        mask = allowed.mask.copy()
+        mask[left_out[left_out < len(mask)]] = False
+        return Allowed(mask, int(mask.sum()))
 
     @staticmethod
     def _allowed(vectors: VectorIndex, filters: Filters) -> Allowed | None:
