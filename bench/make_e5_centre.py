@@ -36,8 +36,10 @@ def main() -> None:
     passage_mean = enc.encode(paragraphs, 64).mean(0)
     query_mean = np.vstack([enc.encode_query(s) for s in sentences]).mean(0)
     np.savez(CENTRE_FILE, passage=passage_mean.astype(np.float32), query=query_mean.astype(np.float32))
-    print(f"{CENTRE_FILE}: {len(paragraphs)} paragraphs, |passage mean| {np.linalg.norm(passage_mean):.3f}, "
-          f"|query mean| {np.linalg.norm(query_mean):.3f}")
+    print(
+        f"{CENTRE_FILE}: {len(paragraphs)} paragraphs, |passage mean| {np.linalg.norm(passage_mean):.3f}, "
+        f"|query mean| {np.linalg.norm(query_mean):.3f}"
+    )
 
 
 if __name__ == "__main__":

