@@ -143,19 +143,18 @@ def test_a_question_finds_the_answer_in_another_language_first_and_quotes_it_ver
 ):
     result = multi_desk.ask(question, k=3)
     assert not result.no_answer
-    first = result.quotes[0]
-    assert first.article_id == article, [(q.article_id, q.text) for q in result.quotes]
-    assert answer in first.text
-    stored = multi_desk.store.paragraphs([first.paragraph_id])[first.paragraph_id].text
-    assert (
-        stored[first.start : first.end] == first.text and first.text in TEXT[article]
-    )  # verbatim, untranslated
-    assert first.language == lang
-    data = result.to_dict()
-    assert data["quotes"][0]["language"] == lang  # an extra JSON field; the others are unchanged
-    assert {"text", "article_id", "title", "source", "date", "url", "paragraph", "score"} <= set(
-        data["quotes"][0]
-    )
+    assert result.quotes[0].article_id == article, [(q.article_id, q.text) for q in result.quotes]
+    # The answer's paragraph is the first quote, or the second behind its own article's lead (the lead prior: the
+    # Kenyan question's ¶1 comes before ¶2; ordering by priors is the relevance bar's business, issue 21 item 3).
+    hit = next(i for i, q in enumerate(result.quotes[:2]) if answer in q.text)
+    quote = result.quotes[hit]
+    stored = multi_desk.store.paragraphs([quote.paragraph_id])[quote.paragraph_id].text
+    assert stored[quote.start : quote.end] == quote.text  # verbatim ...
+    assert quote.text in TEXT[article]  # ... and untranslated
+    assert quote.article_id == article and quote.language == lang
+    data = result.to_dict()["quotes"][hit]
+    assert data["language"] == lang  # an extra JSON field; the others are unchanged
+    assert {"text", "article_id", "title", "source", "date", "url", "paragraph", "score"} <= set(data)
 
 
 def test_the_answer_says_which_language_a_quote_is_in(multi_desk):
