@@ -66,6 +66,8 @@ def quote_meta(q: Quote) -> str:
     if q.date:
         parts.append(q.date)
     parts.append(f"¶{q.paragraph}")
+    if q.language and q.language != "en":  # verbatim in its own language: say which
+        parts.append(say("quote_language", code=q.language))
     parts.append(VERBATIM)
     return "— " + " · ".join(parts)
 

@@ -84,6 +84,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="fail when any question misses (for the seed set)")
     p.add_argument("--index-dir", type=Path, help="keep the evaluation index here between runs")
     p.add_argument(
+        "--unanswerable",
+        action="store_true",
+        help="also ask each question without its own article: false-answer rate and the no-answer trade-off",
+    )
+    p.add_argument(
         "--split",
         choices=("tune", "report", "all"),
         default="all",

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
+from index.language import language_name
+
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 CATALOGUE = "messages.toml"
 
@@ -42,6 +44,7 @@ def environment() -> Environment:
     )
     env.globals["counted"] = counted
     env.globals["say"] = say
+    env.globals["language_name"] = language_name
     return env
 
 

@@ -32,6 +32,7 @@ class ArticleIn:
     title_derived: bool = False
     # Metadata read from the text rather than given: field -> the text it was read from (a dateline, a credit).
     inferred: dict[str, str] = field(default_factory=dict)
+    language: str | None = None  # ISO 639-1 when the source says so; else identified at ingest
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Article:
     duplicate_of: str | None = None
     n_paragraphs: int = 0
     title_derived: bool = False
+    language: str | None = None  # ISO 639-1 (index/language.py); None = unknown
 
 
 @dataclass
@@ -88,6 +90,10 @@ class Quote:
     # For "what did X say" questions: True when the quote is a statement attributed to X, False when it is only
     # about X (X is quoted nowhere searched), None for other questions.
     attributed: bool | None = None
+    language: str | None = None  # the article's (ISO 639-1): the quote is verbatim in this language
+    # The part of ``score`` that is evidence of an answer (the score without the priors, which only rank): what
+    # the relevance bar reads, and what ``newsdesk eval --unanswerable`` draws its trade-off curve over.
+    evidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,6 +113,7 @@ class Answer:
     # not, the quotes are passages about X and the answer says so first.
     speaker: str | None = None
     speaker_quoted: bool | None = None
+    language: str | None = None  # the question's (quotes in another language say theirs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +124,7 @@ class Answer:
             "searched": self.searched,
             "speaker": self.speaker,
             "speaker_quoted": self.speaker_quoted,
+            "language": self.language,
         }
 
 

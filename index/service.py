@@ -15,11 +15,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+import numpy as np
+
 from index.answer.compose import Request, build_answer
+from index.answer.profiles import bar_for
 from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
 from index.config import CoreSettings
 from index.embed.backends import backend_of
@@ -27,6 +30,7 @@ from index.embed.model import Embedder
 from index.ingest.extract import ExtractError, articles_from_bytes, iter_files
 from index.ingest.reindex import reindex_private
 from index.ingest.write import Ingestor, reindex
+from index.language import question_language, script_of
 from index.messages import say
 from index.models import (
     Answer,
@@ -50,7 +54,7 @@ from index.text import tokenize
 from index.text_normalize import normalize_text
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
 from index.vectors import ModelMismatch, VectorStore, open_vector_store
-from index.vectors.facets import filtered
+from index.vectors.facets import Allowed, filtered
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
@@ -231,7 +235,10 @@ class Newsdesk:
         offset: int = 0,
         per_article: int | None = None,
         method: str = "hybrid",
+        exclude_articles: Collection[str] = (),
     ) -> Answer:
+        """The verified quotes answering ``question``. ``exclude_articles`` leaves those articles out of this one
+        search: how ``newsdesk eval --unanswerable`` asks a question over an index without its own story."""
         # Invisible characters removed, NFKC (index.text_normalize): the same visible question, the same answer.
         question = normalize_text(question)
         if not question:
@@ -247,17 +254,27 @@ class Newsdesk:
         filters = filters or Filters()
         vectors = self.search_index()
         allowed = vectors.allowed(filters)
-        tokens = tokenize([question])[0]
-        query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
+        if exclude_articles:
+            allowed = self._excluding(allowed, exclude_articles)
+        language = question_language(question)
+        tokens = tokenize([question], language)[0]
+        query = Query(tokens, self.embedder.encode_query(question), filters, allowed, script_of(question))
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
         searched: dict = {"filters": filters.describe()}
         counted = filtered(filters) and allowed is None  # the backend filtered inside its own search
         if not counted:
             searched["paragraphs"] = allowed.count if allowed is not None else self.lexical.size()
         request = Request(
-            question, self.lexical.weights(tokens), k, offset, per_article, filters.scopes, method
+            question,
+            self.lexical.weights(tokens),
+            k,
+            offset,
+            per_article,
+            filters.scopes,
+            method,
+            bar_for(self.store.model_identity()[0]),
         )
-        answer = build_answer(cands, self.store, request, searched)
+        answer = build_answer(cands, self.store, request, searched, language)
         if counted and answer.no_answer:  # the honest no-answer says how much was searched: count it in SQL
             answer.searched["paragraphs"] = self.store.allowed_count(filters)
         return answer
@@ -269,13 +286,25 @@ class Newsdesk:
         question = normalize_text(question)
         vectors = self.search_index()
         query = Query(
-            tokenize([question])[0],
+            tokenize([question], question_language(question))[0],
             self.embedder.encode_query(question),
             filters,
             vectors.allowed(filters),
+            script_of(question),
         )
         cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
         return [c.pid for c in cands[:n]]
+
+    def _excluding(self, allowed: Allowed | None, articles: Collection[str]) -> Allowed:
+        """``allowed`` (everything when None) less the paragraphs of ``articles``."""
+        left_out = np.asarray(
+            [pid for pid, _ in self.store.article_paragraph_rows(list(articles))], dtype=np.int64
+        )
+        if allowed is None:
+            return Allowed.from_ids(np.setdiff1d(self.store.paragraph_ids(), left_out))
+        mask = allowed.mask.copy()
+        mask[left_out[left_out < len(mask)]] = False
+        return Allowed(mask, int(mask.sum()))
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours (the bot's "Full paragraph")."""

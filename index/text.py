@@ -12,6 +12,8 @@ import re
 
 import Stemmer
 
+from index.multiscript import char_pairs, has_unspaced, split_unspaced
+
 _STEMMER = Stemmer.Stemmer("english")
 
 _WORD = re.compile(r"(?u)\b\w\w+\b")
@@ -206,13 +208,34 @@ FOLD = {
 }
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased words, stop words dropped, demonyms folded onto countries, Snowball-stemmed."""
+def tokenize(texts: list[str], lang: str | None = None) -> list[list[str]]:
+    """Lower-cased words, stop words dropped, demonyms folded onto countries, Snowball-stemmed.
+
+    ``lang`` is the text's language (``index/language.py``; None = unknown, treated as English as before languages
+    were stored). Only English is stemmed: another language's words are kept as written rather than cut by the
+    wrong rules (ё folded onto е). Scripts written without spaces (Japanese, Chinese, Thai...) become overlapping
+    character pairs (``multiscript.py``), where one word match would otherwise be a whole sentence."""
+    stem = lang is None or lang == "en"
     out: list[list[str]] = []
     for text in texts:
-        words = [FOLD.get(w, w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-        out.append(_STEMMER.stemWords(words))
+        lowered = text.lower()
+        if has_unspaced(lowered):
+            tokens: list[str] = []
+            for kind, piece in split_unspaced(lowered):
+                tokens.extend(char_pairs(piece) if kind == "pairs" else _words(piece, stem))
+            out.append(tokens)
+        else:
+            out.append(_words(lowered, stem))
     return out
+
+
+def _words(lowered: str, stem: bool) -> list[str]:
+    words = [FOLD.get(w, w) for w in _WORD.findall(lowered) if w not in STOPWORDS]
+    if stem:
+        words = _STEMMER.stemWords(words)
+    if "ё" in lowered:
+        words = [w.replace("ё", "е") for w in words]
+    return words
 
 
 def checksum(text: str) -> str:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 from index.answer.answer_type import answer_type, has_answer_type
 from index.answer.attribution import asked_speaker, attributed_to, question_speaker
 from index.answer.copies import Collapser
+from index.answer.profiles import Bar
 from index.answer.spans import best_window, span_quote, with_qualifier
 from index.answer.verify import is_verbatim
 from index.models import Answer, Article, Paragraph, Quote
+from index.retrieval.crosslingual import imputed
 from index.retrieval.search import METHODS, Candidate
 from index.store.articles import Store
 from index.text import tokenize
@@ -62,6 +65,7 @@ class Request:
     per_article: int  # 0 = no cap
     scopes: tuple[str, ...] | None
     method: str = "hybrid"
+    bar: Bar | None = None  # the relevance bar of the model searched (profiles.py); None = MiniLM's constants
 
 
 def load_pool(candidates: list[Candidate], store: Store, req: Request) -> Pool:
@@ -81,10 +85,13 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         para = pool.paragraphs.get(c.pid)
         if para is None:
             continue
-        pool.windows[c.pid] = best_window(para, req.weights, tokenize)
+        lang = pool.articles[para.article_id].language
+        pool.windows[c.pid] = best_window(para, req.weights, partial(tokenize, lang=lang))
         if not rescored:
             continue
         start, end, c.coverage = pool.windows[c.pid]
+        if c.foreign:  # another script than the question's: the share of its words is not observable
+            c.coverage = imputed(c.coverage, c.dense)
         end = with_qualifier(para, start, end)
         pool.windows[c.pid] = (start, end, c.coverage)
         prior = W_LEAD * math.exp(-(para.ordinal - 1) / LEAD_DECAY)
@@ -103,15 +110,18 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         pool.cands.sort(key=lambda c: (first and not c.attributed, -c.score, c.pid))
 
 
-def relevant(c: Candidate, first: bool, method: str) -> bool:
+def relevant(c: Candidate, first: bool, method: str, bar: Bar | None = None) -> bool:
     """Evidence that a passage answers rather than merely resembles: a close meaning or the rare terms. Priors
-    (``Candidate.prior``) rank passages but never make one relevant."""
+    (``Candidate.prior``) rank passages but never make one relevant. ``bar``: the model's (``profiles.py``);
+    the module's MiniLM values when not given."""
     if not METHODS[method].rescored:
         return True
+    if bar is None:
+        bar = Bar(MIN_SCORE, MIN_FOLLOW, MIN_DENSE, MIN_COVERAGE)
     evidence = c.score - c.prior
     if not first:
-        return evidence >= MIN_FOLLOW
-    return evidence >= MIN_SCORE and (c.dense >= MIN_DENSE or c.coverage >= MIN_COVERAGE)
+        return evidence >= bar.min_follow
+    return evidence >= bar.min_score and (c.dense >= bar.min_dense or c.coverage >= bar.min_coverage)
 
 
 @dataclass
@@ -137,8 +147,9 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
         article = pool.articles[para.article_id]
         start, end, _ = pool.windows[c.pid]
         quote = span_quote(para, article, start, end, c.score)
+        quote.evidence = round(c.score - c.prior, 4)
         quote.also_in = list(copies.get(article.id, []))
-        if not relevant(c, not sel.quotes, req.method):
+        if not relevant(c, not sel.quotes, req.method, req.bar):
             if len(sel.misses) < NEAREST_MISSES:
                 sel.misses.append(quote)
             continue
@@ -175,7 +186,9 @@ def no_answer_misses(pool: Pool) -> list[Quote]:
     return out
 
 
-def build_answer(candidates: list[Candidate], store: Store, req: Request, searched: dict) -> Answer:
+def build_answer(
+    candidates: list[Candidate], store: Store, req: Request, searched: dict, language: str | None = None
+) -> Answer:
     """Pick, verify and page the quotes of ``candidates``; decide the no-answer."""
     pool = load_pool(candidates, store, req)
     rescore(pool, store, req)
@@ -193,4 +206,5 @@ def build_answer(candidates: list[Candidate], store: Store, req: Request, search
         speaker_quoted=(not sel.about)
         if sel.quotes and any(q.attributed is not None for q in sel.quotes)
         else None,
+        language=language,
     )

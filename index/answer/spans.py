@@ -89,6 +89,7 @@ def span_quote(para: Paragraph, src, start: int, end: int, score: float, also_in
         end=end,
         score=round(float(score), 4),
         also_in=list(also_in or []),
+        language=getattr(src, "language", None),
     )
 
 

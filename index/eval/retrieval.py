@@ -27,6 +27,7 @@ from index.eval.gate import gate
 from index.eval.metrics import BASELINES, KS, Tally, first_hit
 from index.eval.misses import MissCounts, classify_miss, gold_articles
 from index.eval.split import select
+from index.eval.unanswerable import Lines, evaluate_unanswerable, format_unanswerable
 from index.messages import say
 from index.models import Answer, Filters
 from index.service import Newsdesk
@@ -188,7 +189,12 @@ def run_eval(args: Any, settings: CoreSettings) -> int:
             )
             with contextlib.ExitStack() as stack:
                 out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else None
-                result = evaluate(desk, questions, args.as_of_field, out)
+                lines = Lines(out) if getattr(args, "unanswerable", False) else None
+                result = evaluate(desk, questions, args.as_of_field, lines or out)
+                if lines is not None:  # the same questions again, each without its own story
+                    result["unanswerable"] = evaluate_unanswerable(
+                        desk, questions, args.as_of_field, lines.records
+                    )
         finally:
             desk.close()
     result["split"] = {"half": split, "questions": len(questions), "of": len(every)}
@@ -198,5 +204,7 @@ def run_eval(args: Any, settings: CoreSettings) -> int:
         print(json.dumps(result, indent=1))
     else:
         _print_result(result, f"{articles} ({split})", problems, len(questions))
+        if "unanswerable" in result:
+            print(format_unanswerable(result["unanswerable"], split))
     strict_ids = {f["id"] for f in result["failures"]} if getattr(args, "strict", False) else set()
     return 1 if problems or strict_ids else 0

@@ -125,7 +125,17 @@ def _build(paras: list[str], origin: str, meta: dict[str, Any], file_date: date 
         origin=origin,
         title_derived=derived,
         inferred=evidence,
+        language=_language_value(meta.get("language") or meta.get("lang")),
     )
+
+
+def _language_value(value: Any) -> str | None:
+    """A language the source gives (``ru``, ``uk-UA``, ``JA``) as ISO 639-1; anything else is left to detection."""
+    text = text_value(value)
+    if not text:
+        return None
+    code = text.strip().lower().replace("_", "-").split("-")[0]
+    return code if len(code) == 2 and code.isalpha() and code.isascii() else None
 
 
 def article_from_record(record: Any, origin: str) -> ArticleIn:

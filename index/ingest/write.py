@@ -23,6 +23,7 @@ from pathlib import Path
 from index.embed.model import Embedder
 from index.ingest.dedup import near_duplicate_of
 from index.ingest.segment import is_caption, sentence_spans
+from index.language import detect_language
 from index.models import ArticleIn, IngestItem, IngestReport, IngestStatus
 from index.store.articles import NewParagraph, Store
 from index.store.health import is_store_failure
@@ -65,6 +66,7 @@ class Prepared:
     digest: str
     canonical: dict | None  # the article this one is a copy of
     paragraphs: list[NewParagraph] = field(default_factory=list)
+    language: str | None = None  # given by the source, else identified (index/language.py)
 
 
 def prepare(store: Store, item: ArticleIn, scope: str) -> Prepared | IngestItem:
@@ -76,6 +78,7 @@ def prepare(store: Store, item: ArticleIn, scope: str) -> Prepared | IngestItem:
         return IngestItem(item.origin, IngestStatus.UNCHANGED, existing["id"], existing["title"])
     exclude = existing["id"] if existing is not None else ""
     prepared = Prepared(item, key, digest, find_canonical(store, item, digest, scope, exclude))
+    prepared.language = item.language or detect_language("\n\n".join(item.paragraphs))
     if prepared.canonical is None:
         prepared.paragraphs = [
             NewParagraph(text, sentence_spans(text), is_caption(text), checksum(text), None)
@@ -115,7 +118,9 @@ def commit(store: Store, p: Prepared, scope: str, model: str, dimension: int) ->
             article_id, status = store.unique_article_id(wanted), IngestStatus.ADDED
         store.upsert_article(conn, _fields(p, article_id, scope))
         if p.canonical is None:
-            store.insert_paragraphs(conn, article_id, item.title, item.title_derived, p.paragraphs)
+            store.insert_paragraphs(
+                conn, article_id, item.title, item.title_derived, p.paragraphs, p.language
+            )
         store.claim_model(conn, model, dimension)
         store.bump_version(conn)
     if p.canonical is not None:
@@ -140,6 +145,7 @@ def _fields(p: Prepared, article_id: str, scope: str) -> dict:
         "duplicate_of": p.canonical["id"] if p.canonical is not None else None,
         "origin": item.origin,
         "title_derived": int(item.title_derived),
+        "language": p.language,
         "n_paragraphs": 0 if p.canonical is not None else len(item.paragraphs),
         "ingested_at": now_iso(),
     }

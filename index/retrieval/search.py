@@ -19,6 +19,7 @@ import numpy as np
 
 from index.models import Filters
 from index.retrieval.article_evidence import article_evidence
+from index.retrieval.crosslingual import article_scripts, foreign_ids, imputed
 from index.retrieval.lexical import LexicalIndex
 from index.store.articles import Store
 from index.vectors.base import VectorStore
@@ -48,6 +49,8 @@ class Candidate:
     # The part of ``score`` that is a prior (article centroid, lead position, answer type): it ranks, but it is not
     # evidence that a passage answers, so the no-answer bar (answer.relevant) reads ``score - prior``.
     prior: float = 0.0
+    # Written in another script than the question: its lexical signals are imputed (index/retrieval/crosslingual.py).
+    foreign: bool = False
 
 
 @dataclass
@@ -60,6 +63,7 @@ class Query:
     # The FAISS cache's answer to the filters (or ids); None when nothing is filtered, or when the vector backend
     # applies ``filters`` itself (Milvus).
     allowed: Allowed | np.ndarray | None
+    script: str = "latin"  # of the question's letters (index/language.py): passages in another are "foreign"
 
 
 @dataclass
@@ -120,12 +124,25 @@ class Hybrid:
             if cands[pid].dense_rank is None:
                 cands[pid].dense = float(vec @ q.vector)
         max_bm25 = max((c.bm25 for c in cands.values()), default=0.0) or 1.0
+        foreign = _foreign(cands, q, src, evidence.article_of)
         for c in cands.values():
-            c.score = W_DENSE * c.dense + W_LEXICAL * c.bm25 / max_bm25
+            lexical = c.bm25 / max_bm25
+            if c.pid in foreign:
+                c.foreign, lexical = True, imputed(lexical, c.dense)
+            c.score = W_DENSE * c.dense + W_LEXICAL * lexical
         article_blend(cands, evidence.article_of, src.store)
         for c in cands.values():
             c.prior = evidence.bonus.get(evidence.article_of.get(c.pid, ""), 0.0)
             c.score += c.prior
+
+
+def _foreign(cands: dict[int, Candidate], q: Query, src: Sources, article_of: dict[int, str]) -> set[int]:
+    """Candidates in another script than the question (one small SQL read of their articles' languages)."""
+    unknown = [pid for pid in cands if pid not in article_of]
+    if unknown:
+        article_of = {**article_of, **src.store.article_of(unknown)}
+    scripts = article_scripts(src.store, (article_of[p] for p in cands if p in article_of))
+    return foreign_ids(q.script, article_of, scripts, cands)
 
 
 def _rank(rank: int | None, far: int) -> int:

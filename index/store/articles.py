@@ -148,6 +148,7 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
             duplicate_of=row["duplicate_of"],
             n_paragraphs=row["n_paragraphs"],
             title_derived=bool(row["title_derived"]),
+            language=row["language"],
         )
 
     def article(self, article_id: str) -> Article | None:
@@ -312,9 +313,11 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
         title: str,
         title_derived: bool,
         paras: list[NewParagraph],
+        language: str | None = None,
     ) -> list[int]:
-        """Paragraphs with spans, checksums, vectors and lexical terms, in the caller's transaction."""
-        terms = terms_of([lexical_text(p.text, title, title_derived) for p in paras])
+        """Paragraphs with spans, checksums, vectors and lexical terms (tokenized for the article's
+        ``language``), in the caller's transaction."""
+        terms = terms_of([lexical_text(p.text, title, title_derived) for p in paras], language)
         ids: list[int] = []
         for n, (para, term) in enumerate(zip(paras, terms, strict=True), 1):
             blob = None if para.vector is None else np.asarray(para.vector, dtype=np.float32).tobytes()

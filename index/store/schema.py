@@ -16,6 +16,9 @@ what changed, instead of asking SQL for every allowed paragraph id per question.
 
 Version 5 creates the feed tables (``index/sources``) and the speaker tables (``index/speakers``) here, so every
 table of the store is created by a migration, none on first use by its feature.
+
+Version 6 records each article's language (``index/language.py``; NULL = unknown, which is what every article
+stored before it is: the tokenizer treats unknown as it treated every text then, so its lexical terms stay valid).
 """
 
 from __future__ import annotations
@@ -130,9 +133,9 @@ def lexical_text(text: str, title: str, title_derived: bool) -> str:
     return text if title_derived else f"{title}\n{text}"
 
 
-def terms_of(texts: list[str]) -> list[str]:
+def terms_of(texts: list[str], lang: str | None = None) -> list[str]:
     """The FTS5 column for each text: our own tokens (stemmed, demonyms folded), space-joined."""
-    return [" ".join(toks) for toks in tokenize(texts)]
+    return [" ".join(toks) for toks in tokenize(texts, lang)]
 
 
 def _v0_to_v1(conn: sqlite3.Connection) -> None:
@@ -236,6 +239,10 @@ V5 = [
 def _v4_to_v5(conn: sqlite3.Connection) -> None:
     for stmt in V5:
         conn.execute(stmt)
+
+
+def _v5_to_v6(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE articles ADD COLUMN language TEXT")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [

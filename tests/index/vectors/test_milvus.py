@@ -301,7 +301,9 @@ def test_the_consistency_level_is_a_setting(level, milvus_desk, make_desk, milvu
         milvus_consistency=level,
     )
     assert desk.search_index().config.consistency == level.capitalize()  # spelled as Milvus spells it
-    assert _top(desk.search_index(), desk, QUESTIONS[0]) == _top(milvus_desk.search_index(), milvus_desk, QUESTIONS[0])
+    assert _top(desk.search_index(), desk, QUESTIONS[0]) == _top(
+        milvus_desk.search_index(), milvus_desk, QUESTIONS[0]
+    )
 
 
 def test_an_unknown_consistency_level_is_one_sentence(wikinews_desk, make_desk):
