@@ -251,6 +251,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v2_to_v3,
     _v3_to_v4,
     _v4_to_v5,
+    _v5_to_v6,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
