@@ -6,7 +6,7 @@ from __future__ import annotations
 from index.language import detect_language, question_language, script_of, script_of_language
 from index.multiscript import char_pairs, split_unspaced
 from index.retrieval.crosslingual import foreign_ids, imputed
-from index.retrieval.lexical import tokenize
+from index.text import tokenize
 
 
 def test_japanese_text_becomes_character_pairs_that_a_question_shares():
