@@ -45,7 +45,9 @@ def reindex_private(
         texts = store.paragraph_texts(chunk)
         ids = [pid for pid in chunk if pid in texts]  # an article replaced meanwhile lost its old paragraphs
         try:
-            vecs = embedder.encode([texts[pid] for pid in ids], progress=batch_progress(progress, done, total))
+            vecs = embedder.encode(
+                [texts[pid] for pid in ids], progress=batch_progress(progress, done, total)
+            )
         except Exception as exc:  # noqa: BLE001 - reported per article; their previous vectors stay in service
             log.exception("server-private reindex: embedding %d paragraphs failed", len(ids))
             for aid in store.article_of(ids).values():

@@ -189,7 +189,9 @@ class VectorIndex:
             assigned, tomb_seq = store.positions()
             if vi is not None and (vi.position.last_id > assigned or vi.position.tomb_seq > tomb_seq):
                 # The store went back in time (a backup was restored): its next ids would meet cached vectors.
-                log.warning("the vector cache %s is ahead of the store (a restored backup?): rebuilding it", path)
+                log.warning(
+                    "the vector cache %s is ahead of the store (a restored backup?): rebuilding it", path
+                )
                 vi = None
         if vi is None:
             vi = cls(dimension, model, exact_max)
@@ -214,7 +216,9 @@ class VectorIndex:
         try:
             self._save(directory)
         except OSError as exc:
-            log.warning("the vector cache could not be saved in %s (%s); answering from memory", directory, exc)
+            log.warning(
+                "the vector cache could not be saved in %s (%s); answering from memory", directory, exc
+            )
             self.saved_rows = len(self)
 
     def _save(self, directory: Path) -> None:

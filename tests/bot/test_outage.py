@@ -157,7 +157,10 @@ async def test_a_5_minute_outage_scaled_tells_everyone_discord_was_the_problem(w
     assert len(notices) == 2 and all(m.get("_deleted") for m in notices)  # the message paths' notices, gone
     for key in ("slash", "more"):
         placeholder = original(emu, asked[key])
-        assert [e.get("content") for e in placeholder["_edits"]][-2:] == [SLOW, GAVE_UP]  # retrying, then this
+        assert [e.get("content") for e in placeholder["_edits"]][-2:] == [
+            SLOW,
+            GAVE_UP,
+        ]  # retrying, then this
         assert not placeholder["embeds"]  # no half answer left in it
     for key, channel in (("mention", general), ("watched", news)):
         (reply,) = [m for m in emu.created(channel) if m["content"] == GAVE_UP and m["_via"] == "channel"]
