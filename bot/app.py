@@ -113,7 +113,19 @@ def configure_endpoints(settings: BotSettings) -> None:
 
 
 class NewsdeskTree(app_commands.CommandTree):
-    """Every command is for servers; ``guild_only`` only hides commands, so a DM is refused here at run time."""
+    """Every command is for servers; ``guild_only`` only hides commands, so a DM is refused here at run time.
+
+    Every command runs as work a stop waits for (``NewsdeskBot.busy``): a SIGTERM lets an answer being written
+    finish, within the grace, instead of closing the state under it."""
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        """discord.py's entry point for each command interaction, run inside ``busy``."""
+        client = self.client
+        if not isinstance(client, NewsdeskBot):
+            await super()._call(interaction)
+            return
+        async with client.busy():
+            await super()._call(interaction)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is not None:

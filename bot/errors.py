@@ -19,19 +19,26 @@ from discord import app_commands
 
 from index import StoreDamaged, StoreProblem, say, store_error
 
-log = logging.getLogger(__name__)
+from . import delivery
+from .delivery import PLACEHOLDER, PUBLIC_PLACEHOLDER
+from .retry import DiscordUnavailable
 
-# Set on an interaction while its public "thinking…" placeholder is unfilled: Discord would show the first
-# follow-up in that placeholder, publicly, whatever its ephemeral flag says.
-PUBLIC_PLACEHOLDER = "newsdesk.public_placeholder"
+__all__ = [
+    "DiscordUnavailable",
+    "NotAdmin",
+    "UserError",
+    "followup",
+    "report",
+    "tell",
+    "think",
+    "user_message",
+]
+
+log = logging.getLogger(__name__)
 
 
 class UserError(app_commands.AppCommandError):
     """A problem the user can fix; its message is shown as is."""
-
-
-class DiscordUnavailable(Exception):
-    """Discord kept failing (5xx, dropped connections) past the retry budget; the user is told once."""
 
 
 class NotAdmin(app_commands.CheckFailure):
@@ -49,6 +56,9 @@ def user_message(error: BaseException, where: str, data_dir: Path | None = None)
     if isinstance(original, StoreProblem):  # a full or read-only disk: the admin is told what was stored
         log.warning("%s: %s", where, original)
         return str(original)
+    if isinstance(original, DiscordUnavailable):  # Discord's outage, not ours: say so (bot.retry)
+        log.warning("%s: Discord did not accept the answer", where)
+        return say("bot_discord_unavailable")
     if isinstance(error, app_commands.CommandOnCooldown):
         return say("bot_cooldown", seconds=f"{error.retry_after:.0f}")
     if isinstance(error, NotAdmin | UserError):
@@ -67,31 +77,39 @@ def user_message(error: BaseException, where: str, data_dir: Path | None = None)
 async def think(interaction: discord.Interaction, ephemeral: bool = False) -> None:
     """Defer with "thinking…" (the answer takes longer than Discord's 3 seconds)."""
     await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras[PLACEHOLDER] = True
     interaction.extras[PUBLIC_PLACEHOLDER] = not ephemeral
 
 
 def followup(interaction: discord.Interaction) -> Callable[..., Awaitable[Any]]:
-    """``interaction.followup.send`` that remembers when the public placeholder has been filled."""
+    """``interaction.followup.send`` under the outage policy (``bot.delivery``): retried while Discord fails,
+    the placeholder saying so, and remembering when the placeholder has been filled."""
 
     async def send(*args: Any, **kwargs: Any) -> Any:
-        message = await interaction.followup.send(*args, **kwargs)
-        interaction.extras[PUBLIC_PLACEHOLDER] = False
-        return message
+        return await delivery.send(interaction, *args, **kwargs)
 
     return send
 
 
-async def tell(interaction: discord.Interaction, text: str) -> None:
+async def tell(interaction: discord.Interaction, text: str, in_placeholder: bool = False) -> None:
     """A short message only the user sees, whether or not the interaction was already answered.
 
-    After a public "thinking…" the placeholder is deleted first, so the sentence is not shown to everyone."""
+    After a public "thinking…" the placeholder is deleted first, so the sentence is not shown to everyone; with
+    ``in_placeholder`` (Discord refused the answer) the sentence replaces the placeholder instead, by an edit:
+    the one request Discord most likely still accepts, and the placeholder said it was retrying."""
     none = discord.AllowedMentions.none()
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
             return
+        if in_placeholder and interaction.extras.get(PLACEHOLDER):
+            interaction.extras[PLACEHOLDER] = interaction.extras[PUBLIC_PLACEHOLDER] = False
+            await interaction.edit_original_response(
+                content=text, embeds=[], view=None, allowed_mentions=none
+            )
+            return
         if interaction.extras.get(PUBLIC_PLACEHOLDER):
-            interaction.extras[PUBLIC_PLACEHOLDER] = False
+            interaction.extras[PUBLIC_PLACEHOLDER] = interaction.extras[PLACEHOLDER] = False
             with contextlib.suppress(discord.NotFound):
                 await interaction.delete_original_response()
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
@@ -104,4 +122,6 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
     name = interaction.command.qualified_name if interaction.command else "component"
     settings = getattr(interaction.client, "settings", None)
     data_dir = Path(settings.data_dir) if settings is not None else None
-    await tell(interaction, user_message(error, f"/{name}", data_dir))
+    original = getattr(error, "original", None) or error
+    in_placeholder = isinstance(original, DiscordUnavailable)
+    await tell(interaction, user_message(error, f"/{name}", data_dir), in_placeholder)

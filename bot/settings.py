@@ -78,10 +78,14 @@ class BotSettings(CoreSettings):
     shutdown_grace_seconds: float = Field(
         default=8.0, ge=0, validation_alias="NEWSDESK_SHUTDOWN_GRACE_SECONDS"
     )
-    # Seconds of pauses spent retrying a channel question's Discord calls after 5xx errors (503 included), before
-    # the user is told that Discord is having trouble.
+    # How long an answer (slash command, button, mention, watched channel) is retried while Discord answers 5xx
+    # (503 included) or drops the connection, before the user is told Discord was the problem (bot/retry.py); an
+    # interaction never past its token's 15 minutes. The pauses double from 1 s up to the second setting.
     discord_retry_seconds: float = Field(
-        default=20.0, ge=0, validation_alias="NEWSDESK_DISCORD_RETRY_SECONDS"
+        default=240.0, ge=0, validation_alias="NEWSDESK_DISCORD_RETRY_SECONDS"
+    )
+    discord_retry_max_pause: float = Field(
+        default=15.0, gt=0, validation_alias="NEWSDESK_DISCORD_RETRY_MAX_PAUSE"
     )
     # The buttons under an answer work this long (the answer is kept in the bot's state, then pruned).
     answer_retention_days: float = Field(

@@ -113,16 +113,17 @@ async def sent(bot: NewsdeskBot, record: AnswerRecord, messages: list[Any]) -> N
 async def run(interaction: discord.Interaction, answer_id: int, action: Action) -> None:
     """Load the answer and run a component's action; every failure becomes one sentence for the presser."""
     bot: NewsdeskBot = interaction.client  # type: ignore[assignment]
-    try:
-        record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
-        if record is None:
-            await expired(interaction, bot)
-        elif record.guild_id != interaction.guild_id:
-            await tell(interaction, say("bot_other_server"))
-        else:
-            await action(bot, interaction, record)
-    except Exception as exc:  # noqa: BLE001 - a component must answer, whatever happened
-        await report(interaction, exc)
+    async with bot.busy():  # a stop lets the answer be written first
+        try:
+            record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
+            if record is None:
+                await expired(interaction, bot)
+            elif record.guild_id != interaction.guild_id:
+                await tell(interaction, say("bot_other_server"))
+            else:
+                await action(bot, interaction, record)
+        except Exception as exc:  # noqa: BLE001 - a component must answer, whatever happened
+            await report(interaction, exc)
 
 
 async def expired(interaction: discord.Interaction, bot: NewsdeskBot) -> None:
@@ -281,16 +282,15 @@ async def full_paragraph(
     if quote is None:  # a value the menu never offered
         await tell(interaction, say("bot_not_in_answer"))
         return
-    await interaction.response.defer(thinking=True, ephemeral=True)
+    await think(interaction, ephemeral=True)
+    send = followup(interaction)  # under the outage policy, like every answer
     try:
         article, paragraphs = await asyncio.to_thread(bot.desk.context, quote["paragraph_id"], 1, 1)
     except KeyError:
-        await interaction.followup.send(say("bot_paragraph_gone"), ephemeral=True)
+        await send(say("bot_paragraph_gone"), ephemeral=True)
         return
     for page in render.render_context(article, paragraphs, quote["paragraph_id"]):
-        await interaction.followup.send(
-            embeds=page, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await send(embeds=page, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
 
 async def vote(bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord, value: int) -> None:

@@ -92,10 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         warn(error_sentence(exc))
         return 1
-    except (
-        sqlite3.Error,
-        OSError,
-    ) as exc:  # a full disk, a read-only data dir, a damaged store: one sentence
+    except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only dir, a damaged store: one sentence
         sentence = maintenance.store_problem(exc, args)
         if sentence is None:
             raise

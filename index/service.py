@@ -69,8 +69,8 @@ class Newsdesk:
     def __init__(self, settings: CoreSettings | None = None, embedder: Embedder | None = None):
         self.settings = settings or CoreSettings()
         self.data_dir = Path(self.settings.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
             self.store = Store(self.data_dir / "newsdesk.db")
         except (sqlite3.Error, OSError) as exc:  # damaged, read-only, full: one sentence (index.store.health)
             self._stopped(exc)

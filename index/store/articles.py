@@ -96,9 +96,7 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
             try:
                 if exc_type is None:
                     self.store.conn.execute("COMMIT")
-                elif (
-                    self.store.conn.in_transaction
-                ):  # SQLite already rolled back after a full disk (SQLITE_FULL)
+                elif self.store.conn.in_transaction:  # SQLITE_FULL may have rolled it back already
                     self.store.conn.execute("ROLLBACK")
             finally:
                 self.store._lock.release()

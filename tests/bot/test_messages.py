@@ -138,8 +138,9 @@ async def test_rate_limit_429_is_survived(world, need_seed) -> None:
     w, start = world
     await start()
     emu = w.emu
-    emu.rate_limit_once(lambda m, p: m == "POST" and p.startswith("/webhooks/"), retry_after=0.3)
-    emu.rate_limit_once(lambda m, p: m == "POST" and p.startswith("/webhooks/"), retry_after=0.2)
+    # the answer fills its placeholder by an edit (idempotent under retries, bot/delivery.py)
+    emu.rate_limit_once(lambda m, p: m == "PATCH" and p.startswith("/webhooks/"), retry_after=0.3)
+    emu.rate_limit_once(lambda m, p: m == "PATCH" and p.startswith("/webhooks/"), retry_after=0.2)
     token = await emu.slash(
         "ask", w.alpha, w.user, options=[opt("question", "What did the Russian ambassador warn?")]
     )

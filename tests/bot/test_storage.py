@@ -18,7 +18,7 @@ async def test_ingest_on_a_full_disk_tells_the_admin_what_was_stored(world) -> N
     emu = w.emu
     store = bot.desk.store
     pages = store.query("PRAGMA page_count")[0][0]
-    store.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full" from now on
+    store.query(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full" from now on
     msg = await ingest_file(emu, w.alpha, w.admin, "bridge.md", ARTICLE.encode())
     assert msg["flags"] & 64  # only the admin sees it
     text = msg["content"]
@@ -26,7 +26,7 @@ async def test_ingest_on_a_full_disk_tells_the_admin_what_was_stored(world) -> N
     assert "0 articles were stored whole before it" in text and "free some space there" in text
     assert [a["result"] for a in bot.state.audit_log()] == ["error: StoreUnwritable"]
 
-    store.execute("PRAGMA max_page_count = 1073741823")  # space freed: the same upload now goes in
+    store.query("PRAGMA max_page_count = 1073741823")  # space freed: the same upload now goes in
     msg = await ingest_file(emu, w.alpha, w.admin, "bridge.md", ARTICLE.encode())
     assert "added 1" in msg["content"]
     msg = await ingest_file(emu, w.alpha, w.admin, "ferry.md", FERRY.encode())
@@ -60,11 +60,11 @@ async def test_a_question_on_a_damaged_store_gets_one_sentence(world, allow_erro
 
     def damage() -> None:  # pages overwritten under the running bot (a disk fault)
         store = bot.desk.store
-        store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
         with open(data / "newsdesk.db", "r+b") as fh:
             fh.seek(4096 * 8)
             fh.write(b"\xde\xad\xbe\xef" * 1024 * 200)
-        store.execute("PRAGMA cache_size = 0")
+        store.query("PRAGMA cache_size = 0")
 
     await asyncio.to_thread(damage)
     token = await emu.slash("sources", w.alpha, w.admin)

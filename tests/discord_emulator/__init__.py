@@ -13,9 +13,12 @@ message-content intent (unless it is mentioned); the first follow-up after a pub
 placeholder publicly whatever its flags; one thread per message (the thread has the message's id); ephemeral
 messages cannot be edited or deleted through the channel. Unknown routes answer 404 (discord.py retries 5xx).
 
-Tests can hold a request in flight (``hold``), cause an outage (``outage``), fail a request once before or after
-carrying it out (``fail_once``), rate limit it (``rate_limit_once``), and read text as Discord shows it
-(``displayed``).
+Tests can hold a request in flight (``hold``, released as created or dropped), cause an outage (``outage``: for a
+time, optionally only for payloads a filter accepts, optionally after carrying each request out), fail a request
+once before or after carrying it out (``fail_once``), rate limit it (``rate_limit_once``), and read text as
+Discord shows it (``displayed``). Like Discord, it keeps each channel's history (``GET …/messages``, one message
+by id), deletes messages, fills a "thinking…" placeholder with an edit of the original response as with a first
+follow-up, and honours ``enforce_nonce`` (the same nonce again returns the first message, not a second one).
 
 Package layout: ``model`` (plain data), ``rules`` (limits, how text is shown), ``rest`` (the routes), ``emulator``
 (state, gateway, the events tests drive).

@@ -39,7 +39,8 @@ class DiscordEmulator(RestApi):
         self.identify: dict[str, Any] | None = None
         self.rate_limits: list[tuple[Callable[[str, str], bool], float]] = []
         self.failures: list[tuple[Callable[[str, str], bool], int, int, bool]] = []
-        self.outages: list[tuple[Callable[[str, str], bool], float, int]] = []
+        self.outages: list[tuple[Callable[[str, str], bool], float, int, bool, Any]] = []
+        self.nonces: dict[tuple[str, str], int] = {}  # (channel id, nonce) -> message id (enforce_nonce)
         self.holds: list[Hold] = []
         self.files: dict[str, bytes] = {}  # served under /attachments/<name>
         self.threads: dict[int, dict[str, Any]] = {}
@@ -150,10 +151,22 @@ class DiscordEmulator(RestApi):
         ``after``: the request is carried out first and the error comes back anyway (a 503 from a proxy)."""
         self.failures.append((predicate, status, code, after))
 
-    def outage(self, predicate: Callable[[str, str], bool], seconds: float, status: int = 503) -> None:
+    def outage(
+        self,
+        predicate: Callable[[str, str], bool],
+        seconds: float,
+        status: int = 503,
+        after: bool = False,
+        body: Callable[[Any], bool] | None = None,
+    ) -> None:
         """Every matching request fails with ``status`` for the next ``seconds`` (discord.py retries 500, 502,
-        504 and 524 itself, but not 503)."""
-        self.outages.append((predicate, time.monotonic() + seconds, status))
+        504 and 524 itself, but not 503). ``after``: each is carried out first and fails anyway (a proxy's 503
+        after Discord did the work); ``body``: only requests whose JSON payload it accepts."""
+        self.outages.append((predicate, time.monotonic() + seconds, status, after, body))
+
+    def outage_over(self) -> bool:
+        """Every outage has ended."""
+        return all(time.monotonic() >= until for _, until, *_ in self.outages)
 
     # ----------------------------------------------------------------- gateway
     async def _send(self, op: int, d: Any, t: str | None = None) -> None:

@@ -34,7 +34,8 @@ class RestApi:
     reactions: list[tuple[int, int, str]]
     files: dict[str, bytes]
     holds: list[Hold]
-    outages: list[tuple[Callable[[str, str], bool], float, int]]
+    outages: list[tuple[Callable[[str, str], bool], float, int, bool, Any]]
+    nonces: dict[tuple[str, str], int]
     failures: list[tuple[Callable[[str, str], bool], int, int, bool]]
     rate_limits: list[tuple[Callable[[str, str], bool], float]]
 
@@ -62,16 +63,7 @@ class RestApi:
         files: dict[str, tuple[str, bytes]] | None = None,
     ) -> dict[str, Any]:
         mid = str(snowflake())
-        attachments = [
-            {
-                "id": str(snowflake()),
-                "filename": fn,
-                "size": len(b),
-                "url": f"http://x/{fn}",
-                "proxy_url": f"http://x/{fn}",
-            }
-            for fn, b in (files or {}).values()
-        ]
+        attachments = self._attachments(files or {})
         msg = {
             "id": mid,
             "channel_id": channel_id,
@@ -105,8 +97,26 @@ class RestApi:
         self.messages[int(mid)] = msg
         return msg
 
-    def _edit(self, msg: dict[str, Any], payload: dict[str, Any]) -> None:
+    @staticmethod
+    def _attachments(files: dict[str, tuple[str, bytes]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": str(snowflake()),
+                "filename": fn,
+                "size": len(b),
+                "url": f"http://x/{fn}",
+                "proxy_url": f"http://x/{fn}",
+            }
+            for fn, b in files.values()
+        ]
+
+    def _edit(
+        self, msg: dict[str, Any], payload: dict[str, Any], files: dict[str, tuple[str, bytes]] | None = None
+    ) -> None:
         msg["_edits"].append(payload)
+        if files:  # new attachments replace the old ones
+            msg["_files"] = dict(files)
+            msg["attachments"] = self._attachments(files)
         for key in ("content", "embeds", "components"):
             if key in payload:
                 msg[key] = payload[key] if payload[key] is not None else ([] if key != "content" else "")
@@ -153,8 +163,10 @@ class RestApi:
                 await h.released.wait()
                 if not h.store:
                     return error(503, "Service Unavailable")
-        for pred, until, status in self.outages:
-            if pred(m, path) and time.monotonic() < until:
+        for pred, until, status, after, body in self.outages:
+            if pred(m, path) and time.monotonic() < until and (body is None or body(req.json)):
+                if after:
+                    await self._handle(request, req)
                 return error(status, "Service Unavailable")
         for i, (pred, status, code, after) in enumerate(self.failures):
             if pred(m, path):
@@ -307,7 +319,12 @@ class RestApi:
         if m == "PATCH":
             if err := validate_message({**msg, **body}):
                 return error(400, "Invalid Form Body", 50035, err)
-            self._edit(msg, body)
+            self._edit(msg, body, req.files)
+            if mid == info["original"] and info.get(
+                "loading"
+            ):  # an edit fills "thinking…" as a follow-up would
+                info["loading"] = False
+                msg["_via"] = "followup"
             return json_response(self._public(msg))
         if m == "GET":
             return json_response(self._public(msg))
@@ -346,9 +363,18 @@ class RestApi:
     def _channel_messages(self, req: Request, cid: str) -> web.Response | None:
         """POST a message, or GET the channel's history (newest first, what anyone can see)."""
         if req.method == "POST":
-            if err := validate_message(req.json or {}):
+            body = req.json or {}
+            if err := validate_message(body):
                 return error(400, "Invalid Form Body", 50035, err)
-            return json_response(self._public(self._store(req.json or {}, cid, "channel", None, req.files)))
+            nonce = str(body.get("nonce") or "")
+            if nonce and body.get("enforce_nonce"):  # Discord: the same nonce again returns the first message
+                known = self.messages.get(self.nonces.get((cid, nonce), 0))
+                if known is not None:
+                    return json_response(self._public(known))
+            msg = self._store(body, cid, "channel", None, req.files)
+            if nonce:
+                self.nonces[(cid, nonce)] = int(msg["id"])
+            return json_response(self._public(msg))
         if req.method != "GET":
             return None
         limit = min(int(req.query.get("limit", 50)), 100)

@@ -30,11 +30,11 @@ UNLIMITED = 1073741823  # SQLite's largest max_page_count
 def fill_up(desk: Newsdesk, spare_pages: int) -> None:
     """The disk is full after ``spare_pages`` more pages (the store's connection gets SQLITE_FULL past them)."""
     pages = desk.store.query("PRAGMA page_count")[0][0]
-    desk.store.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
+    desk.store.query(f"PRAGMA max_page_count = {pages + spare_pages}")
 
 
 def free_space(desk: Newsdesk) -> None:
-    desk.store.execute(f"PRAGMA max_page_count = {UNLIMITED}")
+    desk.store.query(f"PRAGMA max_page_count = {UNLIMITED}")
 
 
 def whole(desk: Newsdesk) -> None:
