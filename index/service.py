@@ -42,7 +42,7 @@ from index.models import (
 )
 from index.reindex_private import reindex_private
 from index.render import say
-from index.search import Query, Sources, retrieve
+from index.search import Candidate, Query, Sources, retrieve
 from index.store import Store
 from index.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
 from index.validate import MAX_K, MAX_OFFSET, MAX_QUESTION_CHARS, check_int
@@ -271,7 +271,7 @@ class Newsdesk:
         allowed = self._allowed(vectors, filters)
         tokens = tokenize([question])[0]
         query = Query(tokens, self.embedder.encode_query(question), filters, allowed)
-        cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
+        cands = self._retrieve(vectors, query, method)
         searched: dict = {"filters": filters.describe()}
         counted = filtered(filters) and allowed is None  # Milvus filtered inside the engine
         if not counted:
@@ -295,8 +295,20 @@ class Newsdesk:
             filters,
             self._allowed(vectors, filters),
         )
-        cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
+        cands = self._retrieve(vectors, query, method, n=n)
         return [c.pid for c in cands[:n]]
+
+    def _retrieve(self, vectors: VectorIndex, query: Query, method: str, **kw: int) -> list[Candidate]:
+        """``retrieve`` over ``vectors``. When Milvus fails because another process's ``reindex`` switched to a
+        new collection (and dropped this one) between this process's epoch check and its search, once more on
+        the new epoch's collection: the question is answered, not turned into an outage sentence."""
+        try:
+            return retrieve(query, Sources(vectors, self.lexical, self.store), method=method, **kw)
+        except VectorBackendError:
+            if isinstance(vectors, VectorIndex) or vectors.position.epoch == self.store.epoch():
+                raise
+            log.info("the vector epoch changed under the search: searching the new epoch's collection")
+            return retrieve(query, Sources(self.vectors, self.lexical, self.store), method=method, **kw)
 
     @staticmethod
     def _allowed(vectors: VectorIndex, filters: Filters) -> Allowed | None:
