@@ -76,11 +76,11 @@ $(MILVUS_STAMP): $(STAMP) pyproject.toml
 	@touch $(MILVUS_STAMP)
 
 milvus-test: $(MILVUS_STAMP)
-	@if unshare --net --pid --fork --mount-proc true 2>/dev/null; then \
+	@if command -v ip >/dev/null && unshare --net --pid --fork --mount-proc true 2>/dev/null; then \
 		NEWSDESK_MILVUS_TESTS=$(MILVUS_TESTS) unshare --net --pid --fork --mount-proc --kill-child=SIGKILL \
 			sh -c 'ip link set lo up && $(BIN)/python -m pytest -q -rs -m milvus_server tests/milvus_server'; \
 	else \
-		echo "milvus-test: no network namespace here (needs root and unshare): the tests say why they skip"; \
+		echo "milvus-test: no network namespace here (needs root, unshare and ip): the tests say why they skip"; \
 		NEWSDESK_MILVUS_TESTS=$(MILVUS_TESTS) $(BIN)/python -m pytest -q -rs -m milvus_server tests/milvus_server; \
 	fi
 

@@ -44,9 +44,10 @@ from index.models import (
     Paragraph,
     SourceStats,
     Stats,
+    VectorBackendError,
 )
 from index.retrieval.lexical import LexicalIndex
-from index.retrieval.search import Query, Sources, retrieve
+from index.retrieval.search import Candidate, Query, Sources, retrieve
 from index.speakers.who_said import MAX_STATEMENTS, SpeakerQuotes, catch_up, statements_by, topic_of
 from index.store.articles import Store
 from index.store.health import StoreProblem, ingest_done, reindex_done, store_error
@@ -259,7 +260,7 @@ class Newsdesk:
         language = question_language(question)
         tokens = tokenize([question], language)[0]
         query = Query(tokens, self.embedder.encode_query(question), filters, allowed, script_of(question))
-        cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method)
+        cands = self._retrieve(vectors, query, method)
         searched: dict = {"filters": filters.describe()}
         counted = filtered(filters) and allowed is None  # the backend filtered inside its own search
         if not counted:
@@ -292,7 +293,7 @@ class Newsdesk:
             vectors.allowed(filters),
             script_of(question),
         )
-        cands = retrieve(query, Sources(vectors, self.lexical, self.store), method=method, n=n)
+        cands = self._retrieve(vectors, query, method, n=n)
         return [c.pid for c in cands[:n]]
 
     def _excluding(self, allowed: Allowed | None, articles: Collection[str]) -> Allowed:
@@ -305,6 +306,20 @@ class Newsdesk:
         mask = allowed.mask.copy()
         mask[left_out[left_out < len(mask)]] = False
         return Allowed(mask, int(mask.sum()))
+
+    def _retrieve(self, vectors: VectorStore, query: Query, method: str, **kw: int) -> list[Candidate]:
+        """``retrieve`` over ``vectors``. When the backend fails because another process's ``reindex`` switched to a
+        new epoch (and dropped this one's collection) between this process's epoch check and its search, once more
+        on the new epoch's store: the question is answered, not turned into an outage sentence."""
+        try:
+            return retrieve(query, Sources(vectors, self.lexical, self.store), method=method, **kw)
+        except VectorBackendError:
+            if vectors.current(self.store.epoch()):
+                raise
+            log.info("the vector epoch changed under the search: searching the new epoch's vectors")
+            return retrieve(
+                query, Sources(self.search_index(), self.lexical, self.store), method=method, **kw
+            )
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours (the bot's "Full paragraph")."""

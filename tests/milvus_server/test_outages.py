@@ -90,3 +90,38 @@ def test_the_server_killed_and_restarted_mid_run(env, data, open_desk, server, c
     assert asked.returncode == 0, asked.stderr
     assert json.loads(asked.stdout)["quotes"][0]["title"] == during[1].title
     assert_collection_mirrors_store(server.uri, collection, data)
+
+
+class ReindexElsewhereFirst:
+    """This process's model, except that its next query embedding first lets another process reindex and switch
+    to the new collection: the search that follows is the one the other process's switch raced."""
+
+    def __init__(self, embedder, other, question: str):
+        self.embedder, self.other, self.question = embedder, other, question
+        self.fired = False
+
+    def __getattr__(self, name: str):
+        return getattr(self.embedder, name)
+
+    def encode_query(self, text: str):
+        if not self.fired:
+            self.fired = True
+            self.other.reindex()
+            self.other.ask(self.question)  # its switch drops the collection this process is about to search
+        return self.embedder.encode_query(text)
+
+
+def test_a_question_whose_collection_is_dropped_under_it_is_answered_from_the_new_one(
+    open_desk, server, collection, embedder, data
+):
+    asking, other = open_desk(), open_desk()
+    question = "Who won the election?"
+    expected = asking.ask(question).quotes[0].title
+    old = alias_target(server.uri, collection)
+    hook = ReindexElsewhereFirst(embedder, other, question)
+    asking._embedder = hook
+    answer = asking.ask(question)
+    assert hook.fired and collections(server.uri, collection) != [old]
+    assert answer.quotes[0].title == expected
+    assert asking._vectors.name == alias_target(server.uri, collection)
+    assert_collection_mirrors_store(server.uri, collection, data)
