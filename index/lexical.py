@@ -1,7 +1,7 @@
 """Lexical search: our tokenizer, and BM25 over paragraphs (each prefixed with its article's title).
 
-The tokens (lower-cased, stop words dropped, demonyms folded onto countries, Snowball-stemmed) are what the store's
-FTS5 table indexes and what questions are matched with; the same tokens and document frequencies serve sentence
+The tokens (lower-cased, stop words dropped, demonyms folded onto countries, English Snowball-stemmed; other
+languages unstemmed, unspaced scripts as character pairs) are what the store's FTS5 table indexes and what questions are matched with; the same tokens and document frequencies serve sentence
 scoring in ``quotes.py``. The index itself lives in SQLite, so it is never rebuilt per change.
 """
 
