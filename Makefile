@@ -36,16 +36,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix index cli bot tests bench
 
 SHARED ?= ../shared/data
-# Figures on the reporting half only (index/eval/split.py); tuning uses `--split tune`. Set EVAL_INDEX_DIR to keep
+# Figures on the reporting half only (index/eval/split.py); tuning uses `--split tune`; `--unanswerable` adds the
+# questions asked without their own story (false answers) and the no-answer trade-off curve. Set EVAL_INDEX_DIR to keep
 # the built evaluation indexes between runs (e.g. make eval EVAL_INDEX_DIR=/tmp/newsdesk-eval).
 EVAL_INDEX_DIR ?=
 eval_index = $(if $(EVAL_INDEX_DIR),--index-dir $(EVAL_INDEX_DIR)/$(1))
 eval: $(STAMP)
 	$(BIN)/newsdesk eval $(SHARED)/seed/kyodo-japan-russia-sanctions.txt $(SHARED)/seed/questions.jsonl --strict
 	$(BIN)/newsdesk eval $(SHARED)/newsqa-dev/articles.jsonl $(SHARED)/newsqa-dev/questions.jsonl \
-		--split report $(call eval_index,newsqa)
+		--split report --unanswerable $(call eval_index,newsqa)
 	$(BIN)/newsdesk eval $(SHARED)/rtqa/articles.jsonl $(SHARED)/rtqa/questions.jsonl \
-		--as-of-field question_date --split report $(call eval_index,rtqa)
+		--as-of-field question_date --split report --unanswerable $(call eval_index,rtqa)
 	$(BIN)/newsdesk eval-briefing $(SHARED)/rtqa/articles.jsonl $(SHARED)/rtqa/questions.jsonl \
 		--split report --top 3 $(if $(EVAL_INDEX_DIR),--work-dir $(EVAL_INDEX_DIR)/rtqa-briefing)
 

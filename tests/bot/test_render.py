@@ -180,3 +180,13 @@ async def test_a_long_paragraph_reaches_discord_in_parts_that_render_as_written(
 
     await emu.wait_for(lambda: "".join(parts_shown(context())) == NO_SPACES, 60)
     assert all(m["flags"] & 64 for m in emu.for_interaction(full)) and len(parts_shown(context())) >= 3
+
+
+def test_a_quote_in_another_language_than_english_says_which() -> None:
+    russian = quote("Мэр заявила, что мост обойдётся городу в 2,4 миллиарда рублей.")
+    russian.language = "ru"
+    assert "in Russian" in render.quote_meta(russian)
+    english = quote("The mayor said the bridge would cost 2.4 billion roubles.")
+    english.language = "en"
+    assert "in English" not in render.quote_meta(english)  # the usual language is not labelled
+    assert "in Russian" in "\n".join(render.quote_blocks(russian, 1))  # verbatim text, label in the metadata

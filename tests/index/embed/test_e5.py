@@ -89,7 +89,7 @@ def test_queries_and_passages_are_embedded_apart_and_centred(e5):
     assert float(e5.encode_query(QUESTION) @ vecs[0]) > float(e5.encode_query(QUESTION) @ unrelated[0]) + 0.2
 
 
-def test_a_store_built_with_another_model_asks_for_reindex(make_desk, tmp_path, e5):
+def test_a_store_built_with_another_model_asks_for_reindex_and_reindexes(make_desk, tmp_path, e5):
     minilm = make_desk()
     minilm.ingest_paths([ROOT / "corpus" / "wikinews" / "articles.jsonl"])
     minilm.close()
@@ -97,5 +97,9 @@ def test_a_store_built_with_another_model_asks_for_reindex(make_desk, tmp_path, 
     try:
         with pytest.raises(ModelMismatch, match="reindex"):
             desk.ask("What happened in the tsunami?")
+        desk.reindex()  # every stored paragraph re-embedded by e5, swapped in at once
+        assert desk.store.model_identity() == (identity(), 384)
+        answer = desk.ask("How many people died in the tsunami?")
+        assert not answer.no_answer and any("tsunami" in q.title.lower() for q in answer.quotes)
     finally:
         desk.close()
