@@ -69,6 +69,8 @@ def quote_meta(q: Quote) -> str:
     if q.language and q.language != "en":  # verbatim in its own language: say which
         parts.append(say("quote_language", code=q.language))
     parts.append(VERBATIM)
+    if q.confidence:  # the calibrated label, never the raw score
+        parts.append(f"**{q.confidence}**" if q.confidence == "strong match" else q.confidence)
     return "— " + " · ".join(parts)
 
 

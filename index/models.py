@@ -94,6 +94,8 @@ class Quote:
     # The part of ``score`` that is evidence of an answer (the score without the priors, which only rank): what
     # the relevance bar reads, and what ``newsdesk eval --unanswerable`` draws its trade-off curve over.
     evidence: float | None = None
+    # What a person sees instead of the score: "strong match" or "related" (``answer.compose.confidence``).
+    confidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -49,6 +49,12 @@ MIN_FOLLOW = 0.30
 # top quote's article held >= 0.4 of the question's weight for 95.2 % of answerable questions and for 66.4 % of the
 # same questions asked over an index without their story (no gate: 100 % and 91.2 %).
 MIN_ARTICLE_COVERAGE = 0.4
+# The label a person reads instead of a score: the first quote is a "strong match" when its evidence reaches this,
+# every other quote shown is "related". Calibrated on NewsQA's tuning half (300 questions, a quote counted right
+# when it holds a gold answer or is the gold paragraph): 73.2 % right at 0.72, for 24 % of the questions (all quotes
+# shown: 19 % right; first quotes: 47 %).
+STRONG_EVIDENCE = 0.72
+STRONG, RELATED = "strong match", "related"
 NEAREST_MISSES = 3
 
 
@@ -192,10 +198,18 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
             continue
         per[article.id] = per.get(article.id, 0) + 1
         shown.keep(quote)
+        quote.confidence = confidence(not sel.quotes, c.score - c.prior, req.method)
         sel.quotes.append(quote)
         if len(sel.quotes) >= req.offset + req.k:
             break
     return sel
+
+
+def confidence(first: bool, evidence: float, method: str) -> str | None:
+    """The calibrated label of a shown quote (None for the bare baselines, which the evaluation scores)."""
+    if not METHODS[method].rescored:
+        return None
+    return STRONG if first and evidence >= STRONG_EVIDENCE else RELATED
 
 
 def no_answer_misses(pool: Pool) -> list[Quote]:

@@ -49,3 +49,14 @@ def test_with_qualifier_reaches_only_a_recanting_sentence_of_the_same_paragraph(
     assert with_qualifier(para, 53, 63) == 63  # nothing later: unchanged
     plain = Paragraph(2, "a", 1, "He said A. He said B.", [(0, 10), (11, 21)])
     assert with_qualifier(plain, 0, 10) == 10
+
+
+def test_a_person_reads_a_label_never_the_raw_score(seed_desk):
+    answer = seed_desk.ask("What did Japan say it would do if Russia invades?", k=5)
+    assert [q.confidence for q in answer.quotes][1:] == ["related"] * (len(answer.quotes) - 1)
+    assert answer.quotes[0].confidence in ("strong match", "related")
+    text = render("answer.md.j2", answer=answer, offset=0, k=5)
+    assert "score" not in text and "related" in text
+    assert all(
+        "confidence" in q and "score" in q for q in answer.to_dict()["quotes"]
+    )  # JSON keeps the number
