@@ -51,11 +51,11 @@ class CoreSettings(BaseSettings):
     # reached yet, so a search sees another process's article once it is in the store if the search sees the
     # writes made before it. Strong (the default) guarantees that for every write acknowledged before the
     # search, from any process or replica; it waits for the server's next time tick (Milvus's
-    # proxy.timeTickInterval: ~21 ms a search at 20 ms, ~400 ms at the default 200 ms). Session guarantees it
+    # proxy.timeTickInterval: 35-40 ms a search at 20 ms, 200-400 ms at the default 200 ms). Session guarantees it
     # for this process's own writes: rows that another process had already written when this one opened the
     # collection are seen once the server has applied them (a standalone server does at once; a cluster with
     # replicas within a time tick or so). Bounded may miss any write of the last common.gracefulTime (5 s):
-    # fastest, but a question right after an ingest may not find the new article. milvus-lite ignores it.
+    # fastest, but a question right after an ingest may not find the new article. milvus-lite takes any of them.
     milvus_consistency: str = Field(default="Strong", validation_alias="NEWSDESK_MILVUS_CONSISTENCY")
 
 
