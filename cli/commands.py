@@ -42,26 +42,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with verbatim quotes")
-    p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
-    p.add_argument(
-        "-k",
-        type=k_arg,
-        default=None,
-        help=f"number of quotes (default {DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline)",
-    )
-    p.add_argument("--source", help="only this outlet")
-    p.add_argument("--since", type=date_arg, help="only articles published on or after this date")
-    p.add_argument("--until", type=date_arg, help="only articles published on or before this date")
-    p.add_argument("--as-of", dest="as_of", type=date_arg, help="only articles published before this date")
-    p.add_argument(
-        "--per-article", type=per_article_arg, default=None, help="quotes per article (0 = no cap)"
-    )
+    question_options(p)
     p.add_argument("--offset", type=offset_arg, default=0, help="skip this many quotes (pagination)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument(
         "--timeline", action="store_true", help="the passages in date order, oldest first (how X changed)"
     )
     p.set_defaults(func=cmd_ask)
+
+    # `timeline QUESTION` is `ask --timeline QUESTION`: the bot's /timeline, as a verb of its own.
+    p = sub.add_parser("timeline", parents=[common], help="the passages in date order, oldest first")
+    question_options(p, timeline=True)
+    p.add_argument("--json", action="store_true", help="print the Timeline as JSON")
+    p.set_defaults(func=cmd_timeline, timeline=True, offset=0)
 
     p = sub.add_parser("reindex", parents=[common], help="re-embed every stored paragraph")
     p.set_defaults(func=cmd_reindex, desk=DeskNeed.NONE)
@@ -90,6 +83,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="tune: the tuning half, report: the reporting half (by story / quiz week), all (default)",
     )
     p.set_defaults(func=cmd_eval, desk=DeskNeed.NONE)
+
+
+def question_options(p: Parser, timeline: bool = False) -> None:
+    """The question and the filters ``ask`` and ``timeline`` share."""
+    p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
+    default_k = DEFAULT_TIMELINE_K if timeline else f"{DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline"
+    p.add_argument("-k", type=k_arg, default=None, help=f"number of quotes (default {default_k})")
+    p.add_argument("--source", help="only this outlet")
+    p.add_argument("--since", type=date_arg, help="only articles published on or after this date")
+    p.add_argument("--until", type=date_arg, help="only articles published on or before this date")
+    p.add_argument("--as-of", dest="as_of", type=date_arg, help="only articles published before this date")
+    per_article = "default 1; 0 = no cap" if timeline else "0 = no cap; default 1 with --timeline"
+    p.add_argument(
+        "--per-article", type=per_article_arg, default=None, help=f"quotes per article ({per_article})"
+    )
 
 
 def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:

@@ -3,24 +3,10 @@ running command and not the session, and history kept across sessions."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
-from tests.conftest import ROOT
-
 from .terminal import CTRL_C, ENTER, TAB, UP, Terminal
 
 # The prompt after a command's output (prompt_toolkit redraws the line being typed, so always expect output first).
 PROMPT = r"newsdesk>"
-
-
-@pytest.fixture
-def terminal_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT), TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
-    env.update(COLUMNS="120", LINES="40")
-    return env
 
 
 def test_interactive_session(data_dir, tmp_path, terminal_env):
