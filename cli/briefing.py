@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
+from cli.hints import check_dates, check_outlets
 from cli.output import emit, emit_json, progress_note
 from index import Briefing, Newsdesk, briefing_markdown, say
 
@@ -73,6 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
+    if args.sources or args.date:
+        names = [s.strip() for group in args.sources or [] for s in group.split(",") if s.strip()]
+        check_dates(check_outlets(desk, names), day=args.date, sources=names)
     t0 = time.perf_counter()
     b = desk.briefing(date=args.date, topic=args.topic, sources=args.sources, top=args.top)
     log.info("briefing built in %.2f s", time.perf_counter() - t0)

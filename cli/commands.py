@@ -22,6 +22,7 @@ from cli.args import (
     positive_int,
     settings_from,
 )
+from cli.hints import check_filters
 from cli.ingest import cmd_ingest
 from cli.output import emit, emit_json, warn
 from cli.timeline import cmd_timeline
@@ -103,6 +104,7 @@ def question_options(p: Parser, timeline: bool = False) -> None:
 def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
     """The answer to an ``ask`` command line (the session keeps it to know whether ``more`` has anything)."""
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until, args.as_of)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
     question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
     if args.k is None:  # the default page size, set here so the session's `more` pages by it

@@ -11,6 +11,7 @@ import argparse
 import logging
 
 from cli.args import DeskNeed, Parser, bounded_int, common_options, date_arg
+from cli.hints import check_filters, speaker_hint
 from cli.output import emit, emit_json
 from index import MAX_STATEMENTS, Filters, Newsdesk, check_date_range, render
 
@@ -41,10 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_quotes(args: argparse.Namespace, desk: Newsdesk) -> int:
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until)
     filters = Filters(source=args.source, since=args.since, until=args.until)
     result = desk.quotes_by(args.speaker, about=args.about, filters=filters, limit=args.k)
     if args.json:
         emit_json(result.to_dict())
     else:
-        emit(render("quotes.md.j2", r=result), end="")
+        nearest = speaker_hint(desk, args.speaker) if not result.speakers else []
+        emit(render("quotes.md.j2", r=result, nearest=nearest), end="")
     return 0

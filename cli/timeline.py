@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 
+from cli.hints import check_filters
 from cli.output import emit, emit_json
 from index import DEFAULT_TIMELINE_K, Filters, Newsdesk, check_date_range, render
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 def cmd_timeline(args: argparse.Namespace, desk: Newsdesk) -> int:
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until, args.as_of)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
     timeline = desk.timeline(
         " ".join(args.question),

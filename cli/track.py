@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.args import DeskNeed, Parser, common_options, positive_int, settings_from
+from cli.hints import warn_unknown_outlet
 from cli.output import emit, emit_json, progress_note
 from index import Newsdesk, render, say
 
@@ -124,6 +125,7 @@ def print_alerts(alerts: list[Alert], args: argparse.Namespace) -> None:
 def cmd_track_add(args: argparse.Namespace, desk: Newsdesk) -> int:
     from index import track
 
+    warn_unknown_outlet(desk, args.source)
     tq = track.add(desk, " ".join(args.question), args.source, args.server, args.channel, created_by="cli")
     if args.json:
         emit_json(tq.to_dict())
