@@ -159,6 +159,19 @@ def common_options() -> Parser:
     return common
 
 
+FORMATS = ("auto", "md", "rich")
+
+
+def format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format``: how a result (answer, timeline, statements, briefing, alerts) is printed."""
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="md: the Markdown; rich: rendered for a terminal; auto (default): rendered when stdout is a terminal",
+    )
+
+
 def settings_from(args: argparse.Namespace) -> CoreSettings:
     """The core settings (environment, ``.env``) with ``--data-dir`` applied."""
     settings = CoreSettings()

@@ -16,6 +16,7 @@ from cli.args import (
     Parser,
     common_options,
     date_arg,
+    format_option,
     k_arg,
     offset_arg,
     per_article_arg,
@@ -24,7 +25,7 @@ from cli.args import (
 )
 from cli.hints import check_filters
 from cli.ingest import cmd_ingest
-from cli.output import emit, emit_json, warn
+from cli.output import emit, emit_json, emit_markdown, prepare_search, warn
 from cli.timeline import cmd_timeline
 from index import DEFAULT_TIMELINE_K, Answer, Filters, Newsdesk, check_date_range, render, say
 
@@ -99,6 +100,7 @@ def question_options(p: Parser, timeline: bool = False) -> None:
     p.add_argument(
         "--per-article", type=per_article_arg, default=None, help=f"quotes per article ({per_article})"
     )
+    format_option(p)
 
 
 def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
@@ -109,6 +111,7 @@ def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
     question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
     if args.k is None:  # the default page size, set here so the session's `more` pages by it
         args.k = DEFAULT_K
+    prepare_search(desk)
     return desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
 
 
@@ -116,7 +119,7 @@ def print_answer(args: argparse.Namespace, result: Answer) -> None:
     if args.json:
         emit_json(result.to_dict())
     else:
-        emit(render("answer.md.j2", answer=result, offset=args.offset, k=args.k), end="")
+        emit_markdown(render("answer.md.j2", answer=result, offset=args.offset, k=args.k), args)
 
 
 def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:

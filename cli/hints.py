@@ -64,6 +64,18 @@ def check_outlets(desk: Newsdesk, names: Iterable[str | None]) -> list[SourceSta
     return outlets
 
 
+def check_some_outlets(desk: Newsdesk, names: list[str]) -> list[SourceStats]:
+    """For a briefing of several outlets: those the index does not hold get a warning each, and only when it
+    holds none of them is it an error (a briefing of the others is still worth reading)."""
+    outlets = desk.sources()
+    problems = [p for name in names if (p := outlet_problem(name, outlets))]
+    if names and len(problems) == len(names):
+        raise CliError(problems[0])
+    for problem in problems:
+        warn(problem)
+    return outlets
+
+
 def warn_unknown_outlet(desk: Newsdesk, name: str | None) -> None:
     """For ``track add``: an outlet not held yet may come with tomorrow's feed, so it is a warning, not an error."""
     if name and (problem := outlet_problem(name, desk.sources())):

@@ -28,9 +28,13 @@ def test_interactive_session(data_dir, tmp_path, terminal_env):
         term.send("ask tsunami toll -k 2 --source Wik" + TAB)
         term.expect(r"Wikinews", timeout=30)  # the outlet name completed
         term.send(ENTER)
-        term.expect(r"\*\*tsunami toll\*\*")
+        term.expect(r"Preparing the search index: 162 paragraphs")  # the first question loads it, under a bar
         answer = term.expect(PROMPT)
-        assert answer.count("— *") == 2 and "Wikinews" in answer
+        assert answer.count("verbatim ✓") == 2 and "Wikinews" in answer
+        assert (
+            "**" not in answer and "*Tsunami" not in answer
+        )  # rendered: the question bold, titles in italics
+        assert "\x1b[1mtsunami toll\x1b[0m" in term.raw and "\x1b[3mTsunami toll passes" in term.raw
         term.send("reindex" + ENTER)
         term.expect(r"Re-embedding")  # the long command is running ...
         term.send(CTRL_C)  # ... and Ctrl-C cancels it, not the session

@@ -32,7 +32,7 @@ def test_an_unknown_outlet_names_the_nearest_or_the_known_ones(run_cli):
     with pytest.raises(CliError, match="did you mean “Wikinews”\\?"):
         run_cli("ask", "tsunami", "--source", "Wikinew")
     with pytest.raises(CliError, match="No outlet called “BBC”"):
-        run_cli("briefing", "--sources", "Wikinews,BBC")
+        run_cli("briefing", "--sources", "BBC")
     with pytest.raises(CliError, match="No outlet called “Reuters”"):
         run_cli("quotes", "--speaker", "Egeland", "--source", "Reuters")
     assert (
@@ -69,6 +69,12 @@ def test_an_unknown_speaker_gets_the_nearest_quoted_names(run_cli, capsys):
     assert "Nobody called “Egelund” is quoted in the index (the nearest names quoted: Jan Egeland)." in out
     assert run_cli("quotes", "--speaker", "Zzyzx") == 0
     assert "try the surname" in capsys.readouterr().out
+
+
+def test_a_briefing_of_several_outlets_warns_about_the_unknown_ones(run_cli, capsys):
+    assert run_cli("briefing", "--date", "2004-12-28", "--sources", "Wikinews,BBC") == 0
+    out = capsys.readouterr()
+    assert "No outlet called “BBC” in the index" in out.err and "# Briefing for 2004-12-28" in out.out
 
 
 def test_tracking_an_outlet_not_held_yet_warns_and_tracks(run_cli, capsys):
