@@ -1,4 +1,5 @@
-# `make test` and `make run` do all their own set-up: a .venv, torch 2.13.0 (CPU) first, then the project.
+# `make test` and `make run` do all their own set-up: a .venv, torch 2.13.0 (CPU) first, then the locked dependencies
+# (requirements.lock) and the project.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,8 @@ export TOKENIZERS_PARALLELISM := false
 #   make lock          after adding or changing a dependency in pyproject.toml (yours or a merged branch's): resolves
 #                      pyproject.toml again, keeps every pin that still fits, adds the new ones; commit the lock.
 #   make lock-upgrade  moves every pin to the newest release pyproject.toml's ranges allow (then run make test).
-#   LOCK_EXTRAS        the extras locked and installed besides the dependencies, e.g. make lock LOCK_EXTRAS="dev milvus".
+#   LOCK_EXTRAS        the extras locked and installed besides the dependencies: to add one (e.g. milvus), change the
+#                      default below and run make lock, so that the lock and the install agree.
 # `make` refuses a lock that lacks what pyproject.toml asks for (pip check) and says to run `make lock`.
 CONSTRAINTS := constraints.txt
 LOCK := requirements.lock

@@ -12,7 +12,14 @@ from packaging.utils import canonicalize_name
 from tests.conftest import ROOT
 
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)", re.MULTILINE)
-LOCKED_EXTRAS = ("dev",)  # the Makefile's LOCK_EXTRAS
+
+
+def locked_extras() -> list[str]:
+    """The Makefile's ``LOCK_EXTRAS ?= …``: the extras locked and installed besides the dependencies."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^LOCK_EXTRAS \?= (.*)$", makefile, re.MULTILINE)
+    assert match, "the Makefile sets LOCK_EXTRAS"
+    return match[1].split()
 
 
 def locked() -> dict[str, str]:
@@ -23,7 +30,7 @@ def locked() -> dict[str, str]:
 def test_the_lock_satisfies_every_dependency_of_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wanted = [*project["dependencies"]]
-    for extra in LOCKED_EXTRAS:
+    for extra in locked_extras():
         wanted += project["optional-dependencies"][extra]
     pins = locked()
     missing = []
