@@ -1,4 +1,5 @@
-# `make test` and `make run` do all their own set-up: a .venv, torch 2.13.0 (CPU) first, then the project.
+# `make test` and `make run` do all their own set-up: a .venv, torch 2.13.0 (CPU) first, then the locked dependencies
+# (requirements.lock) and the project.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,17 +9,48 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: test run lint format eval bench bench-scale clean milvus-test
 
+# The same install next year: every dependency comes from requirements.lock (exact versions, what CI tested), and
+# every `pip install` obeys constraints.txt, which pins torch==2.13.0 (the CPU build on the machines' disk; torch is
+# installed first and kept out of the lock, so nothing can upgrade it to a multi-GB CUDA build).
+#   make lock          after adding or changing a dependency in pyproject.toml (yours or a merged branch's): resolves
+#                      pyproject.toml again, keeps every pin that still fits, adds the new ones; commit the lock.
+#   make lock-upgrade  moves every pin to the newest release pyproject.toml's ranges allow (then run make test).
+#   LOCK_EXTRAS        the extras locked and installed besides the dependencies: to add one (e.g. milvus), change the
+#                      default below and run make lock, so that the lock and the install agree.
+# `make` refuses a lock that lacks what pyproject.toml asks for (pip check) and says to run `make lock`.
+CONSTRAINTS := constraints.txt
+LOCK := requirements.lock
+LOCK_EXTRAS ?= dev
+PIP_TOOLS := pip-tools==7.4.1
+comma := ,
+space := $(subst ,, )
 # Set-up says what each step does, and pip shows what it collects, downloads and installs as it goes.
-PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || { echo "==> [1/3] Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
-	@echo "==> [2/3] Installing torch 2.13.0 (CPU) first, so that no dependency can pull a CUDA build"
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c $(CONSTRAINTS)
+$(STAMP): pyproject.toml $(LOCK) $(CONSTRAINTS)
+	@test -x $(BIN)/python || { echo "==> [1/4] Creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> [2/4] Installing torch 2.13.0 (CPU) first, so that no dependency can pull a CUDA build"
 	@$(PIP) "torch==2.13.0"
-	@echo "==> [3/3] Installing Newsdesk and its dependencies (editable, with the dev tools)"
-	@$(PIP) -e ".[dev]"
+	@echo "==> [3/4] Installing the locked dependencies ($(LOCK): the versions CI tested)"
+	@$(PIP) -r $(LOCK)
+	@echo "==> [4/4] Installing Newsdesk itself (editable; its dependencies are the locked ones)"
+	@$(PIP) --no-deps -e ".[$(subst $(space),$(comma),$(strip $(LOCK_EXTRAS)))]"
+	@$(BIN)/python -m pip check >/dev/null 2>&1 || { $(BIN)/python -m pip check; \
+		echo "==> $(LOCK) lacks what pyproject.toml asks for: run \`make lock\` and commit $(LOCK)"; exit 1; }
 	@$(BIN)/python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	@echo "==> Set-up done: $(BIN)/newsdesk is ready."
 	@touch $(STAMP)
+
+COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --strip-extras $(foreach e,$(LOCK_EXTRAS),--extra $(e)) \
+	--constraint $(CONSTRAINTS) --unsafe-package torch --unsafe-package pip \
+	--no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+.PHONY: lock lock-upgrade
+lock: $(BIN)/pip-compile
+	$(COMPILE)
+lock-upgrade: $(BIN)/pip-compile
+	$(COMPILE) --upgrade
+$(BIN)/pip-compile:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(PIP) "$(PIP_TOOLS)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -55,6 +55,24 @@ class Parser(argparse.ArgumentParser):
         detail = _sentence(message)
         raise UsageError(say("cli_usage_error", message=detail, prog=self.prog), self.prog, detail)
 
+    def parse_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def,override]
+        """As argparse's, but a flag no parser knows is blamed on the subcommand that was given it, so the
+        sentence names ``newsdesk ask --help`` (argparse would name the top-level ``newsdesk --help``)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            chosen_parser(self, parsed).error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed
+
+
+def chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)parser that read the innermost subcommand of ``args`` (``track add`` → the parser of ``add``)."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        name = getattr(args, subs[0].dest, None) if subs else None
+        if not subs or name not in subs[0].choices:
+            return parser
+        parser = subs[0].choices[name]
+
 
 _ARGUMENT = re.compile(r"^argument (?P<flag>[^:/]+)(?:/[^:]+)?: (?P<body>.*)$", re.DOTALL)
 _CHOICE = re.compile(r"^invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)$", re.DOTALL)
@@ -139,6 +157,19 @@ def common_options() -> Parser:
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what happens"
     )
     return common
+
+
+FORMATS = ("auto", "md", "rich")
+
+
+def format_option(parser: argparse.ArgumentParser) -> None:
+    """``--format``: how a result (answer, timeline, statements, briefing, alerts) is printed."""
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="md: the Markdown; rich: rendered for a terminal; auto (default): rendered when stdout is a terminal",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> CoreSettings:

@@ -17,8 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from cli.args import DEFAULT_TOP, DeskNeed, common_options, date_arg, positive_int, settings_from
-from cli.output import emit, emit_json, progress_note
+from cli.args import (
+    DEFAULT_TOP,
+    DeskNeed,
+    common_options,
+    date_arg,
+    format_option,
+    positive_int,
+    settings_from,
+)
+from cli.hints import check_dates, check_some_outlets
+from cli.output import emit, emit_json, emit_markdown, progress_note
 from index import Briefing, Newsdesk, briefing_markdown, say
 
 log = logging.getLogger(__name__)
@@ -44,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--top", type=positive_int, default=DEFAULT_TOP, help=f"number of stories (default {DEFAULT_TOP})"
     )
     p.add_argument("--json", action="store_true", help="print the Briefing as JSON")
+    format_option(p)
     p.add_argument("--output", type=Path, help="also write the Markdown to this file")
     p.add_argument(
         "--chart",
@@ -79,6 +89,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
+    if args.sources or args.date:
+        names = [s.strip() for group in args.sources or [] for s in group.split(",") if s.strip()]
+        check_dates(check_some_outlets(desk, names), day=args.date, sources=names)
     t0 = time.perf_counter()
     b = desk.briefing(date=args.date, topic=args.topic, sources=args.sources, top=args.top)
     log.info("briefing built in %.2f s", time.perf_counter() - t0)
@@ -90,7 +103,7 @@ def cmd_briefing(args: argparse.Namespace, desk: Newsdesk) -> int:
     if args.json:
         emit_json(b.to_dict())
         return 0
-    emit(markdown, end="")
+    emit_markdown(markdown, args)
     if b.empty and not b.n_articles and args.date is None:
         latest = latest_day(desk, args.sources)
         if latest is not None:

@@ -16,14 +16,16 @@ from cli.args import (
     Parser,
     common_options,
     date_arg,
+    format_option,
     k_arg,
     offset_arg,
     per_article_arg,
     positive_int,
     settings_from,
 )
+from cli.hints import check_filters
 from cli.ingest import cmd_ingest
-from cli.output import emit, emit_json, warn
+from cli.output import emit, emit_json, emit_markdown, prepare_search, warn
 from cli.timeline import cmd_timeline
 from index import DEFAULT_TIMELINE_K, Answer, Filters, Newsdesk, check_date_range, render, say
 
@@ -42,26 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with verbatim quotes")
-    p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
-    p.add_argument(
-        "-k",
-        type=k_arg,
-        default=None,
-        help=f"number of quotes (default {DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline)",
-    )
-    p.add_argument("--source", help="only this outlet")
-    p.add_argument("--since", type=date_arg, help="only articles published on or after this date")
-    p.add_argument("--until", type=date_arg, help="only articles published on or before this date")
-    p.add_argument("--as-of", dest="as_of", type=date_arg, help="only articles published before this date")
-    p.add_argument(
-        "--per-article", type=per_article_arg, default=None, help="quotes per article (0 = no cap)"
-    )
+    question_options(p)
     p.add_argument("--offset", type=offset_arg, default=0, help="skip this many quotes (pagination)")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument(
         "--timeline", action="store_true", help="the passages in date order, oldest first (how X changed)"
     )
     p.set_defaults(func=cmd_ask)
+
+    # `timeline QUESTION` is `ask --timeline QUESTION`: the bot's /timeline, as a verb of its own.
+    p = sub.add_parser("timeline", parents=[common], help="the passages in date order, oldest first")
+    question_options(p, timeline=True)
+    p.add_argument("--json", action="store_true", help="print the Timeline as JSON")
+    p.set_defaults(func=cmd_timeline, timeline=True, offset=0)
 
     p = sub.add_parser("reindex", parents=[common], help="re-embed every stored paragraph")
     p.set_defaults(func=cmd_reindex, desk=DeskNeed.NONE)
@@ -97,13 +92,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval, desk=DeskNeed.NONE)
 
 
+def question_options(p: Parser, timeline: bool = False) -> None:
+    """The question and the filters ``ask`` and ``timeline`` share."""
+    p.add_argument("question", nargs="+", help="the question (quoting it is optional)")
+    default_k = DEFAULT_TIMELINE_K if timeline else f"{DEFAULT_K}; {DEFAULT_TIMELINE_K} with --timeline"
+    p.add_argument("-k", type=k_arg, default=None, help=f"number of quotes (default {default_k})")
+    p.add_argument("--source", help="only this outlet")
+    p.add_argument("--since", type=date_arg, help="only articles published on or after this date")
+    p.add_argument("--until", type=date_arg, help="only articles published on or before this date")
+    p.add_argument("--as-of", dest="as_of", type=date_arg, help="only articles published before this date")
+    per_article = "default 1; 0 = no cap" if timeline else "0 = no cap; default 1 with --timeline"
+    p.add_argument(
+        "--per-article", type=per_article_arg, default=None, help=f"quotes per article ({per_article})"
+    )
+    format_option(p)
+
+
 def answer(args: argparse.Namespace, desk: Newsdesk) -> Answer:
     """The answer to an ``ask`` command line (the session keeps it to know whether ``more`` has anything)."""
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until, args.as_of)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
     question = " ".join(args.question)  # `ask what happened` and `ask "what happened"` are the same
     if args.k is None:  # the default page size, set here so the session's `more` pages by it
         args.k = DEFAULT_K
+    prepare_search(desk)
     return desk.ask(question, k=args.k, filters=filters, offset=args.offset, per_article=args.per_article)
 
 
@@ -111,7 +124,7 @@ def print_answer(args: argparse.Namespace, result: Answer) -> None:
     if args.json:
         emit_json(result.to_dict())
     else:
-        emit(render("answer.md.j2", answer=result, offset=args.offset, k=args.k), end="")
+        emit_markdown(render("answer.md.j2", answer=result, offset=args.offset, k=args.k), args)
 
 
 def cmd_ask(args: argparse.Namespace, desk: Newsdesk) -> int:

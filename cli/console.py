@@ -1,8 +1,10 @@
-"""The terminal session (``make run`` without a Discord token): the bot's verbs over the local index.
+"""The terminal session (``make run`` without a Discord token): every ``newsdesk`` verb over the local index.
 
-Each line is parsed by the same parser as the ``newsdesk`` command (handed in by the caller, so this module never
-imports it): ``ask "..." -k 3 --since 2005-01-01`` means the same in both, and a line without a verb is a question.
-An empty index is first seeded with the bundled Wikinews sample so a new user can ask something at once. On a
+Each line is parsed by the very parser of the ``newsdesk`` command (handed in by the caller, so this module never
+imports it), so a verb added to the command line is a verb of the session by construction: ``ask "..." -k 3
+--since 2005-01-01``, ``quotes --speaker Egeland``, ``track list`` mean the same in both. The session adds only
+``more`` (the next page of the last answer), ``help [VERB]`` and ``quit``; a line without a verb is a question. An
+empty index is first seeded with the bundled Wikinews sample so a new user can ask something at once. On a
 terminal, lines are read with prompt_toolkit (``cli.prompt``); from a pipe, plainly.
 """
 
@@ -13,6 +15,7 @@ import contextlib
 import copy
 import difflib
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable, Iterator
@@ -20,14 +23,31 @@ from pathlib import Path
 from typing import TextIO
 
 from cli.args import CliError, Parser, UsageError
-from cli.commands import answer, print_answer, reindex
+from cli.commands import answer, print_answer
+from cli.foreground import own_foreground
 from cli.ingest import ingest_files
 from cli.output import error_sentence, ingest_report_lines
 from index import CoreSettings, Newsdesk, render, say
 
 log = logging.getLogger(__name__)
 
-VERBS = ("ask", "briefing", "ingest", "reindex", "sources", "stats", "feeds", "poll")
+# Verbs of the command line that make no sense inside a session: `run` would start a session in the session.
+NOT_IN_SESSION = ("run",)
+# The order verbs are offered in (Tab): the analyst's verbs as `help` lists them, then the rest alphabetically.
+FIRST_VERBS = (
+    "ask",
+    "briefing",
+    "ingest",
+    "more",
+    "quotes",
+    "timeline",
+    "track",
+    "feeds",
+    "poll",
+    "sources",
+    "stats",
+    "reindex",
+)
 QUIT = ("quit", "exit", "q")
 HELP = ("help", "?")
 SESSION_VERBS = ("more", "help", "quit")
@@ -37,6 +57,18 @@ TYPO_CUTOFF = 0.75
 HISTORY_FILE = "console_history"  # in the data dir: the history of every session on this index
 
 
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parser's subcommands by name (``ask`` → its parser); empty for a parser without any."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(subs[0].choices) if subs else {}
+
+
+def session_verbs(parser: Parser) -> list[str]:
+    """The command line's verbs that the session runs, in the order they are offered."""
+    names = [v for v in subcommands(parser) if v not in NOT_IN_SESSION]
+    return sorted(names, key=lambda v: (FIRST_VERBS.index(v) if v in FIRST_VERBS else len(FIRST_VERBS), v))
+
+
 class Session:
     """One terminal session: the open desk, the parser, and the last question (for ``more``)."""
 
@@ -44,6 +76,7 @@ class Session:
         self.desk = desk
         self.parser = parser
         self.out = out
+        self.verbs = session_verbs(parser)
         self.last_ask: argparse.Namespace | None = None
         self.exhausted = False  # the last answer had no further page (no answer, or a short page)
         self.outlets: list[str] = []
@@ -65,22 +98,39 @@ class Session:
             return True
         if not words:
             return True
+        words = [os.path.expanduser(w) if w.startswith("~") else w for w in words]  # as a shell would
         verb = words[0].lower()
         if verb in QUIT:
             return False
         if verb in HELP:
-            self.say(render("help.txt.j2").rstrip("\n"))
+            self.help(words[1:])
         elif verb == "more":
             self.more()
         elif words == ["ask"]:
             self.say(say("cli_console_ask_what"))
-        elif verb in VERBS:
+        elif verb in NOT_IN_SESSION:
+            self.say(say("cli_console_not_here", verb=verb))
+        elif verb in self.verbs:
             self.run([verb, *words[1:]])
-        elif (guess := typo_of(words)) is not None:
+        elif (guess := typo_of(words, self.verbs)) is not None:
             self.say(say("cli_console_did_you_mean", word=words[0], verb=guess))
         else:
             self.run(["ask", *words])
         return True
+
+    def help(self, words: list[str]) -> None:
+        """``help``: every verb with an example; ``help track add``: that verb's own options (argparse's help)."""
+        if not words:
+            self.say(render("help.txt.j2").rstrip("\n"))
+            return
+        parser: argparse.ArgumentParser = self.parser
+        for word in words:
+            choices = subcommands(parser)
+            if word.lower() not in choices or word.lower() in NOT_IN_SESSION:
+                self.say(say("cli_console_no_help", verb=" ".join(words)))
+                return
+            parser = choices[word.lower()]
+        self.say(parser.format_help().rstrip("\n"))
 
     def more(self) -> None:
         """The next page of the last answer: the same question and options, offset by one page."""
@@ -99,19 +149,21 @@ class Session:
             with contextlib.redirect_stdout(self.out), contextlib.redirect_stderr(self.out):
                 args = self.parser.parse_args(words)
         except UsageError as exc:
-            self.say(say("cli_console_usage", message=exc.detail))
+            self.say(say("cli_console_usage", message=exc.detail, verb=exc.prog.partition(" ")[2]))
             return
         except SystemExit:  # `ask --help`: argparse printed the help and wants to exit
             return
+        if Path(getattr(args, "data_dir", self.desk.data_dir)).resolve() != self.desk.data_dir.resolve():
+            self.say(say("cli_console_other_data_dir", data_dir=self.desk.data_dir))
+            return
+        args.data_dir = self.desk.data_dir  # what a command that opens its own desk (settings_from) must open
         self.execute(args)
 
     def execute(self, args: argparse.Namespace) -> None:
         """One command on the session's desk; a failure or Ctrl-C is one sentence and the session goes on."""
         try:
             with contextlib.redirect_stdout(self.out), contextlib.redirect_stderr(self.out):
-                if args.command == "reindex":
-                    reindex(self.desk)
-                elif args.command == "ask" and not args.timeline:
+                if args.command == "ask" and not args.timeline:
                     result = answer(args, self.desk)
                     print_answer(args, result)
                     self.last_ask = args
@@ -132,22 +184,25 @@ class Session:
             self.refresh_outlets()
 
 
-def typo_of(words: list[str]) -> str | None:
+def typo_of(words: list[str], verbs: list[str]) -> str | None:
     """The verb a lone word (or a word followed by options) was probably meant to be: ``stat`` → ``stats``."""
     if len(words) > 1 and not words[1].startswith("-"):
         return None  # several words: a question
-    guess = difflib.get_close_matches(words[0].lower(), VERBS + SESSION_VERBS, n=1, cutoff=TYPO_CUTOFF)
+    guess = difflib.get_close_matches(words[0].lower(), [*verbs, *SESSION_VERBS], n=1, cutoff=TYPO_CUTOFF)
     return guess[0] if guess else None
 
 
 def verb_options(parser: Parser) -> dict[str, list[str]]:
-    """Each verb of the session with the options it takes (for Tab completion), read from the parser."""
-    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    """Each verb of the session with the options it takes, its actions' included (for Tab completion), read from
+    the parser."""
     verbs: dict[str, list[str]] = {}
-    for verb in VERBS:
-        sub = commands.choices[verb]
-        verbs[verb] = [o for a in sub._actions for o in a.option_strings if o.startswith("--") or o == "-k"]
-    return {**verbs, **{verb: [] for verb in SESSION_VERBS}}
+    for verb in session_verbs(parser):
+        sub = subcommands(parser)[verb]
+        options = {o for a in sub._actions for o in a.option_strings if o.startswith("--") or o == "-k"}
+        for action in subcommands(sub).values():  # `track add --source`, `feeds add --every`
+            options |= {o for a in action._actions for o in a.option_strings if o.startswith("--")}
+        verbs[verb] = sorted(options)
+    return {**verbs, **{verb: [] for verb in SESSION_VERBS if verb not in verbs}}
 
 
 def plain_lines(stdin: TextIO, out: TextIO) -> Iterator[str]:
@@ -199,8 +254,11 @@ def console_loop(desk: Newsdesk, corpus: Path, parser: Parser, stdin: TextIO, ou
         lines = prompt_lines(desk.data_dir / HISTORY_FILE, completer, say("cli_console_prompt") + " ")
     else:
         lines = plain_lines(stdin, out)
-    for line in lines:
-        if not session.handle(line):
-            break
+    # On a terminal the session takes the foreground for itself, so Ctrl-C during a command reaches it alone (and
+    # not `make`, which would end with "Interrupt" when the session ends: see cli.foreground).
+    with own_foreground(stdin.fileno()) if stdin.isatty() else contextlib.nullcontext(False):
+        for line in lines:
+            if not session.handle(line):
+                break
     print(say("cli_console_bye"), file=out)
     return 0

@@ -133,7 +133,7 @@ def metadata_lines(notes: list[MetadataNote]) -> list[str]:
                     )
                 )
         if "title" in note.inferred:
-            parts.append(say("cli_meta_inferred_title"))
+            parts.append(say("cli_meta_inferred_title", evidence=note.inferred["title"]))
         if note.unknown:
             parts.append(say("cli_meta_unknown", fields=note.unknown))
         lines.append(INDENT + say("cli_meta_line", origin=note.origin, parts=parts))

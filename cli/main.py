@@ -10,9 +10,11 @@ import argparse
 import logging
 import sqlite3
 import sys
+from pathlib import Path
 
 from cli import briefing, commands, feedback, feeds, maintenance, quotes, run, track
 from cli.args import CliError, DeskNeed, Parser, UsageError, common_options, settings_from
+from cli.logs import configure_logging
 from cli.output import error_sentence, warn
 from index import ModelError, ModelMismatch, Newsdesk, StoreProblem, configure_runtime, say
 
@@ -48,33 +50,13 @@ def open_desk(args: argparse.Namespace) -> Newsdesk | None:
     return Newsdesk.open(settings_from(args))
 
 
-# Loggers whose warnings a user sees without -v: ours. Libraries (trafilatura, htmldate, transformers, urllib3 …)
-# describe their own internals ("discarding data: None"); what the user needs is already our one sentence, so
-# their records, and Python warnings, are shown only with -v.
-OWN_LOGGERS = ("index", "bot", "__main__")
-
-
-class _OwnRecords(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.name.split(".")[0] in OWN_LOGGERS
-
-
-def configure_logging(verbose: bool) -> None:
-    """Where this process starts: one stderr handler; with -v everything from INFO with times and logger names,
-    otherwise only our own warnings, each as one ``newsdesk: …`` line."""
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "newsdesk_cli", False)]:
-        root.removeHandler(handler)  # main() may run more than once in a process (tests)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.newsdesk_cli = True  # type: ignore[attr-defined]
-    if verbose:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    else:
-        handler.setFormatter(logging.Formatter(say("cli_error", message="%(message)s")))
-        handler.addFilter(_OwnRecords())
-    root.addHandler(handler)
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.captureWarnings(True)
+def settings_data_dir(args: argparse.Namespace) -> Path | None:
+    """The data dir the command works on (its log file goes there); None when the settings cannot be read (the
+    command then says why)."""
+    try:
+        return settings_from(args).data_dir
+    except ValueError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         warn(str(exc))
         return 2
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, settings_data_dir(args))
     desk = None
     try:
         desk = open_desk(args)

@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from index import IngestReport, say
+from index import IngestReport, Newsdesk, say
 
 INDENT = "    "  # detail lines under a summary line (the catalogue's sentences are stripped of leading space)
 
@@ -18,6 +18,24 @@ INDENT = "    "  # detail lines under a summary line (the catalogue's sentences 
 def emit(text: str = "", end: str = "\n") -> None:
     """One result on stdout (looked up at call time, so the terminal session can capture it)."""
     print(text, end=end, file=sys.stdout, flush=True)
+
+
+def rendered(args: object) -> bool:
+    """Whether a result is rendered for a terminal (``--format rich``, or ``auto`` with stdout a terminal) rather
+    than printed as its Markdown (``--format md``, or stdout a pipe or a file)."""
+    fmt = getattr(args, "format", "auto")
+    return fmt == "rich" or (fmt == "auto" and sys.stdout.isatty())
+
+
+def emit_markdown(text: str, args: object) -> None:
+    """One result from ``prompts/`` (answer, timeline, statements, briefing, alert): rendered on a terminal, else
+    the Markdown as it is (see ``cli.render``)."""
+    if rendered(args):
+        from cli.render import print_markdown  # rich: only when something is rendered (see cli)
+
+        print_markdown(text)
+    else:
+        emit(text, end="")
 
 
 def warn(text: str) -> None:
@@ -59,3 +77,14 @@ def ingest_report_lines(report: IngestReport) -> list[str]:
         if i.status == "duplicate"
     ]
     return lines
+
+
+def prepare_search(desk: Newsdesk) -> None:
+    """Load the model and the search index (or build it from the store) under a bar that says so, on a terminal:
+    the first question of a process, or the first after a reindex, otherwise sits silent for seconds."""
+    if not sys.stderr.isatty():
+        return  # the question loads them anyway; a script reads no bar
+    from cli.progress import working  # rich: only at a terminal (see cli)
+
+    with working(say("cli_progress_search_index", paragraphs=desk.lexical.size())):
+        desk.search_index()

@@ -5,8 +5,10 @@ Imported only by the commands that do long work (ingest, reindex): rich costs a 
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from rich.console import Console
@@ -118,6 +120,46 @@ class Bars:
     def now(self) -> float:
         """The display's clock (the one stages are timed by)."""
         return self._progress.get_time()
+
+
+# Work shorter than this shows no bar at all (a warm search index answers in milliseconds).
+WORKING_DELAY = 0.3
+
+
+@contextlib.contextmanager
+def working(label: str, stream: TextIO | None = None, delay: float = WORKING_DELAY) -> Iterator[None]:
+    """A bar for work without a count ("Preparing the search index: 162 paragraphs"), on stderr, shown once the
+    work has taken ``delay`` seconds and gone when it ends; nothing when stderr is not a terminal."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
+        yield
+        return
+    progress = RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=30),
+        TimeElapsedColumn(),
+        console=Console(file=stream, highlight=False),
+        transient=True,
+    )
+    progress.add_task(label, total=None)
+    lock = threading.Lock()
+    done = False
+
+    def show() -> None:
+        with lock:
+            if not done:
+                progress.start()
+
+    timer = threading.Timer(delay, show)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        with lock:
+            done = True
+            progress.stop()
 
 
 def progress_bar(bars: Bars, label: str, unit: str) -> Progress:

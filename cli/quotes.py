@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import logging
 
-from cli.args import DeskNeed, Parser, bounded_int, common_options, date_arg
-from cli.output import emit, emit_json
+from cli.args import DeskNeed, Parser, bounded_int, common_options, date_arg, format_option
+from cli.hints import check_filters, speaker_hint
+from cli.output import emit_json, emit_markdown, prepare_search
 from index import MAX_STATEMENTS, Filters, Newsdesk, check_date_range, render
 
 log = logging.getLogger(__name__)
@@ -36,15 +37,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"number of statements (default {DEFAULT_STATEMENTS})",
     )
     p.add_argument("--json", action="store_true", help="print the statements as JSON")
+    format_option(p)
     p.set_defaults(func=cmd_quotes, desk=DeskNeed.STORE)
 
 
 def cmd_quotes(args: argparse.Namespace, desk: Newsdesk) -> int:
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until)
     filters = Filters(source=args.source, since=args.since, until=args.until)
+    if args.about:
+        prepare_search(desk)  # the topic is embedded
     result = desk.quotes_by(args.speaker, about=args.about, filters=filters, limit=args.k)
     if args.json:
         emit_json(result.to_dict())
     else:
-        emit(render("quotes.md.j2", r=result), end="")
+        nearest = speaker_hint(desk, args.speaker) if not result.speakers else []
+        emit_markdown(render("quotes.md.j2", r=result, nearest=nearest), args)
     return 0

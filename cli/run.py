@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cli.args import DeskNeed, Parser, common_options, settings_from
 from cli.console import run_console
+from cli.logs import warnings_on_screen
 from index import Newsdesk
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def cmd_run(args: argparse.Namespace, make_parser: Callable[[], Parser]) -> int:
         from bot.app import run_bot
         from bot.settings import load_settings
 
+        warnings_on_screen()  # the bot's operator reads its warnings on stderr, terminal or not
         return run_bot(load_settings())
     return run_console(settings_from(args), BUNDLED_CORPUS, make_parser)
 

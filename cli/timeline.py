@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from cli.output import emit, emit_json
+from cli.hints import check_filters
+from cli.output import emit_json, emit_markdown, prepare_search
 from index import DEFAULT_TIMELINE_K, Filters, Newsdesk, check_date_range, render
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,9 @@ log = logging.getLogger(__name__)
 
 def cmd_timeline(args: argparse.Namespace, desk: Newsdesk) -> int:
     check_date_range(args.since, args.until)
+    check_filters(desk, args.source, args.since, args.until, args.as_of)
     filters = Filters(source=args.source, since=args.since, until=args.until, as_of=args.as_of)
+    prepare_search(desk)
     timeline = desk.timeline(
         " ".join(args.question),
         k=args.k or DEFAULT_TIMELINE_K,
@@ -27,5 +30,5 @@ def cmd_timeline(args: argparse.Namespace, desk: Newsdesk) -> int:
     if args.json:
         emit_json(timeline.to_dict())
     else:
-        emit(render("timeline.md.j2", t=timeline), end="")
+        emit_markdown(render("timeline.md.j2", t=timeline), args)
     return 0

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.args import DeskNeed, Parser, common_options, positive_int, settings_from
-from cli.output import emit, emit_json, progress_note
+from cli.args import DeskNeed, Parser, common_options, format_option, positive_int, settings_from
+from cli.hints import warn_unknown_outlet
+from cli.output import emit, emit_json, emit_markdown, progress_note
 from index import Newsdesk, render, say
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = actions.add_parser("test", parents=[common], help="what would fire now, recording nothing")
     p.add_argument("id", help="the question's number (see 'track list')")
     p.add_argument("--all", action="store_true", dest="everything", help="try every stored paragraph")
+    format_option(p)
     p.set_defaults(func=cmd_track_test)
 
     p = sub.add_parser("eval-track", parents=[common], help="tracked questions on news replayed day by day")
@@ -79,6 +81,7 @@ def attach_alerts(sub: argparse._SubParsersAction) -> None:
         if parser is None:
             continue
         parser.add_argument("--alerts", type=Path, help="append the alerts that fire as JSON lines to FILE")
+        format_option(parser)
         parser.set_defaults(func=with_alerts(parser.get_default("func")))
 
 
@@ -112,7 +115,7 @@ def print_alerts(alerts: list[Alert], args: argparse.Namespace) -> None:
         emit("")
         emit(say("cli_track_alerts_heading", n=len(alerts)))
         for alert in alerts:
-            emit(render("alert.md.j2", alert=alert), end="")
+            emit_markdown(render("alert.md.j2", alert=alert), args)
     path = getattr(args, "alerts", None)
     if path is not None:
         with open(path, "a", encoding="utf-8") as fh:
@@ -124,6 +127,7 @@ def print_alerts(alerts: list[Alert], args: argparse.Namespace) -> None:
 def cmd_track_add(args: argparse.Namespace, desk: Newsdesk) -> int:
     from index import track
 
+    warn_unknown_outlet(desk, args.source)
     tq = track.add(desk, " ".join(args.question), args.source, args.server, args.channel, created_by="cli")
     if args.json:
         emit_json(tq.to_dict())
@@ -194,7 +198,7 @@ def cmd_track_test(args: argparse.Namespace, desk: Newsdesk) -> int:
     else:
         emit(say("cli_track_test_heading", n=len(alerts), id=tq.id))
         for alert in alerts:
-            emit(render("alert.md.j2", alert=alert), end="")
+            emit_markdown(render("alert.md.j2", alert=alert), args)
     return 0
 
 

@@ -19,7 +19,7 @@ import yaml
 from charset_normalizer import from_bytes
 
 from index.ingest.metadata import clean_date, infer_metadata, read_dateline, text_value
-from index.ingest.segment import derive_title, normalize, passages
+from index.ingest.segment import derive_title, normalize, passages, split_headline
 from index.messages import say
 from index.models import ArticleIn
 from index.validate import ACCEPTED_SUFFIXES, ACCEPTED_SUFFIXES_TEXT
@@ -97,7 +97,28 @@ def article_from_text(
             raise ExtractError(say("extract_front_matter_not_mapping", origin=origin))
         meta = {**front, **{k: v for k, v in meta.items() if v}}
         text = text[match.end() :]
-    return _build(passages(text), origin, meta, file_date)
+    text, headline = _headline(text, meta)
+    article = _build(passages(text), origin, meta, file_date)
+    if headline:
+        article.inferred["title"] = headline  # read from the text: the ingest report says so
+    return article
+
+
+def _headline(text: str, meta: dict[str, Any]) -> tuple[str, str | None]:
+    """The text without its headline line, and the headline when it became the title.
+
+    A title that is the article's own first line is not also its paragraph 1 (it was the top quote for questions
+    that repeat the headline). Taken as the title it is a real one (``title_derived`` False), so the lexical index
+    reads it with every paragraph, as it does a front-matter title. A title given by front matter wins; a first
+    line that only repeats it is dropped. A dateline is never a headline (it dates the lead)."""
+    headline, rest = split_headline(text)
+    if headline is None or read_dateline(headline) is not None:
+        return text, None
+    given = text_value(meta.get("title"))
+    if given is not None and not meta.get("title_derived"):
+        return (rest, None) if given.casefold() == headline.casefold() else (text, None)
+    meta["title"], meta["title_derived"] = headline, False
+    return rest, headline
 
 
 def _build(paras: list[str], origin: str, meta: dict[str, Any], file_date: date | None = None) -> ArticleIn:

@@ -103,6 +103,51 @@ def is_caption(paragraph: str) -> bool:
     return bool(_CAPTION.search(paragraph))
 
 
+# A plain-text article's first line is its headline when it stands alone (a blank line after it), is short and does
+# not end as a sentence or a lead-in does; otherwise it is the lead paragraph (the seed article starts that way).
+MAX_HEADLINE_CHARS = 150
+MAX_HEADLINE_WORDS = 25
+_MD_HEADING = re.compile(r"^#{1,6}[ \t]+(?P<title>.+?)[ \t#]*$")
+_SENTENCE_END = re.compile(r"[.,;:…–—-][\"'”’»)\]]*$")
+_BYLINE = re.compile(r"^(by|from|updated|posted|published)\b", re.IGNORECASE)
+_DATE_WORDS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    r"september|october|november|december|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|am|pm|a\.m|p\.m|utc|gmt|updated"
+)
+_ONLY_A_DATE = re.compile(rf"^(?:[\d\W_]|\b(?:{_DATE_WORDS})\b)*$", re.IGNORECASE)
+
+
+def is_headline(line: str) -> bool:
+    """Whether a line that stands alone is a headline: short, no final period, comma or colon, not a byline,
+    a date or a photo caption ("Will Japan join sanctions?" is one; "The United States has urged Japan …." is a
+    paragraph)."""
+    line = " ".join(line.split())
+    if not line or len(line) > MAX_HEADLINE_CHARS or len(line.split()) > MAX_HEADLINE_WORDS:
+        return False
+    if _SENTENCE_END.search(line) or _BYLINE.match(line) or _ONLY_A_DATE.match(line) or is_caption(line):
+        return False
+    return any(c.isalpha() for c in line)
+
+
+def split_headline(text: str) -> tuple[str | None, str]:
+    """(headline, the text after it) when a plain-text article starts with a headline, else (None, text).
+
+    A Markdown heading (``# Title``) is a headline whatever follows it; a plain first line only when a blank line
+    follows it (a hard-wrapped lead paragraph's first line has no final period either) and ``is_headline``.
+    Nothing is split off a text that would be left empty."""
+    body = normalize(text).lstrip("\n \t")
+    first, _, rest = body.partition("\n")
+    if not rest.strip():
+        return None, text
+    heading = _MD_HEADING.match(first.strip())
+    if heading:
+        return " ".join(heading["title"].split()), rest
+    if rest.lstrip(" \t").startswith("\n") and is_headline(first):
+        return " ".join(first.split()), rest
+    return None, text
+
+
 def derive_title(paragraphs: list[str], limit: int = 90) -> str:
     """A title for an article that has none: its first sentence, shortened at a word boundary."""
     for paragraph in paragraphs:

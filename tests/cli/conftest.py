@@ -26,6 +26,15 @@ def data_dir(wikinews_dir: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def terminal_env() -> dict[str, str]:
+    """The environment of a session on a pseudo-terminal (tests/cli/terminal.py): no Discord token, a known size."""
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    env.update(HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT), TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1")
+    env.update(COLUMNS="120", LINES="40")
+    return env
+
+
+@pytest.fixture
 def run_cli(wikinews_desk: Newsdesk) -> Callable[..., int]:
     """Parse a command line with the real parser and run it on a Wikinews desk (the session's model, no reload)."""
 

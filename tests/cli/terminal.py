@@ -22,13 +22,17 @@ UP, TAB, ENTER, CTRL_C, CTRL_D = "\x1b[A", "\t", "\r", "\x03", "\x04"
 
 
 class Terminal:
-    """``python -m cli ARGV`` on a pty; ``send`` types, ``expect`` waits for text on the screen."""
+    """``python -m cli ARGV`` on a pty (or ``command``, e.g. make); ``send`` types, ``expect`` waits for text on the
+    screen."""
 
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, argv: list[str], cwd: Path, env: dict[str, str], command: list[str] | None = None
+    ) -> None:
+        program = command or [sys.executable, "-m", "cli", *argv]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the program
             os.chdir(cwd)
-            os.execve(sys.executable, [sys.executable, "-m", "cli", *argv], env)
+            os.execvpe(program[0], program, env)
         self.raw = ""
         self.seen = 0  # how much of the screen text ``expect`` has consumed
 

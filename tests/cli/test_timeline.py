@@ -34,7 +34,7 @@ def test_ask_timeline_text_is_one_line_per_dated_quote(run_cli, capsys):
 
 
 def test_timeline_that_finds_nothing_says_so(run_cli, capsys):
-    assert run_cli("ask", "--timeline", "price of tea in 1990", "--until", "1990-12-31") == 0
+    assert run_cli("timeline", "price of tea in 1990", "--until", "2005-12-31") == 0
     text = capsys.readouterr().out
     assert "No relevant passage for “price of tea in 1990”." in text
     assert "Nothing answered it well enough to put on a timeline." in text
