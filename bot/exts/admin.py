@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from index import IngestReport, ingest_urls, say
 
-from .. import render
+from .. import render, render_admin
 from ..app import NewsdeskBot
 from ..checks import ADMIN_PERMISSIONS, is_owner, require_admin
 from ..converters import check_attachment, check_url, scopes
@@ -108,9 +108,9 @@ class Admin(commands.Cog):
         except Exception as exc:
             await self.bot.audit(interaction, "/ingest", what, f"error: {type(exc).__name__}")
             raise
-        await self.bot.audit(interaction, "/ingest", what, render.ingest_summary(report))
+        await self.bot.audit(interaction, "/ingest", what, render_admin.ingest_summary(report))
         await followup(interaction)(
-            render.report_text(report, "bot_ingest_done", what=render.clip(what, 200)),
+            render_admin.report_text(report, "bot_ingest_done", what=render.clip(what, 200)),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -121,7 +121,7 @@ class Admin(commands.Cog):
     async def sources(self, interaction: discord.Interaction) -> None:
         await think(interaction)
         stats = await asyncio.to_thread(self.bot.desk.sources, scopes(interaction.guild_id))
-        await send_pages(followup(interaction), render.render_sources(stats), wait=True)
+        await send_pages(followup(interaction), render_admin.render_sources(stats), wait=True)
         await self.bot.audit(interaction, "/sources", "", f"{len(stats)} outlets")
 
     @app_commands.command(name="stats", description="Index size, model and bot state")
@@ -158,7 +158,7 @@ class Admin(commands.Cog):
                 )
             )
         await followup(interaction)(
-            embed=render.render_stats(rows), allowed_mentions=discord.AllowedMentions.none()
+            embed=render_admin.render_stats(rows), allowed_mentions=discord.AllowedMentions.none()
         )
         await self.bot.audit(interaction, "/stats", "", "ok")
 

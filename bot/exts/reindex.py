@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from index import IngestReport, ModelMismatch, say
 
-from .. import render
+from .. import render_admin
 from ..app import NewsdeskBot
 from ..checks import is_owner, require_admin
 from ..errors import UserError
@@ -65,9 +65,9 @@ class Reindex(commands.Cog):
             await self.bot.audit(interaction, "/reindex", "", f"error: {type(exc).__name__}")
             raise
         total = progress["total"]
-        done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
+        done_line = render_admin.progress_line("Embedded", total, total) + "\n" if total else ""
         await self.bot.audit(interaction, "/reindex", "", f"{total} paragraphs; failed {len(report.failed)}")
-        await show(done_line + render.report_text(report, "bot_reindex_done"))
+        await show(done_line + render_admin.report_text(report, "bot_reindex_done"))
 
     async def _private(self, interaction: discord.Interaction, scope: str) -> None:
         """Another server's admin: re-embed only the articles this server uploaded, with the current model."""
@@ -99,8 +99,8 @@ class Reindex(commands.Cog):
             "server-private",
             f"{articles} articles, {total} paragraphs; failed {failed}",
         )
-        done_line = render.progress_line("Embedded", total, total) + "\n" if total else ""
-        text = render.report_text(
+        done_line = render_admin.progress_line("Embedded", total, total) + "\n" if total else ""
+        text = render_admin.report_text(
             report,
             "bot_reindex_private_done",
             articles=articles,
@@ -130,9 +130,9 @@ class Reindex(commands.Cog):
                 break
             elapsed = loop.time() - started
             if progress["total"]:
-                line = render.progress_line("Embedding", progress["done"], progress["total"], elapsed)
+                line = render_admin.progress_line("Embedding", progress["done"], progress["total"], elapsed)
             else:  # still counting the paragraphs
-                line = say("bot_reindex_elapsed", line=counting, elapsed=render.clock(elapsed))
+                line = say("bot_reindex_elapsed", line=counting, elapsed=render_admin.clock(elapsed))
             try:
                 await show(line)
             except discord.HTTPException as exc:  # a missed progress edit is no reason to give up the rebuild

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import regex
 
-from bot import render
+from bot import render, render_admin
 from index import Answer, Quote, SourceRef
 from tests.bot.helpers import assert_no_pings, component, replies
 from tests.discord_emulator import displayed, validate_message
@@ -46,7 +46,7 @@ def test_long_answer_paginates_and_keeps_every_word() -> None:
 
 def test_progress_line() -> None:
     assert (
-        render.progress_line("Embedding", 12400, 37221)
+        render_admin.progress_line("Embedding", 12400, 37221)
         == "Embedding 12,400 / 37,221 paragraphs ▓▓▓░░░░░░░ 33%"
     )
 
