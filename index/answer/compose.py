@@ -49,6 +49,9 @@ MIN_FOLLOW = 0.30
 # top quote's article held >= 0.4 of the question's weight for 95.2 % of answerable questions and for 66.4 % of the
 # same questions asked over an index without their story (no gate: 100 % and 91.2 %).
 MIN_ARTICLE_COVERAGE = 0.4
+# ... for questions of at least this many distinct terms: with one or two ("Who won the election?") a share is too
+# coarse to judge by, and a synonym in the story ("claims victory") would refuse a real answer.
+GATE_MIN_TERMS = 3
 # The label a person reads instead of a score: the first quote is a "strong match" when its evidence reaches this,
 # every other quote shown is "related". Calibrated on NewsQA's tuning half (300 questions, a quote counted right
 # when it holds a gold answer or is the gold paragraph): 73.2 % right at 0.72, for 24 % of the questions (all quotes
@@ -178,6 +181,7 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
             not sel.quotes
             and METHODS[req.method].rescored
             and not c.foreign  # another script: the question's words cannot be found there
+            and len(req.weights) >= GATE_MIN_TERMS
             and pool.article_coverage(store, article.id, req.weights) < MIN_ARTICLE_COVERAGE
         ):
             if len(sel.misses) < NEAREST_MISSES:
