@@ -34,7 +34,7 @@ SHOWS = {
     "track list": r"#1 “How many people died in the tsunami\?”",
     "track test 1": r"#1",
     "track remove 1": r"Stopped tracking #1",
-    "briefing --date 2004-12-28": r"Briefing for 2004-12-28(.|\n)*Sources: Wikinews",
+    "briefing --date 2004-12-28": r"Briefing for Tuesday 28 December 2004(.|\n)*Sources?:(.|\n)*Wikinews",
     "ingest ~/articles/": r"added 1 ",
     "feeds add ": r"Added feed #1",
     "feeds list": r"#1 ",
@@ -42,6 +42,8 @@ SHOWS = {
     "sources": r"Wikinews",
     "stats": r"articles",
     "reindex": r"Re-embedded",
+    "backup ": r"Backed up",
+    "check": r"is intact",
     "help quotes": r"--speaker",
 }
 # What no example may show.
