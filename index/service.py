@@ -314,7 +314,7 @@ class Newsdesk:
         try:
             return retrieve(query, Sources(vectors, self.lexical, self.store), method=method, **kw)
         except VectorBackendError:
-            if vectors.current(self.store.epoch()):
+            if vectors.position.epoch == self.store.epoch():  # the same epoch: a real outage, one sentence
                 raise
             log.info("the vector epoch changed under the search: searching the new epoch's vectors")
             return retrieve(

@@ -74,7 +74,10 @@ def test_an_unknown_speaker_gets_the_nearest_quoted_names(run_cli, capsys):
 def test_a_briefing_of_several_outlets_warns_about_the_unknown_ones(run_cli, capsys):
     assert run_cli("briefing", "--date", "2004-12-28", "--sources", "Wikinews,BBC") == 0
     out = capsys.readouterr()
-    assert "No outlet called “BBC” in the index" in out.err and "# Briefing for 2004-12-28" in out.out
+    assert (
+        "No outlet called “BBC” in the index" in out.err
+        and "# Briefing for Tuesday 28 December 2004" in out.out
+    )
 
 
 def test_tracking_an_outlet_not_held_yet_warns_and_tracks(run_cli, capsys):
