@@ -11,7 +11,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 
 
 class CoreSettings(BaseSettings):

@@ -413,7 +413,8 @@ class Newsdesk:
         self.speakers_catch_up()
         topic = None
         if about and about.strip():
-            topic = topic_of(about, self.lexical, self.embedder.encode_query(about))
+            bar = bar_for(self.store.model_identity()[0])
+            topic = topic_of(about, self.lexical, self.embedder.encode_query(about), bar.min_about_dense)
         result = statements_by(self.store, speaker, filters or Filters(), limit, topic)
         result.about = about.strip() if about and about.strip() else None
         return result

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.config import DEFAULT_MODEL
+from index.config import DEFAULT_MODEL, MINILM_MODEL
 from index.embed.backends import (
     AUTO_ORDER,
     BACKENDS,
@@ -33,7 +33,7 @@ from index.embed.e5 import identity as e5_identity
 
 log = logging.getLogger(__name__)
 
-_PACKAGED = {DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-minilm-l6-v2"}
+_PACKAGED = {MINILM_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
 class ModelError(RuntimeError):

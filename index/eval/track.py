@@ -11,14 +11,13 @@ Figures, per half of the split (``index/eval/split.py``: tune the threshold on o
 * alert precision: alerts whose quote contains an answer to their question;
 * alerts per question.
 
-To choose the threshold without replaying once per value, every passage over the answer stage's own bar
-(``answer.MIN_SCORE``) is kept with its score during the same replay, and the firing rules (``rules.decide``) are
+To choose the threshold without replaying once per value, every passage over the grid's lowest value is kept with its score during the same replay, and the firing rules (``rules.decide``) are
 applied to it for each value of a grid; the chosen value maximises F1 of precision and recall on the tuning half
-(ties to the higher, quieter value). The replay with the code's ``ALERT_MIN_SCORE`` is reported as measured, and
-the grid's value at it must agree with it.
+(ties to the higher, quieter value). The replay with the code's alert bar for the model (``profiles.Bar.min_alert``)
+is reported as measured beside the grid's value at it.
 
 Embedding 37k paragraphs takes a while on two cores: ``--vectors-from`` takes the vectors of an earlier index of the
-same articles by the same model (an old-layout data dir: ``newsdesk.db`` + ``index/vectors.faiss``), by paragraph
+same articles by the same model (today's data dir, or an old layout with ``index/vectors.faiss``), by paragraph
 text, after checking a sample against the model; whatever it lacks is embedded live.
 """
 
@@ -49,12 +48,13 @@ from index.ingest.extract import ExtractError, articles_from_file
 from index.models import ArticleIn
 from index.service import Newsdesk
 from index.track.ledger import LoggedStory
-from index.track.match import ALERT_MIN_SCORE, Found, find
+from index.track.match import Found, alert_floor, find
 from index.track.rules import Clock, decide
 
 log = logging.getLogger(__name__)
 
-GRID = [round(x, 2) for x in np.arange(MIN_SCORE, 0.701, 0.02)]
+# From below every model's answer bar (``profiles.py``: e5's is 0.26) to 0.70.
+GRID = [round(x, 2) for x in np.arange(min(MIN_SCORE, 0.20), 0.701, 0.02)]
 SAMPLE_CHECK = 5  # cached vectors compared with the live model before the cache is trusted
 MIN_AGREEMENT = 0.99  # cosine a cached vector must have with the live one
 PROGRESS_EVERY = 20  # days between progress lines on stderr
@@ -96,25 +96,40 @@ class CachedEmbedder:
 
 
 def load_vector_cache(directory: Path, model: str, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Paragraph text -> vector from an old-layout index of the same model; empty when it does not agree."""
-    import faiss
+    """Paragraph text -> vector from an earlier index of the same model; empty when it does not agree.
 
-    manifest = json.loads((directory / "index" / "manifest.json").read_text())
-    if manifest.get("model") != model:
-        log.warning(
-            "%s holds vectors of %s, not %s: embedding everything", directory, manifest.get("model"), model
-        )
-        return {}
+    Today's layout keeps the vectors in the store (``paragraphs.vector``, the model in ``meta``); an old-layout
+    data dir kept them in ``index/vectors.faiss`` with the model in ``index/manifest.json``.
+    """
     conn = sqlite3.connect(f"file:{directory / 'newsdesk.db'}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT id, text FROM paragraphs ORDER BY id").fetchall()
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(paragraphs)")}
+        if "vector" in columns:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
+            stored = row[0] if row else None
+            data = conn.execute("SELECT text, vector FROM paragraphs WHERE vector IS NOT NULL ORDER BY id").fetchall()
+            rows = [(i, text) for i, (text, _) in enumerate(data)]
+            vecs = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in data]) if data else np.zeros((0, 1))
+        else:
+            stored, rows, vecs = None, [], None
+            rows = conn.execute("SELECT id, text FROM paragraphs ORDER BY id").fetchall()
     finally:
         conn.close()
-    index = faiss.read_index(str(directory / "index" / "vectors.faiss"))
-    have = set(faiss.vector_to_array(index.id_map).tolist())
-    rows = [r for r in rows if r[0] in have]
-    vecs = index.reconstruct_batch(np.asarray([r[0] for r in rows], dtype=np.int64))
+    if vecs is None:
+        import faiss
+
+        manifest = json.loads((directory / "index" / "manifest.json").read_text())
+        stored = manifest.get("model")
+        index = faiss.read_index(str(directory / "index" / "vectors.faiss"))
+        have = set(faiss.vector_to_array(index.id_map).tolist())
+        rows = [r for r in rows if r[0] in have]
+        vecs = index.reconstruct_batch(np.asarray([r[0] for r in rows], dtype=np.int64))
+    if not stored or not (stored == model or stored.startswith(model + " ")):
+        log.warning("%s holds vectors of %s, not %s: embedding everything", directory, stored, model)
+        return {}
     cache = {text: vecs[i] for i, (_, text) in enumerate(rows)}
+    if not cache:
+        return {}
     sample = [r[1] for r in rows[:: max(1, len(rows) // SAMPLE_CHECK)]][:SAMPLE_CHECK]
     live = embedder.encode(sample)
     agreement = float(min(np.sum(live * np.stack([cache[t] for t in sample]), axis=1)))
@@ -191,7 +206,7 @@ def replay(desk: Newsdesk, questions: list[Question], days: dict[str, list[Artic
                 tq = track.get(desk, q.tracked_id)
                 if q.vector is None:
                     q.vector = desk.embedder.encode_query(tq.question)
-                q.found.append((clock, find(desk, tq, q.vector, before, head, MIN_SCORE)))
+                q.found.append((clock, find(desk, tq, q.vector, before, head, GRID[0])))
     return time.perf_counter() - t0
 
 
@@ -254,17 +269,17 @@ def measure(desk: Newsdesk, questions: list[Question]) -> dict[str, Any]:
     return {
         "grid": {h: {str(t): f.row() for t, f in g.items()} for h, g in grid.items()},
         "chosen_on_tune": chosen,
-        "code_threshold": ALERT_MIN_SCORE,
+        "code_threshold": alert_floor(desk),
         "measured": {h: f.row() for h, f in measured.items()},
-        "simulated_at_code_threshold": {h: _sim_row(questions, h) for h in grid},
+        "simulated_at_code_threshold": {h: _sim_row(questions, h, alert_floor(desk)) for h in grid},
     }
 
 
-def _sim_row(questions: list[Question], half: str) -> dict[str, float]:
+def _sim_row(questions: list[Question], half: str, threshold: float) -> dict[str, float]:
     fig = Figures()
     for q in questions:
         if q.half == half:
-            fig.add(q, simulate(q, ALERT_MIN_SCORE))
+            fig.add(q, simulate(q, threshold))
     return fig.row()
 
 
@@ -283,7 +298,7 @@ def format_report(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"chosen on the tune half (best F1, ties to the higher): {result['chosen_on_tune']}; "
-        f"the code's ALERT_MIN_SCORE: {result['code_threshold']}",
+        f"the code's alert bar for this model: {result['code_threshold']}",
         "",
         "measured by the real check (alerts recorded in the replayed store), at the code's threshold:",
     ]

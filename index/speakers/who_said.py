@@ -112,13 +112,14 @@ class Topic:
 
     vector: np.ndarray
     weights: dict[str, float]
+    min_dense: float = ABOUT_MIN_DENSE  # the model's (``profiles.Bar.min_about_dense``)
 
 
 def topic_score(topic: Topic, pid: int, sentence: str, vectors: dict[int, np.ndarray]) -> float:
     """0 when the statement is not about the topic; else the blend of meaning and rare-word evidence."""
     dense = float(vectors[pid] @ topic.vector) if pid in vectors else 0.0
     cov = coverage(set(tokenize([sentence])[0]), topic.weights)
-    if dense < ABOUT_MIN_DENSE and cov < ABOUT_MIN_COVERAGE:
+    if dense < topic.min_dense and cov < ABOUT_MIN_COVERAGE:
         return 0.0
     return W_DENSE * dense + W_COVERAGE * cov
 
@@ -164,5 +165,5 @@ def statements_by(
     return result
 
 
-def topic_of(about: str, lexical: LexicalIndex, vector: np.ndarray) -> Topic:
-    return Topic(vector, lexical.weights(tokenize([about])[0]))
+def topic_of(about: str, lexical: LexicalIndex, vector: np.ndarray, min_dense: float = ABOUT_MIN_DENSE) -> Topic:
+    return Topic(vector, lexical.weights(tokenize([about])[0]), min_dense)

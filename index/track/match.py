@@ -27,6 +27,7 @@ import numpy as np
 
 from index.answer.compose import Request, load_pool, relevant, rescore
 from index.answer.copies import Collapser
+from index.answer.profiles import bar_for
 from index.answer.spans import span_quote
 from index.answer.verify import is_verbatim
 from index.briefing.content import article_vector
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 # The alert bar on the answer stage's score, chosen on the tuning half of RealTimeQA replayed day by day
 # (``newsdesk eval-track``: the best F1 of alert precision and recall over 0.30-0.70; tune half at 0.44: recall
 # 0.767, precision 0.404, 3.6 alerts per question; the curve is flat, 0.49-0.53 from 0.36 to 0.60). notes/track.md.
-ALERT_MIN_SCORE = 0.44
+ALERT_MIN_SCORE = 0.44  # all-MiniLM-L6-v2's; each model's is ``profiles.Bar.min_alert`` (``alert_floor``)
 POOL = 100  # new paragraphs re-scored with sentence windows (the best by dense + lexical evidence)
 K1 = 1.2  # FTS5's BM25 constants (its bm25() uses k1 = 1.2, b = 0.75)
 IDF_FLOOR = 1e-6  # FTS5 clamps a negative idf to this
@@ -106,10 +107,16 @@ def candidates(
     return sorted(cands.values(), key=lambda c: (-c.score, c.pid))
 
 
+def alert_floor(desk: TrackDesk) -> float:
+    """The alert bar for the model whose vectors the store holds (cosines differ by model)."""
+    return bar_for(desk.store.model_identity()[0]).min_alert
+
+
 def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, floor: float) -> list[Found]:
     """Passages stored in (``after``, ``upto``] that ``tq`` may see and that answer it with a score >= ``floor``:
     one per article (its best), verified, copies collapsed; best first."""
     store = desk.store
+    bar = bar_for(store.model_identity()[0])
     ids = store.new_paragraph_ids(after, upto, tq.scopes, tq.source)
     if not len(ids):
         return []
@@ -126,7 +133,7 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
         if c.score - c.prior < floor:  # the evidence, as for the no-answer bar: priors only rank
             continue
         para = pool.paragraphs.get(c.pid)
-        if para is None or c.pid not in pool.windows or not relevant(c, True, "hybrid"):
+        if para is None or c.pid not in pool.windows or not relevant(c, True, "hybrid", bar):
             continue
         article = pool.articles[para.article_id]
         if any(f.quote.article_id == article.id for f in found):

@@ -27,7 +27,7 @@ import numpy as np
 
 from index.briefing.cluster import CLUSTER_MIN
 from index.track import ledger as tlog
-from index.track.match import ALERT_MIN_SCORE, Found, TrackDesk, find
+from index.track.match import Found, TrackDesk, alert_floor, find
 from index.track.models import Alert, Tracked
 
 log = logging.getLogger(__name__)
@@ -108,11 +108,11 @@ def decide(
 
 
 def check_one(
-    desk: TrackDesk, tq: Tracked, head: int, clock: Clock, floor: float = ALERT_MIN_SCORE
+    desk: TrackDesk, tq: Tracked, head: int, clock: Clock, floor: float | None = None
 ) -> list[Alert]:
     """Check one question against (its sequence, ``head``], record what fires, move its sequence to ``head``."""
     qvec = desk.embedder.encode_query(tq.question)
-    found = find(desk, tq, qvec, tq.last_seq, head, floor)
+    found = find(desk, tq, qvec, tq.last_seq, head, alert_floor(desk) if floor is None else floor)
     out: list[Alert] = []
     with desk.store.transaction() as conn:
         last = tlog.last_seq(conn, tq.id)
@@ -158,6 +158,6 @@ def test(desk: TrackDesk, tq: Tracked, clock: Clock, everything: bool = False) -
     judged against today's alert log as a check would."""
     head, _ = desk.store.positions()
     after = 0 if everything else tq.last_seq
-    found = find(desk, tq, desk.embedder.encode_query(tq.question), after, head, ALERT_MIN_SCORE)
+    found = find(desk, tq, desk.embedder.encode_query(tq.question), after, head, alert_floor(desk))
     stories = tlog.stories_of_day(desk.store, tq.id, clock.day)
     return [alert for alert, _ in decide(found, stories, tq, clock)]
