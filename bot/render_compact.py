@@ -219,7 +219,7 @@ def alert_page(alert) -> tuple[Page, Shown]:  # index.track.Alert (bot imports i
     quote it shows (for its Full passage button)."""
     title = title_of(f"🔔 {alert.question}")
     intro = say("bot_track_alert_intro", id=alert.tracked_id)
-    footer = say("bot_track_alert_footer", mark=alert_mark(alert.id), id=alert.tracked_id)
+    footer = say("bot_track_alert_footer", mark=alert_mark(alert.id), id=alert.tracked_id) + f" · {VERBATIM}"
     outlets = ""
     if len(alert.outlets) > 1:
         outlets = say("bot_track_outlets", n=len(alert.outlets), outlets=esc(", ".join(alert.outlets)))
@@ -230,12 +230,13 @@ def alert_page(alert) -> tuple[Page, Shown]:  # index.track.Alert (bot imports i
 
 # ---------------------------------------------------------------------------------------------------- the full passage
 def passage_pages(article: Article, paragraph: Paragraph) -> list[Page]:
-    """"Full passage": the quoted paragraph whole (in marked parts when it is longer than an embed), with its
-    source line."""
-    meta = [f"**{esc(article.source)}**", link(clip_words(article.title or "untitled", SOURCE_TITLE), article.url)]
+    """"Full passage": the quoted paragraph whole under its article's title (linked), then its source line; in
+    marked parts when it is longer than an embed."""
+    meta = [f"**{esc(article.source)}**"]
     if article.date:
         meta.append(article.date[:10])
     meta += [f"¶{paragraph.ordinal}", VERBATIM]
-    blocks = [*paragraph_blocks(f"**¶{paragraph.ordinal}**", paragraph.text), "— " + " · ".join(meta)]
+    text = [b.lstrip() for b in paragraph_blocks("", paragraph.text)]
     url = article.url if article.url and article.url.startswith(("http://", "https://")) else None
+    blocks = [*text, "— " + " · ".join(meta)]
     return pack(blocks, title=neutralise(article.title or "untitled"), color=COLOR_ANSWER, url=url)
