@@ -37,6 +37,7 @@ from .text import clip, esc, neutralise, shown_len
 PHONE_PAGE = 1500  # characters a reader sees on one page: title, text, source lines, footer (a phone screen)
 SOURCE_TITLE = 60  # a title on a source line is cut at a word beyond this
 TIMELINE_ROOM = 220  # characters of passage per timeline entry (one or two sentences of a dated report)
+ALERT_ROOM = 450  # characters of passage in an alert: a notification, read at a glance
 LONG_SENTENCE = 600  # a single sentence longer than this is cut at a word break on a timeline (rare)
 ELLIPSES = 4  # room kept for the "… " before and the " …" after an excerpt
 SEPARATOR = "\n\n"
@@ -224,7 +225,8 @@ def alert_page(alert) -> tuple[Page, Shown]:  # index.track.Alert (bot imports i
     if len(alert.outlets) > 1:
         outlets = say("bot_track_outlets", n=len(alert.outlets), outlets=esc(", ".join(alert.outlets)))
     room = PHONE_PAGE - fixed_size(title, intro, footer) - shown_len(outlets) - len(SEPARATOR)
-    (shown,) = plan([alert.quote], alert.question, 1, room)
+    room -= overhead(alert.quote, 1)
+    shown = Shown(1, alert.quote, excerpt(alert.quote, alert.question, min(ALERT_ROOM, room), limit=room))
     return page(title, COLOR_ALERT, intro, [block(shown, numbered=False), outlets], footer), shown
 
 
