@@ -103,7 +103,7 @@ def quote_blocks(q: Quote, number: int | None = None, tail: str | None = None) -
 
 
 def paragraph_blocks(head: str, text: str) -> list[str]:
-    """A whole paragraph ("Full paragraph"), in marked parts when it is longer than one embed description."""
+    """A whole paragraph ("Full passage"), in marked parts when it is longer than one embed description."""
     block = f"{head}\n{esc(text)}"
     if len(block) <= BLOCK_BUDGET:
         return [block]

@@ -38,7 +38,7 @@ def quote_id(q: Quote) -> str:
 
 
 def quote_record(q: Quote) -> dict[str, Any]:
-    """A quote as stored with the answer: enough for the select's labels, "Full paragraph" and feedback."""
+    """A quote as stored with the answer: enough for the select's labels, "Full passage" and feedback."""
     return {
         "id": quote_id(q),
         "article_id": q.article_id,

@@ -325,7 +325,7 @@ class Newsdesk:
             )
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
-        """A paragraph with its neighbours (the bot's "Full paragraph")."""
+        """A paragraph with its neighbours."""
         para = self.store.paragraphs([paragraph_id]).get(paragraph_id)
         if para is None:
             raise KeyError(f"paragraph {paragraph_id} is no longer in the index")
