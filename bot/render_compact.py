@@ -36,6 +36,7 @@ from .text import clip, esc, neutralise, shown_len
 
 PHONE_PAGE = 1500  # characters a reader sees on one page: title, text, source lines, footer (a phone screen)
 SOURCE_TITLE = 60  # a title on a source line is cut at a word beyond this
+ALSO_IN = 40  # the outlets that carried the same text, cut at a word beyond this
 TIMELINE_ROOM = 220  # characters of passage per timeline entry (one or two sentences of a dated report)
 ALERT_ROOM = 450  # characters of passage in an alert: a notification, read at a glance
 LONG_SENTENCE = 600  # a single sentence longer than this is cut at a word break on a timeline (rare)
@@ -53,13 +54,17 @@ class Shown:
 
 
 def source_line(q: Quote, date: bool = True) -> str:
-    """One short line under a quote: outlet · title linked · date · ¶ · language (when not English) · label."""
+    """One short line under a quote: outlet · title linked · date · ¶ · language (when not English) · the outlets
+    of syndicated copies · label."""
     parts = [f"**{esc(q.source)}**", link(clip_words(q.title or "untitled", SOURCE_TITLE), q.url)]
     if date and q.date:
         parts.append(q.date[:10])
     parts.append(f"¶{q.paragraph}")
     if q.language and q.language != "en":  # verbatim in its own language: say which
         parts.append(say("quote_language", code=q.language))
+    if q.also_in:  # syndicated copies: their outlets, briefly
+        outlets = ", ".join(dict.fromkeys(r.source for r in q.also_in))
+        parts.append(esc(say("bot_also_in_short", outlets=clip_words(outlets, ALSO_IN))))
     if q.confidence:  # the calibrated label, never the raw score
         parts.append(f"**{q.confidence}**" if q.confidence == "strong match" else q.confidence)
     return "— " + " · ".join(parts)

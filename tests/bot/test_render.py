@@ -58,7 +58,7 @@ def test_a_long_answer_fits_a_phone_and_leaves_the_rest_to_the_next_page() -> No
         excerpt = line.removeprefix(f"{n}. “").removesuffix("”").removeprefix("… ").removesuffix(" …")
         assert excerpt and excerpt in q.text  # whole sentences of the verified text
         assert excerpt.endswith(".")
-    assert "*also in:*" not in (page[0].description or "")  # the copies are for the full passage
+    assert "also in Copycat" in displayed(page[0].description or "")  # syndicated copies, on the source line
 
 
 def test_a_long_paragraph_keeps_every_word_in_the_full_passage() -> None:
