@@ -1,4 +1,4 @@
-""""Full passage": the whole verified paragraph of a quote, one click from a page that shows only its best sentences.
+"""The "Full passage": the whole verified paragraph of a quote, one click from a page showing only its best sentences.
 
 Under an answer the menu is the answer's own (``views.FullSelect``: the answer is stored, so it expires with it).
 Timelines and alerts store nothing, so their components carry the quote itself: paragraph id, span and a short

@@ -128,7 +128,9 @@ def fixed_size(title: str, intro: str, footer: str) -> int:
     return len(title) + shown_len(intro) + (len(SEPARATOR) if intro else 0) + len(footer)
 
 
-def page(title: str, color: int, intro: str, blocks: Sequence[str], footer: str, url: str | None = None) -> Page:
+def page(
+    title: str, color: int, intro: str, blocks: Sequence[str], footer: str, url: str | None = None
+) -> Page:
     """One embed: the intro and the blocks in the description, the footer under it."""
     description = SEPARATOR.join(filter(None, [intro, *blocks])) or "\u200b"
     e = discord.Embed(title=title, description=description, color=color, url=url)
@@ -193,7 +195,9 @@ def timeline_pages(t: Timeline) -> list[TimelinePage]:
 
     def flush() -> None:
         nonlocal blocks, shown, room
-        pages.append(TimelinePage(page(title, COLOR_TIMELINE, intro if not pages else "", blocks, footer), shown))
+        pages.append(
+            TimelinePage(page(title, COLOR_TIMELINE, intro if not pages else "", blocks, footer), shown)
+        )
         blocks, shown, room = [], [], PHONE_PAGE - fixed_size(title, "", footer)
 
     for heading, quotes, dated_apart in groups:
@@ -237,7 +241,7 @@ def alert_page(alert) -> tuple[Page, Shown]:  # index.track.Alert (bot imports i
 
 # ---------------------------------------------------------------------------------------------------- the full passage
 def passage_pages(article: Article, paragraph: Paragraph) -> list[Page]:
-    """"Full passage": the quoted paragraph whole under its article's title (linked), then its source line; in
+    """The "Full passage": the quoted paragraph whole under its article's title (linked), then its source line; in
     marked parts when it is longer than an embed."""
     meta = [f"**{esc(article.source)}**"]
     if article.date:

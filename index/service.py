@@ -350,7 +350,9 @@ class Newsdesk:
         if quote_digest(para.text[start:end]) != digest:
             return None
         article = self.store.article(para.article_id)
-        if article is None or not is_verbatim(self.store, span_quote(para, article, start, end, 0.0), "passage"):
+        if article is None or not is_verbatim(
+            self.store, span_quote(para, article, start, end, 0.0), "passage"
+        ):
             return None
         return article, para
 

@@ -8,7 +8,7 @@ from index import Quote, excerpt, quote_digest
 
 LEAD = "Relief agencies met in Geneva on Thursday to plan the next steps of the operation. "
 EGELAND = (
-    'On Monday of this week, Jan Egeland, the UN\'s chief of emergency relief, said that rich nations like the U.S. '
+    "On Monday of this week, Jan Egeland, the UN's chief of emergency relief, said that rich nations like the U.S. "
     'were being "stingy" by making small contributions. Egeland later recanted his statement, adding that '
     "America's contributions to Asia's tsunami relief was \"one of the most generous pledges so far.\""
 )
