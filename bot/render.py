@@ -4,7 +4,8 @@ Limits: 2,000 characters of content per message, 4,096 per embed description, 1,
 10 embeds and 6,000 characters of embeds per message. Content is laid out as blocks (one quote, one story);
 blocks are packed into embed descriptions and embeds into messages. A block that is too long on its own is split
 at sentence or word boundaries into explicitly marked parts ("part 1/2 … continues"): a quote is never cut
-silently. No Discord calls here: functions return ``discord.Embed`` lists that the cogs send.
+silently. No Discord calls here: functions return ``discord.Embed`` lists that the cogs send. Answers, timelines
+and alerts are laid out for a phone in ``bot.render_compact`` from the pieces here.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ import discord
 
 from index import (
     Answer,
-    Article,
     Briefing,
-    Paragraph,
     Quote,
     SpeakerQuotes,
     StoryView,
-    Timeline,
     briefing_view,
     clip_words,
     say,
@@ -105,7 +103,7 @@ def quote_blocks(q: Quote, number: int | None = None, tail: str | None = None) -
 
 
 def paragraph_blocks(head: str, text: str) -> list[str]:
-    """A whole paragraph ("Full paragraph"), in marked parts when it is longer than one embed description."""
+    """A whole paragraph ("Full passage"), in marked parts when it is longer than one embed description."""
     block = f"{head}\n{esc(text)}"
     if len(block) <= BLOCK_BUDGET:
         return [block]
@@ -193,44 +191,6 @@ def no_answer_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def render_answer(answer: Answer, offset: int = 0) -> list[Page]:
-    """An answer (or the honest no-answer with its nearest misses) as pages of embeds."""
-    title = f"❓ {neutralise(answer.question)}"
-    footer = answer_footer(answer, offset)
-    if answer.no_answer or not answer.quotes:
-        blocks = [b for i, q in enumerate(answer.nearest_misses, 1) for b in quote_blocks(q, i)]
-        return pack(
-            blocks,
-            title=title,
-            color=COLOR_NO_ANSWER,
-            footer=footer,
-            first_description=no_answer_text(answer),
-        )
-    blocks = [b for i, q in enumerate(answer.quotes, offset + 1) for b in quote_blocks(q, i)]
-    if answer.dropped_unverified:
-        footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
-    about = ""
-    if answer.speaker_quoted is False and answer.speaker:
-        about = f"*{esc(say('answer_speaker_not_quoted', speaker=answer.speaker))}*"
-    return pack(blocks, title=title, color=COLOR_ANSWER, footer=footer.strip(" ·"), first_description=about)
-
-
-def render_context(article: Article, paragraphs: list[Paragraph], paragraph_id: int) -> list[Page]:
-    """A quoted paragraph (marked ▶) with its neighbours, for "Full paragraph"."""
-    blocks = []
-    for p in paragraphs:
-        mark = "▶ " if p.id == paragraph_id else ""
-        blocks += paragraph_blocks(f"**{mark}¶{p.ordinal}**", p.text)
-    meta = " · ".join(filter(None, [esc(article.source), article.date]))
-    return pack(
-        blocks,
-        title=neutralise(article.title),
-        color=COLOR_ANSWER,
-        url=article.url if article.url and article.url.startswith("http") else None,
-        footer=meta,
-    )
-
-
 # ---------------------------------------------------------------------------------------------------- briefing
 def story_block(s: StoryView) -> list[str]:
     """One story of the briefing (the same view as the Markdown): headline once, what changed, quotes, sources."""
@@ -306,27 +266,6 @@ def briefing_markdown(b: Briefing) -> str:
 COLOR_TIMELINE = 0x2F855A
 
 
-def render_timeline(t: Timeline) -> list[Page]:
-    """A timeline: a day heading, then each of that day's quotes as the answer's quote blocks; undated apart."""
-    title = f"🗓️ {neutralise(say('timeline_heading', question=t.question))}"
-    if t.no_answer or not (t.entries or t.undated):
-        text = f"**{say('no_answer', question=esc(t.question))}**\n{say('timeline_nothing_to_order')}"
-        return pack([], title=title, color=COLOR_NO_ANSWER, first_description=text)
-    blocks: list[str] = []
-    for day, entries in t.days:
-        blocks.append(f"📅 **{day}**")
-        for entry in entries:
-            blocks += quote_blocks(entry.quote)
-    if t.undated:
-        blocks.append(f"**{say('timeline_undated_heading', n=len(t.undated))}**")
-        blocks += [b for q in t.undated for b in quote_blocks(q)]
-    intro = say("timeline_span", n=len(t.entries), first=t.first, last=t.last, undated=len(t.undated))
-    footer = answer_footer(Answer(t.question, [], searched=t.searched), 0)
-    if t.dropped_unverified:
-        footer += f" · {t.dropped_unverified} unverified passage(s) withheld"
-    return pack(blocks, title=title, color=COLOR_TIMELINE, footer=footer.strip(" ·"), first_description=intro)
-
-
 # ---------------------------------------------------------------------------------------------------- who said what
 def render_speaker_quotes(r: SpeakerQuotes) -> list[Page]:
     """A speaker's statements, newest first, each as the answer's quote block with who said it and how."""
@@ -360,20 +299,6 @@ COLOR_ALERT = 0x2F855A
 def alert_mark(alert_id: int | None) -> str:
     """The start of an alert's footer: how a bot that died mid-post finds whether the alert was posted."""
     return f"Alert #{alert_id}"
-
-
-def render_alert(alert) -> list[Page]:  # index.track.Alert (bot imports index's public API only)
-    """A tracked question's alert, rendered like an answer: the verbatim quote with its source, every outlet."""
-    blocks = list(quote_blocks(alert.quote))
-    if len(alert.outlets) > 1:
-        blocks.append(say("bot_track_outlets", n=len(alert.outlets), outlets=esc(", ".join(alert.outlets))))
-    return pack(
-        blocks,
-        title=f"🔔 {neutralise(alert.question)}",
-        color=COLOR_ALERT,
-        first_description=say("bot_track_alert_intro", id=alert.tracked_id),
-        footer=say("bot_track_alert_footer", mark=alert_mark(alert.id), id=alert.tracked_id),
-    )
 
 
 def tracked_line(t, alerts: int) -> str:  # index.track.Tracked

@@ -119,3 +119,25 @@ def blockquote(text: str) -> str:
 def quoted_parts(text: str, room: int) -> list[str]:
     """Raw text as block-quoted, escaped parts of at most ``room`` characters each (one part when it fits)."""
     return [blockquote(esc(p)) for p in split_text(text, room, lambda s: len(blockquote(esc(s))))]
+
+
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(https?://[^)\s]*\)")
+_INVISIBLE = frozenset("\u200b\u2060")
+
+
+def shown_len(markdown: str) -> int:
+    """How many characters a reader sees for Markdown this module built: a masked link shows its label, an escape
+    shows the character it escapes, the ``*`` of bold and italics and the invisible joiners show nothing. What a
+    page for a phone is measured by (``bot.render_compact``)."""
+    text = _LINK.sub(r"\1", markdown)
+    n, i = 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            n += 1
+            i += 2
+            continue
+        if ch != "*" and ch not in _INVISIBLE:
+            n += 1
+        i += 1
+    return n

@@ -1,5 +1,7 @@
-"""The components under an answer: "More passages" (next page), "Full paragraph" (ephemeral, with the paragraphs
-around it), and 👍/👎 feedback stored with the question and the quote ids (exportable as an evaluation set).
+"""The components under an answer: "More passages" (next page), "Full passage" (ephemeral: the whole verified
+paragraph of a quote, ``bot.passage``), and 👍/👎 feedback stored with the question and the quote ids (exportable as
+an evaluation set). A page shows as many quotes as fit a phone (``bot.render_compact``); the next page starts after
+the last one it showed.
 
 They are persistent: each is a ``DynamicItem`` whose ``custom_id`` carries the answer's id (``nd:more:42``), and
 the answer itself (question, filters, page, quotes) is in the bot's state database. A button pressed after a
@@ -17,9 +19,9 @@ from typing import Any
 
 import discord
 
-from index import Answer, Filters, Quote, say
+from index import Answer, Filters, Quote, quote_digest, say
 
-from . import render
+from . import passage, render, render_compact
 from .app import NewsdeskBot
 from .errors import followup, report, tell, think
 from .state import AnswerRecord
@@ -36,7 +38,7 @@ def quote_id(q: Quote) -> str:
 
 
 def quote_record(q: Quote) -> dict[str, Any]:
-    """A quote as stored with the answer: enough for the select's labels, "Full paragraph" and feedback."""
+    """A quote as stored with the answer: enough for the select's labels, "Full passage" and feedback."""
     return {
         "id": quote_id(q),
         "article_id": q.article_id,
@@ -61,16 +63,21 @@ def filters_from(record: dict[str, Any]) -> Filters:
 
 async def ask_and_remember(
     bot: NewsdeskBot, question: str, *, filters: Filters, k: int, guild_id: int | None, user_id: int
-) -> tuple[Answer, AnswerRecord]:
-    """Answer a question (first page) and store it for its buttons: what /ask and a question in a message do."""
+) -> tuple[Answer, list[render.Page], AnswerRecord]:
+    """Answer a question (first page), lay it out for a phone and store the quotes it shows for its buttons: what
+    /ask and a question in a message do."""
     answer = await bot.ask(question, k=k, filters=filters)
-    record = await remember(bot, answer, filters=filters, k=k, offset=0, guild_id=guild_id, user_id=user_id)
-    return answer, record
+    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer)
+    record = await remember(
+        bot, answer, shown, filters=filters, k=k, offset=0, guild_id=guild_id, user_id=user_id
+    )
+    return answer, pages, record
 
 
 async def remember(
     bot: NewsdeskBot,
     answer: Answer,
+    shown: list[Quote],
     *,
     filters: Filters,
     k: int,
@@ -79,8 +86,9 @@ async def remember(
     user_id: int,
     ephemeral: bool = False,
 ) -> AnswerRecord:
-    """Store an answer page for its buttons; returns the stored record."""
-    quotes = answer.quotes or answer.nearest_misses
+    """Store an answer page (the quotes it ``shown``) for its buttons; returns the stored record. There is more
+    when the page left quotes out to fit, or found as many as it asked for."""
+    answered = bool(answer.quotes) and not answer.no_answer
     answer_id = await asyncio.to_thread(
         bot.state.save_answer,
         now=bot.clock(),
@@ -93,9 +101,9 @@ async def remember(
         filters=filters_record(filters),
         k=k,
         offset=offset,
-        no_answer=bool(answer.no_answer or not answer.quotes),
-        has_more=bool(answer.quotes) and not answer.no_answer and len(answer.quotes) >= k,
-        quotes=[quote_record(q) for q in quotes[:MAX_OPTIONS]],
+        no_answer=not answered,
+        has_more=answered and (len(shown) < len(answer.quotes) or len(answer.quotes) >= k),
+        quotes=[quote_record(q) for q in shown[:MAX_OPTIONS]],
     )
     record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
     assert record is not None
@@ -192,7 +200,7 @@ class FullSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"nd:full:(
     def __init__(self, answer_id: int, options: list[discord.SelectOption], disabled: bool = False):
         super().__init__(
             discord.ui.Select(
-                placeholder="Full paragraph…",
+                placeholder=say("bot_full_passage_menu"),
                 min_values=1,
                 max_values=1,
                 options=options,
@@ -217,7 +225,7 @@ class FullSelect(discord.ui.DynamicItem[discord.ui.Select], template=r"nd:full:(
         await run(interaction, self.answer_id, act)
 
 
-DYNAMIC_ITEMS = (MoreButton, VoteButton, FullSelect)
+DYNAMIC_ITEMS = (MoreButton, VoteButton, FullSelect, *passage.DYNAMIC_ITEMS)
 
 
 def answer_view(record: AnswerRecord, disabled: bool = False) -> discord.ui.View:
@@ -250,7 +258,7 @@ async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, reco
     )
     try:
         await think(interaction, ephemeral=not public)
-        offset = record.offset + record.k
+        offset = record.offset + (len(record.quotes) or record.k)  # after the last quote the page showed
         filters = filters_from(record.filters)
         answer = await bot.ask(record.question, k=record.k, filters=filters, offset=offset)
     except BaseException:
@@ -261,9 +269,11 @@ async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, reco
     if not answer.quotes:
         await send(say("bot_no_more"), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none())
         return
+    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer, offset)
     page = await remember(
         bot,
         answer,
+        shown,
         filters=filters,
         k=record.k,
         offset=offset,
@@ -271,7 +281,6 @@ async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, reco
         user_id=interaction.user.id,
         ephemeral=not public,
     )
-    pages = render.render_answer(answer, offset)
     await sent(bot, page, await send_pages(send, pages, answer_view(page), wait=True, ephemeral=not public))
 
 
@@ -282,15 +291,8 @@ async def full_paragraph(
     if quote is None:  # a value the menu never offered
         await tell(interaction, say("bot_not_in_answer"))
         return
-    await think(interaction, ephemeral=True)
-    send = followup(interaction)  # under the outage policy, like every answer
-    try:
-        article, paragraphs = await asyncio.to_thread(bot.desk.context, quote["paragraph_id"], 1, 1)
-    except KeyError:
-        await send(say("bot_paragraph_gone"), ephemeral=True)
-        return
-    for page in render.render_context(article, paragraphs, quote["paragraph_id"]):
-        await send(embeds=page, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    digest = quote_digest(quote["text"])
+    await passage.show_passage(bot, interaction, quote["paragraph_id"], quote["start"], quote["end"], digest)
 
 
 async def vote(bot: NewsdeskBot, interaction: discord.Interaction, record: AnswerRecord, value: int) -> None:

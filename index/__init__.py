@@ -62,6 +62,10 @@ _EXPORTS: dict[str, str] = {
     "Timeline": "index.answer.timeline",
     "TimelineEntry": "index.answer.timeline",
     "SpeakerQuotes": "index.speakers.who_said",
+    # a quote's few sentences for a phone, and the fingerprint a "Full passage" button carries (issue 25)
+    "Excerpt": "index.answer.excerpt",
+    "excerpt": "index.answer.excerpt",
+    "quote_digest": "index.answer.excerpt",
     "Statement": "index.speakers.who_said",
     # what the command line needs beyond the bot
     "render": "index.messages",
@@ -94,6 +98,9 @@ __all__ = [
     "configure_runtime",
     "DEFAULT_TIMELINE_K",
     "MAX_STATEMENTS",
+    "Excerpt",
+    "excerpt",
+    "quote_digest",
     "ExtractError",
     "articles_from_file",
     "expected_articles",
@@ -153,6 +160,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
+    from index.answer.excerpt import Excerpt, excerpt, quote_digest
     from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, TimelineEntry
     from index.briefing.chart import BriefingChart
     from index.briefing.view import StoryView, briefing_markdown, briefing_view, clip_words

@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING, NoReturn
 import numpy as np
 
 from index.answer.compose import Request, build_answer
+from index.answer.excerpt import quote_digest
 from index.answer.profiles import bar_for
+from index.answer.spans import span_quote
 from index.answer.timeline import DEFAULT_TIMELINE_K, Timeline, timeline_from
+from index.answer.verify import is_verbatim
 from index.config import CoreSettings
 from index.embed.backends import backend_of
 from index.embed.model import Embedder
@@ -322,7 +325,7 @@ class Newsdesk:
             )
 
     def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
-        """A paragraph with its neighbours (the bot's "Full paragraph")."""
+        """A paragraph with its neighbours."""
         para = self.store.paragraphs([paragraph_id]).get(paragraph_id)
         if para is None:
             raise KeyError(f"paragraph {paragraph_id} is no longer in the index")
@@ -334,6 +337,24 @@ class Newsdesk:
             if para.ordinal - before <= p.ordinal <= para.ordinal + after
         ]
         return article, around
+
+    def passage(
+        self, paragraph_id: int, start: int, end: int, digest: str
+    ) -> tuple[Article, Paragraph] | None:
+        """A quoted paragraph whole (the bot's "Full passage"), verified again now: None when the paragraph is gone,
+        its characters [start:end] no longer read as the quote that was shown (``digest``, ``quote_digest``), or it
+        changed since it was indexed (``verify``)."""
+        para = self.store.paragraphs([paragraph_id]).get(paragraph_id)
+        if para is None or not 0 <= start < end <= len(para.text):
+            return None
+        if quote_digest(para.text[start:end]) != digest:
+            return None
+        article = self.store.article(para.article_id)
+        if article is None or not is_verbatim(
+            self.store, span_quote(para, article, start, end, 0.0), "passage"
+        ):
+            return None
+        return article, para
 
     def briefing(
         self,

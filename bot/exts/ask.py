@@ -52,7 +52,7 @@ class Ask(commands.Cog):
     ) -> None:
         filters = make_filters(interaction.guild_id, source, since, until)
         await think(interaction)
-        answer, record = await ask_and_remember(
+        answer, pages, record = await ask_and_remember(
             self.bot,
             question,
             filters=filters,
@@ -60,9 +60,7 @@ class Ask(commands.Cog):
             guild_id=interaction.guild_id,
             user_id=interaction.user.id,
         )
-        messages = await send_pages(
-            followup(interaction), render.render_answer(answer), answer_view(record), wait=True
-        )
+        messages = await send_pages(followup(interaction), pages, answer_view(record), wait=True)
         await sent(self.bot, record, messages)
         log.info(
             "/ask in guild %s: %d quotes%s",

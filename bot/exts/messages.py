@@ -133,7 +133,7 @@ class Messages(commands.Cog):
             await asyncio.to_thread(
                 self.bot.state.remember_thread, target.id, message.guild.id, stored, question
             )
-        answer, record = await ask_and_remember(
+        _, pages, record = await ask_and_remember(
             self.bot, question, filters=filters, k=k, guild_id=message.guild.id, user_id=message.author.id
         )
 
@@ -143,9 +143,7 @@ class Messages(commands.Cog):
                 lambda: target.send(nonce=nonce, **kwargs), "posting an answer", policy, notice.show
             )
 
-        await sent(
-            self.bot, record, await send_pages(send, render.render_answer(answer), answer_view(record))
-        )
+        await sent(self.bot, record, await send_pages(send, pages, answer_view(record)))
 
     async def _thread(
         self, message: discord.Message, question: str, policy: Policy, notice: SlowNotice

@@ -1,8 +1,8 @@
 """``/timeline question``: the passages answering a question in date order, oldest first (index.answer.timeline).
 
 Scoped to the server like ``/ask`` (the global corpus plus what the server ingested), deferred at once, the search
-run in a worker thread under the bot's cap on concurrent searches, and rendered with the answer's quote blocks
-(long quotes split into marked parts, never cut).
+run in a worker thread under the bot's cap on concurrent searches, and laid out like the answer for a phone: pages
+that each fit a screen, each passage its best sentences with the full passage one click away (``bot.passage``).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from discord.ext import commands
 
 from index import Filters, Timeline
 
-from .. import render
+from .. import render_compact
 from ..app import NewsdeskBot
 from ..checks import question_cooldown
 from ..converters import FILTER_DESCRIPTIONS, Question, make_filters
 from ..errors import followup, think
-from ..views import send_pages
+from ..passage import passage_view
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,12 @@ class TimelineCog(commands.Cog, name="Timeline"):
         filters = make_filters(interaction.guild_id, source, since, until)
         await think(interaction)
         result = await self.build(question, k, filters)
-        await send_pages(followup(interaction), render.render_timeline(result))
+        send = followup(interaction)
+        for page in await asyncio.to_thread(render_compact.timeline_pages, result):
+            # each page fits a phone and has its own Full passage menu for the passages it numbers
+            view = passage_view(page.quotes)
+            extra = {"view": view} if view is not None else {}
+            await send(embeds=page.page, allowed_mentions=discord.AllowedMentions.none(), **extra)
         log.info(
             "/timeline in guild %s: %d dated, %d undated passages",
             interaction.guild_id,

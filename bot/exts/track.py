@@ -20,11 +20,12 @@ from discord.ext import commands, tasks
 
 from index import say, track
 
-from .. import render
+from .. import render, render_compact
 from ..app import NewsdeskBot, resilient
 from ..checks import is_admin
 from ..converters import Question
 from ..errors import UserError, followup, think
+from ..passage import passage_view
 from ..views import send_pages
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,11 @@ class Track(commands.Cog):
                     track.mark_delivered, desk, alert.id, claimant, f"posted:{found}", now
                 )
                 return
-            ids = []
-            for page in render.render_alert(alert):
-                message = await channel.send(embeds=page, allowed_mentions=discord.AllowedMentions.none())
-                ids.append(str(message.id))
+            page, shown = await asyncio.to_thread(render_compact.alert_page, alert)
+            message = await channel.send(
+                embeds=page, view=passage_view([shown]), allowed_mentions=discord.AllowedMentions.none()
+            )
+            ids = [str(message.id)]
         except (discord.Forbidden, discord.NotFound) as exc:  # gone or not allowed: retrying will not help
             log.warning("alert %s could not be posted in channel %s: %s", alert.id, alert.channel_id, exc)
             await asyncio.to_thread(track.mark_delivered, desk, alert.id, claimant, f"failed: {exc}", now)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from index import say
 from tests.bot.helpers import component, replies, text_of
+from tests.discord_emulator import displayed
 
 QUESTION = "What did Japan say it would do if Russia invades?"
 
@@ -43,7 +44,10 @@ async def test_buttons_work_after_a_restart(world, need_seed) -> None:
     select = component(msg, ctype=3)
     full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=["0"])
     (ctx,) = await replies(emu, full, timeout=30)
-    assert ctx["flags"] & 64 and "▶ ¶" in text_of(ctx)
+    # "Full passage" (was "Full paragraph" with its neighbours): the quoted paragraph whole, only to the presser
+    record = bot.state.answer(int(select["custom_id"].rsplit(":", 1)[1]), bot.clock())
+    _, (paragraph,) = bot.desk.context(record.quotes[0]["paragraph_id"], 0, 0)
+    assert ctx["flags"] & 64 and paragraph.text in displayed(ctx["embeds"][0]["description"])
     # page 2's own buttons are persistent too
     more2 = await emu.click(page2, component(page2, label="More passages")["custom_id"], w.alpha, w.user)
     (page3,) = await replies(emu, more2, timeout=30)

@@ -32,8 +32,8 @@ async def test_more_passages_full_paragraph_and_feedback(world, need_seed, tmp_p
     select = component(msg, ctype=3)
     full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=[select["options"][0]["value"]])
     (ctx,) = await replies(emu, full)
-    assert ctx["flags"] & 64, "the full paragraph is ephemeral"
-    assert "▶ ¶" in text_of(ctx)
+    assert ctx["flags"] & 64, "the full passage is ephemeral"
+    assert "¶" in text_of(ctx) and "✓ verbatim" in text_of(ctx)  # the paragraph whole, with its source line
 
     up = await emu.click(msg, component(msg, emoji="👍")["custom_id"], w.alpha, w.user)
     (ack,) = await replies(emu, up)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import regex
 
-from bot import render, render_admin
-from index import Answer, Quote, SourceRef
+from bot import render, render_admin, render_compact
+from index import Answer, Article, Paragraph, Quote, SourceRef
 from tests.bot.helpers import assert_no_pings, component, replies
 from tests.discord_emulator import displayed, validate_message
 
@@ -27,21 +27,54 @@ def quote(text: str, n: int = 1) -> Quote:
     )
 
 
-def test_long_answer_paginates_and_keeps_every_word() -> None:
+def page_text(page: list) -> str:
+    """Every character a reader sees on a page: titles, descriptions, fields, footers."""
+    parts = []
+    for e in page:
+        parts += [e.title or "", displayed(e.description or ""), e.footer.text or ""]
+        parts += [f"{f.name}{f.value}" for f in e.fields]
+    return "".join(parts)
+
+
+def test_a_long_answer_fits_a_phone_and_leaves_the_rest_to_the_next_page() -> None:
+    sentence = (
+        "The council said the {} bridge over the river would cost 2.4 billion roubles, open in the spring of next "
+        "year and carry four lanes of traffic, two tram lines and a path for cyclists and walkers on each side. "
+    )
+    texts = [
+        "".join(sentence.format(w) for w in (f"first{i}", f"second{i}", f"third{i}")).strip()
+        for i in range(8)
+    ]
+    answer = Answer(
+        "What did the council say about the bridge cost?", [quote(t, i) for i, t in enumerate(texts, 1)]
+    )
+    (page,), shown = render_compact.answer_page(answer)
+    assert validate_message({"embeds": [e.to_dict() for e in page]}) is None
+    assert len(page_text(page)) <= render_compact.PHONE_PAGE and 1 <= len(shown) < len(texts)
+    assert shown == answer.quotes[: len(shown)]  # in order: the next page starts after the last one shown
+    lines = displayed(page[0].description or "").split("\n")
+    for n, q in enumerate(shown, 1):
+        (line,) = [x for x in lines if x.startswith(f"{n}. “")]  # the number on its quote's line
+        excerpt = line.removeprefix(f"{n}. “").removesuffix("”").removeprefix("… ").removesuffix(" …")
+        assert excerpt and excerpt in q.text  # whole sentences of the verified text
+        assert excerpt.endswith(".")
+    assert "also in Copycat" in displayed(page[0].description or "")  # syndicated copies, on the source line
+
+
+def test_a_long_paragraph_keeps_every_word_in_the_full_passage() -> None:
     words = [f"w{i}" for i in range(1800)]
-    long_text = " ".join(words) + "."  # ~ 10,000 characters in one quote
-    answer = Answer("q?", [quote(long_text, 1)] + [quote("Short one @everyone.", i) for i in range(2, 12)])
-    pages = render.render_answer(answer)
-    assert len(pages) >= 2
+    long_text = " ".join(words) + "."  # ~ 10,000 characters in one paragraph
+    pages = render_compact.passage_pages(ARTICLE, Paragraph(1, "a1", 3, long_text))
+    assert len(pages) >= 1
     shown = ""
     for page in pages:
         assert validate_message({"embeds": [e.to_dict() for e in page]}) is None
         shown += "\n".join(e.description or "" for e in page) + "\n"
     for w in words:
         assert f"{w} " in shown or f"{w}." in shown or f"{w}\n" in shown
-    assert "quote part 1/" in shown and "continues" in shown
-    assert "*also in:* [Copycat](https://example.org/b)" in shown
-    assert "(https://example.org/a_%281%29)" in shown
+    assert "part 1/" in shown and "continues" in shown
+    assert "Outlet" in shown and "¶3" in shown and "✓ verbatim" in shown  # the source line
+    assert pages[0][0].url == "https://example.org/a_(1)"
 
 
 def test_progress_line() -> None:
@@ -49,6 +82,9 @@ def test_progress_line() -> None:
         render_admin.progress_line("Embedding", 12400, 37221)
         == "Embedding 12,400 / 37,221 paragraphs ▓▓▓░░░░░░░ 33%"
     )
+
+
+ARTICLE = Article("a1", "Title 1 [x]", "Outlet", "2024-01-02", "https://example.org/a_(1)")
 
 
 HOSTILE = (
@@ -60,7 +96,7 @@ HOSTILE = (
 def test_article_text_shows_as_written() -> None:
     q = quote(HOSTILE)
     q.title, q.source = "The <@1> files: *who* said _what_", "Out*let <#1>"
-    (page,) = render.render_answer(Answer("What did <@1> say?", [q]))
+    (page,), _ = render_compact.answer_page(Answer("What did <@1> say?", [q]))
     shown = displayed(page[0].description or "")
     assert HOSTILE in shown
     assert "Out*let <#1>" in shown and "The <@1> files: *who* said _what_" in shown
@@ -93,14 +129,19 @@ async def test_hostile_article_renders_as_its_own_text_in_discord(world) -> None
     shown = displayed(msg["embeds"][0]["description"])
     assert HOSTILE in shown
     assert "Out*let <#1>" in shown and "The <@1> files: *who* said _what_" in shown
-    # the full paragraph (ephemeral) shows the neighbouring paragraph as written too
+    # the full passage (ephemeral) shows the paragraph as written too
     select = component(msg, ctype=3)
     full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=["0"])
     (ctx,) = await replies(emu, full)
     context = displayed(ctx["embeds"][0]["description"])
     assert HOSTILE in context
-    assert "1. The second paragraph starts like a numbered list and ends with a backslash \\" in context
     assert_no_pings(emu)
+
+
+def test_a_paragraph_that_looks_like_markdown_shows_as_written_in_the_full_passage() -> None:
+    text = "1. The second paragraph starts like a numbered list and ends with a backslash \\"
+    (page,) = render_compact.passage_pages(ARTICLE, Paragraph(2, "a1", 2, text))
+    assert displayed(page[0].description or "").startswith(text + "\n")
 
 
 NO_SPACES = "".join(f"港*湾_{i % 10}" for i in range(2000))  # 10,000 characters, no space, * and _ throughout
@@ -119,7 +160,7 @@ def parts_shown(descriptions: list[str]) -> list[str]:
 
 
 def test_long_text_without_spaces_splits_into_parts_that_each_render_as_written() -> None:
-    pages = render.render_answer(Answer("q?", [quote(NO_SPACES)]))
+    pages = render_compact.passage_pages(ARTICLE, Paragraph(1, "a1", 1, NO_SPACES))
     descriptions = [e.description or "" for page in pages for e in page]
     for page in pages:
         assert validate_message({"embeds": [e.to_dict() for e in page]}) is None
@@ -131,11 +172,19 @@ def test_long_text_without_spaces_splits_into_parts_that_each_render_as_written(
 
 
 def test_long_text_is_never_cut_inside_a_grapheme() -> None:
-    pages = render.render_answer(Answer("q?", [quote(EMOJI)]))
+    pages = render_compact.passage_pages(ARTICLE, Paragraph(1, "a1", 1, EMOJI))
     shown = parts_shown([e.description or "" for page in pages for e in page])
     assert len(shown) >= 2
     graphemes = [g for part in shown for g in regex.findall(r"\X", part)]
     assert graphemes == regex.findall(r"\X", EMOJI)
+    # on the first page, a quote with no sentence break at all is cut between two graphemes, with an ellipsis
+    (page,), _ = render_compact.answer_page(Answer("q?", [quote(EMOJI)]))
+    line = displayed(page[0].description or "").split("\n")[0]
+    assert (
+        line.startswith("1. “") and line.endswith(" …”") and len(page_text(page)) <= render_compact.PHONE_PAGE
+    )
+    cut = regex.findall(r"\X", line.removeprefix("1. “").removesuffix(" …”"))
+    assert cut and cut == regex.findall(r"\X", EMOJI)[: len(cut)]
     clipped = regex.findall(r"\X", render.clip(EMOJI, 100).removesuffix("…"))
     assert clipped and clipped == regex.findall(r"\X", EMOJI)[: len(clipped)]
 
@@ -162,13 +211,16 @@ async def test_a_long_paragraph_reaches_discord_in_parts_that_render_as_written(
     token = await emu.slash(
         "ask", w.alpha, w.user, options=[{"name": "question", "type": 3, "value": question}]
     )
-    msgs = await emu.wait_for(lambda: [m for m in emu.for_interaction(token) if m["components"]], 60)
-    answer = [e["description"] for m in emu.for_interaction(token) for e in m["embeds"]]
-    assert "published its annual report in Chinese" in displayed(answer[0])
-    assert "".join(parts_shown(answer)) == NO_SPACES  # the long paragraph is quoted too, in parts
-    msg = msgs[-1]
-    select = component(msg, ctype=3)
-    full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=["0"])
+    (msg,) = await emu.wait_for(lambda: [m for m in emu.for_interaction(token) if m["components"]], 60)
+    assert "published its annual report in Chinese" in displayed(msg["embeds"][0]["description"])
+    assert len(text_of_page(msg)) <= render_compact.PHONE_PAGE  # the long paragraph is not on the first page
+    # it did not fit beside the first quote: the next page shows it cut, and it is one click away there
+    more = await emu.click(msg, component(msg, label="More passages")["custom_id"], w.alpha, w.user)
+    (page2,) = await replies(emu, more)
+    assert len(text_of_page(page2)) <= render_compact.PHONE_PAGE
+    select = component(page2, ctype=3)
+    (long,) = [o["value"] for o in select["options"] if "¶2" in o["label"]]
+    full = await emu.click(page2, select["custom_id"], w.alpha, w.user, values=[long])
 
     def context() -> list[str]:
         return [
@@ -182,6 +234,15 @@ async def test_a_long_paragraph_reaches_discord_in_parts_that_render_as_written(
     assert all(m["flags"] & 64 for m in emu.for_interaction(full)) and len(parts_shown(context())) >= 3
 
 
+def text_of_page(msg: dict) -> str:
+    e = msg["embeds"][0]
+    return (
+        (e.get("title") or "")
+        + displayed(e.get("description") or "")
+        + ((e.get("footer") or {}).get("text") or "")
+    )
+
+
 def test_a_quote_in_another_language_than_english_says_which() -> None:
     russian = quote("Мэр заявила, что мост обойдётся городу в 2,4 миллиарда рублей.")
     russian.language = "ru"
@@ -190,3 +251,5 @@ def test_a_quote_in_another_language_than_english_says_which() -> None:
     english.language = "en"
     assert "in English" not in render.quote_meta(english)  # the usual language is not labelled
     assert "in Russian" in "\n".join(render.quote_blocks(russian, 1))  # verbatim text, label in the metadata
+    assert "in Russian" in render_compact.source_line(russian)  # on the page for a phone too
+    assert "in English" not in render_compact.source_line(english)
