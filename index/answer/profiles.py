@@ -40,7 +40,9 @@ MINILM = (
 )  # all-MiniLM-L6-v2: the values chosen on NewsQA's tuning half before e5 (answer.py's constants)
 # multilingual-e5-small, centred. min_alert: `newsdesk eval-track` with e5, best F1 on RTQA's tune half at 0.42
 # (recall 0.733, precision 0.448; MiniLM's 0.44 gives 0.548 there); min_about_dense: MiniLM's 0.35 mapped as min_dense.
-E5 = Bar(min_score=0.26, min_follow=0.26, min_dense=0.23, min_coverage=0.5, min_alert=0.42, min_about_dense=0.23)
+E5 = Bar(
+    min_score=0.26, min_follow=0.26, min_dense=0.23, min_coverage=0.5, min_alert=0.42, min_about_dense=0.23
+)
 
 
 def bar_for(model_identity: str | None) -> Bar:

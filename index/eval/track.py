@@ -107,9 +107,13 @@ def load_vector_cache(directory: Path, model: str, embedder: Embedder) -> dict[s
         if "vector" in columns:
             row = conn.execute("SELECT value FROM meta WHERE key = 'model'").fetchone()
             stored = row[0] if row else None
-            data = conn.execute("SELECT text, vector FROM paragraphs WHERE vector IS NOT NULL ORDER BY id").fetchall()
+            data = conn.execute(
+                "SELECT text, vector FROM paragraphs WHERE vector IS NOT NULL ORDER BY id"
+            ).fetchall()
             rows = [(i, text) for i, (text, _) in enumerate(data)]
-            vecs = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in data]) if data else np.zeros((0, 1))
+            vecs = (
+                np.stack([np.frombuffer(v, dtype=np.float32) for _, v in data]) if data else np.zeros((0, 1))
+            )
         else:
             stored, rows, vecs = None, [], None
             rows = conn.execute("SELECT id, text FROM paragraphs ORDER BY id").fetchall()

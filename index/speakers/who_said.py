@@ -165,5 +165,7 @@ def statements_by(
     return result
 
 
-def topic_of(about: str, lexical: LexicalIndex, vector: np.ndarray, min_dense: float = ABOUT_MIN_DENSE) -> Topic:
+def topic_of(
+    about: str, lexical: LexicalIndex, vector: np.ndarray, min_dense: float = ABOUT_MIN_DENSE
+) -> Topic:
     return Topic(vector, lexical.weights(tokenize([about])[0]), min_dense)

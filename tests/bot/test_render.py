@@ -207,7 +207,8 @@ async def test_a_long_paragraph_reaches_discord_in_parts_that_render_as_written(
         resolved={"attachments": {att["id"]: att}},
     )
     assert "added 1" in (await replies(emu, token))[0]["content"]
-    question = "When did the port authority publish its annual report?"
+    # "港湾" (harbour) is the long paragraph's only word: the question names it so that both paragraphs answer
+    question = "When did the port authority publish its annual report? 港湾"
     token = await emu.slash(
         "ask", w.alpha, w.user, options=[{"name": "question", "type": 3, "value": question}]
     )

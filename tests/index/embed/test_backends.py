@@ -1,16 +1,16 @@
-"""Encoder backends: the same search results as torch fp32, one choice per process, a change asks for reindex."""
+"""Encoder backends of all-MiniLM-L6-v2 (torch, onnx, openvino): the same search results as torch fp32, one choice per
+process, a change asks for reindex. (The default model, multilingual-e5-small, has one engine: tests/index/embed/test_e5.py.)"""
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index.config import DEFAULT_MODEL, CoreSettings
+from index.config import MINILM_MODEL, CoreSettings
 from index.embed.backends import AUTO_ORDER, available, backend_of, exported_graph, identity
 from index.embed.model import Embedder, ModelError, resolve_model
 from index.ingest.segment import passages
@@ -57,7 +57,7 @@ def dev_sample() -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def torch_fp32() -> Embedder:
     """The reference: sentence-transformers on torch, fp32 (the session's ``embedder`` is the default backend)."""
-    return Embedder(backend="torch")
+    return Embedder(MINILM_MODEL, backend="torch")
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,9 @@ def top10(paragraph_vecs: np.ndarray, question_vecs: np.ndarray) -> np.ndarray:
 def test_backend_keeps_top10_agreement_with_fp32(backend, dev_sample, fp32_reference):
     paragraphs, questions = dev_sample
     ref_p, ref_q = fp32_reference
-    emb = Embedder(backend=backend)
+    emb = Embedder(MINILM_MODEL, backend=backend)
     got_p, got_q = emb.encode(paragraphs), emb.encode(questions)
-    assert emb.identity == f"{DEFAULT_MODEL} [{backend} fp32]"  # it did not fall back to torch
+    assert emb.identity == f"{MINILM_MODEL} [{backend} fp32]"  # it did not fall back to torch
     assert np.allclose(np.linalg.norm(got_p, axis=1), 1.0, atol=1e-4)
     expected, found = top10(ref_p, ref_q), top10(got_p, got_q)
     agreement = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(expected, found, strict=True)])
@@ -89,25 +89,25 @@ def test_backend_keeps_top10_agreement_with_fp32(backend, dev_sample, fp32_refer
 def test_long_text_is_truncated_like_sentence_transformers(backend, torch_fp32):
     text = " ".join(f"word{i} of a very long paragraph about sanctions" for i in range(200))  # > 256 tokens
     ref = torch_fp32.encode([text, "short"])
-    got = Embedder(backend=backend).encode([text, "short"])
+    got = Embedder(MINILM_MODEL, backend=backend).encode([text, "short"])
     assert (ref * got).sum(axis=1).min() > 0.9999
 
 
 def test_identity_names_backend_and_precision():
-    assert identity(DEFAULT_MODEL, "torch") == DEFAULT_MODEL  # data dirs from before backends stay valid
+    assert identity(MINILM_MODEL, "torch") == MINILM_MODEL  # data dirs from before backends stay valid
     for backend in ("onnx", "openvino"):
-        assert backend_of(identity(DEFAULT_MODEL, backend)) == backend
-    assert backend_of(DEFAULT_MODEL) == "torch" and backend_of(None) is None
+        assert backend_of(identity(MINILM_MODEL, backend)) == backend
+    assert backend_of(MINILM_MODEL) == "torch" and backend_of(None) is None
 
 
 def test_unknown_backend_is_one_clear_sentence():
     with pytest.raises(ModelError, match="Unknown encoder backend 'cuda'.*NEWSDESK_ENCODER_BACKEND"):
-        Embedder(backend="cuda")
+        Embedder(MINILM_MODEL, backend="cuda")
 
 
 @needs("onnx")
 def test_graph_is_exported_once_and_reused():
-    path = resolve_model(DEFAULT_MODEL)
+    path = resolve_model(MINILM_MODEL)
     first = exported_graph(Path(path))
     stamp = first.stat().st_mtime_ns
     assert exported_graph(Path(path)) == first and first.stat().st_mtime_ns == stamp
@@ -117,28 +117,28 @@ def test_graph_is_exported_once_and_reused():
 def test_broken_backend_falls_back_to_torch_with_one_line(tmp_path, monkeypatch, caplog):
     """A damaged exported graph: the process still embeds, with torch fp32, and says so once."""
     monkeypatch.setenv("NEWSDESK_ENCODER_CACHE", str(tmp_path / "cache"))
-    graph = exported_graph(Path(resolve_model(DEFAULT_MODEL)))
+    graph = exported_graph(Path(resolve_model(MINILM_MODEL)))
     graph.write_bytes(b"not an onnx graph")
-    emb = Embedder(backend="onnx")
+    emb = Embedder(MINILM_MODEL, backend="onnx")
     with caplog.at_level(logging.WARNING, logger="index.embed.model"):
         vec = emb.encode_query(TSUNAMI_Q)
-    assert emb.identity == DEFAULT_MODEL and emb.encoder.backend == "torch"
+    assert emb.identity == MINILM_MODEL and emb.encoder.backend == "torch"
     assert vec.shape == (384,) and abs(float(np.linalg.norm(vec)) - 1) < 1e-4
     warnings = [r for r in caplog.records if r.name == "index.embed.model" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "onnx" in warnings[0].getMessage()
 
 
 @needs("onnx")
-def test_backend_change_asks_for_reindex(wikinews_dir, tmp_path):
-    """An index built by the default backend (onnx fp32): ``auto`` keeps it; asking for torch refuses to mix
+def test_backend_change_asks_for_reindex(tmp_path):
+    """A MiniLM index built by its default backend (onnx fp32): ``auto`` keeps it; asking for torch refuses to mix
     vectors until ``reindex``, which records the new identity, and ``auto`` then keeps torch."""
     data = tmp_path / "data"
-    shutil.copytree(wikinews_dir, data)
-    onnx = f"{DEFAULT_MODEL} [onnx fp32]"
-    auto = Newsdesk.open(CoreSettings(data_dir=data))
+    onnx = f"{MINILM_MODEL} [onnx fp32]"
+    auto = Newsdesk.open(CoreSettings(data_dir=data, model=MINILM_MODEL))
+    auto.ingest_paths([WIKINEWS])
     assert auto.stats().model == onnx and auto.embedder.identity == onnx
     auto.close()
-    desk = Newsdesk.open(CoreSettings(data_dir=data, encoder_backend="torch"))
+    desk = Newsdesk.open(CoreSettings(data_dir=data, model=MINILM_MODEL, encoder_backend="torch"))
     try:
         assert desk.stats().articles == 41  # commands that do not embed still work
         with pytest.raises(ModelMismatch, match="newsdesk reindex"):
@@ -146,11 +146,13 @@ def test_backend_change_asks_for_reindex(wikinews_dir, tmp_path):
         with pytest.raises(ModelMismatch, match="newsdesk reindex"):
             desk.ingest_paths([WIKINEWS])
         desk.reindex()
-        assert desk.stats().model == DEFAULT_MODEL
+        assert desk.stats().model == MINILM_MODEL
         assert desk.ask(TSUNAMI_Q, k=3).quotes
     finally:
         desk.close()
-    again = Newsdesk.open(CoreSettings(data_dir=data))  # auto now keeps torch: no reindex asked
+    again = Newsdesk.open(
+        CoreSettings(data_dir=data, model=MINILM_MODEL)
+    )  # auto now keeps torch: no reindex asked
     try:
         assert again.embedder.backend == "torch" and again.ask(TSUNAMI_Q, k=3).quotes
     finally:

