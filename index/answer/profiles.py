@@ -15,8 +15,10 @@ best passage's). The lead's relevance bar (issue 21, item 3) replaces these with
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+from index.answer.relevance import Logistic
 from index.embed.e5 import E5_MODEL
 
 
@@ -29,6 +31,14 @@ class Bar:
     min_follow: float = 0.30
     min_dense: float = 0.35
     min_coverage: float = 0.5
+    # Every quote's evidence must be within this of the best quote's (no margin: inf).
+    margin: float = math.inf
+    # The answer decision on the first quote: "no relevant passage" when the model's probability is below this.
+    answerable: Logistic | None = None
+    answer_threshold: float = 0.0
+    # "strong match" when the label model's probability that the first quote is right reaches ``strong``.
+    label: Logistic | None = None
+    strong: float = 1.0
 
 
 MINILM = (
