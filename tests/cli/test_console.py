@@ -30,12 +30,12 @@ def test_console_seeds_an_empty_index_and_answers(desk):
 
 
 def test_more_after_an_offset_pages_the_same_question(wikinews_desk):
-    """`ask x --offset 5` then `more` used to ask "x 5" (the offset's value left behind as a word)."""
-    text = session(wikinews_desk, "ask tsunami --offset 5 -k 2\nmore\n")
+    """`ask x --offset 3` then `more` used to ask "x 3" (the offset's value left behind as a word)."""
+    text = session(wikinews_desk, "ask tsunami --offset 3 -k 2\nmore\n")
     first, second = text.split("**tsunami**")[1:3]
-    assert numbers(first) == [6, 7]
-    assert numbers(second) == [8, 9]
-    assert "tsunami 5" not in text
+    assert numbers(first) == [4, 5]
+    assert numbers(second) == [6, 7]
+    assert "tsunami 3" not in text
 
 
 def test_more_keeps_the_filters_of_the_question(wikinews_desk):
