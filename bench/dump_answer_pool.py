@@ -90,10 +90,11 @@ def main() -> int:
     ap.add_argument("--split", default="tune")
     ap.add_argument("--as-of-field")
     ap.add_argument("--depth", type=int, default=30)
+    ap.add_argument("--start", type=int, default=0, help="skip this many questions of the half")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    questions = select(load_jsonl(Path(args.questions)), args.split)
+    questions = select(load_jsonl(Path(args.questions)), args.split)[args.start :]
     if args.limit:
         questions = questions[: args.limit]
     desk = Newsdesk.open(CoreSettings().model_copy(update={"data_dir": Path(args.index_dir)}))
