@@ -14,6 +14,10 @@ More passages and timelines, which all page ``Newsdesk.ask``; and alerts, ``trac
 * the label a person reads: "strong match" when a second logistic model gives the first quote a high enough
   chance of being right, "related" otherwise.
 
+Alerts (``track/match.py``) pass the floor, the close-meaning-or-rare-terms test and the margin (relative to the
+best new passage), not the two models: their features describe an answer's whole pool, which a batch of newly
+arrived paragraphs is not, and the alert floor was tuned on its own replay (``newsdesk eval-track``).
+
 The models' coefficients live in ``profiles.py`` (one set per encoder), fitted on the tuning half only by
 ``bench/fit_relevance.py`` (numpy, no training at run time).
 """
