@@ -165,7 +165,9 @@ async def test_a_long_paragraph_reaches_discord_in_parts_that_render_as_written(
     msgs = await emu.wait_for(lambda: [m for m in emu.for_interaction(token) if m["components"]], 60)
     answer = [e["description"] for m in emu.for_interaction(token) for e in m["embeds"]]
     assert "published its annual report in Chinese" in displayed(answer[0])
-    assert "".join(parts_shown(answer)) == NO_SPACES  # the long paragraph is quoted too, in parts
+    # The long paragraph does not answer the question, so the relevance bar keeps it off the answer (its evidence is
+    # far below the best quote's: issue 21); it reaches Discord in parts through "Full paragraph" below.
+    assert NO_SPACES[:20] not in "".join(displayed(a) for a in answer)
     msg = msgs[-1]
     select = component(msg, ctype=3)
     full = await emu.click(msg, select["custom_id"], w.alpha, w.user, values=["0"])
