@@ -16,7 +16,8 @@ from functools import partial
 from index.answer.answer_type import answer_type, has_answer_type
 from index.answer.attribution import asked_speaker, attributed_to, question_speaker
 from index.answer.copies import Collapser
-from index.answer.profiles import Bar
+from index.answer.profiles import MINILM, Bar
+from index.answer.relevance import FEATURE_DEPTH, feature_row, missing_share
 from index.answer.spans import best_window, span_quote, with_qualifier
 from index.answer.verify import is_verbatim
 from index.models import Answer, Article, Paragraph, Quote
@@ -37,12 +38,9 @@ W_ATTRIBUTION = 0.25
 W_LEAD, LEAD_DECAY = 0.1, 2.0
 W_ANSWER_TYPE = 0.1
 CAPTION_PENALTY = 0.85  # a photo caption rarely answers; it still may, so it is only pushed down
-# No-answer: the best passage must be either semantically close or share most of the question's rare terms.
-MIN_DENSE = 0.35
-MIN_COVERAGE = 0.5
-MIN_SCORE = 0.30
-# Quotes after the first need only this score: the no-answer decision is made on the best passage.
-MIN_FOLLOW = 0.30
+# The relevance bar's numbers (floors, the margin relative to the best quote, the answerability and label models)
+# are per encoder, in ``profiles.py``; MiniLM's floor is kept here for the alert evaluation (``eval/track.py``).
+MIN_SCORE = MINILM.min_score
 # The first quote's article must hold this share of the question's terms (IDF-weighted, title included): a passage
 # that resembles the question but whose story never names what it asks about is not an answer. The signal
 # over-answering needed (issue 21): on a sample of 250 NewsQA tuning-half questions (reporting half untouched), the
@@ -52,11 +50,8 @@ MIN_ARTICLE_COVERAGE = 0.4
 # ... for questions of at least this many distinct terms: with one or two ("Who won the election?") a share is too
 # coarse to judge by, and a synonym in the story ("claims victory") would refuse a real answer.
 GATE_MIN_TERMS = 3
-# The label a person reads instead of a score: the first quote is a "strong match" when its evidence reaches this,
-# every other quote shown is "related". Calibrated on NewsQA's tuning half (300 questions, a quote counted right
-# when it holds a gold answer or is the gold paragraph): 73.2 % right at 0.72, for 24 % of the questions (all quotes
-# shown: 19 % right; first quotes: 47 %).
-STRONG_EVIDENCE = 0.72
+# The label a person reads instead of a score: the first quote is a "strong match" when the bar's label model gives
+# it a high enough chance of being right (``profiles.py``), every other quote shown is "related".
 STRONG, RELATED = "strong match", "related"
 NEAREST_MISSES = 3
 
@@ -70,6 +65,7 @@ class Pool:
     articles: dict[str, Article]
     windows: dict[int, tuple[int, int, float]] = field(default_factory=dict)
     article_tokens: dict[str, set[str]] = field(default_factory=dict)  # read when the first quote is judged
+    typed: set[int] = field(default_factory=set)  # windows holding what the question asks for (a number, ...)
 
     def article_coverage(self, store: Store, article_id: str, weights: dict[str, float]) -> float:
         """The IDF-weighted share of the question's terms found anywhere in the article (title included)."""
@@ -93,7 +89,7 @@ class Request:
     per_article: int  # 0 = no cap
     scopes: tuple[str, ...] | None
     method: str = "hybrid"
-    bar: Bar | None = None  # the relevance bar of the model searched (profiles.py); None = MiniLM's constants
+    bar: Bar = MINILM  # the relevance bar of the model searched (profiles.py)
 
 
 def load_pool(candidates: list[Candidate], store: Store, req: Request) -> Pool:
@@ -125,6 +121,7 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         prior = W_LEAD * math.exp(-(para.ordinal - 1) / LEAD_DECAY)
         if kind is not None and has_answer_type(para.text[start:end], kind, req.question):
             prior += W_ANSWER_TYPE
+            pool.typed.add(c.pid)
         c.score += W_COVERAGE * c.coverage + prior
         c.prior += prior
         if speaker and attributed_to(para.text, speaker):
@@ -138,18 +135,61 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
         pool.cands.sort(key=lambda c: (first and not c.attributed, -c.score, c.pid))
 
 
-def relevant(c: Candidate, first: bool, method: str, bar: Bar | None = None) -> bool:
-    """Evidence that a passage answers rather than merely resembles: a close meaning or the rare terms. Priors
-    (``Candidate.prior``) rank passages but never make one relevant. ``bar``: the model's (``profiles.py``);
-    the module's MiniLM values when not given."""
+def evidence(c: Candidate) -> float:
+    """What the relevance bar reads: the score without the priors (lead, answer type, article centroid)."""
+    return c.score - c.prior
+
+
+def best_evidence(pool: Pool) -> float:
+    """The best quote's evidence: what every quote's margin is measured from."""
+    return max((evidence(c) for c in pool.cands if c.pid in pool.windows), default=0.0)
+
+
+def relevant(c: Candidate, first: bool, method: str, bar: Bar = MINILM, best: float | None = None) -> bool:
+    """The relevance bar of one passage (``relevance.py``): an absolute floor on its evidence, a close meaning or the
+    rare terms for the first quote, and within ``bar.margin`` of the ``best`` quote's evidence. Priors
+    (``Candidate.prior``) rank passages but never make one relevant."""
     if not METHODS[method].rescored:
         return True
-    if bar is None:
-        bar = Bar(MIN_SCORE, MIN_FOLLOW, MIN_DENSE, MIN_COVERAGE)
-    evidence = c.score - c.prior
+    ev = evidence(c)
+    if best is not None and ev < best - bar.margin:
+        return False
     if not first:
-        return evidence >= bar.min_follow
-    return evidence >= bar.min_score and (c.dense >= bar.min_dense or c.coverage >= bar.min_coverage)
+        return ev >= bar.min_follow
+    return ev >= bar.min_score and (c.dense >= bar.min_dense or c.coverage >= bar.min_coverage)
+
+
+def features(pool: Pool, store: Store, req: Request, c: Candidate, best: float) -> list[float]:
+    """The answerability and label models' features of ``c`` (``relevance.FEATURES``), read from the pool."""
+    para = pool.paragraphs[c.pid]
+    article = para.article_id
+    depth = [x for x in pool.cands[:FEATURE_DEPTH] if x.pid in pool.paragraphs]
+    other = max((evidence(x) for x in depth if pool.paragraphs[x.pid].article_id != article), default=0.0)
+    coverage = pool.article_coverage(store, article, req.weights)
+    return feature_row(
+        evidence=evidence(c),
+        dense=c.dense,
+        coverage=c.coverage,
+        article_coverage=coverage,
+        missing=missing_share(req.weights, pool.article_tokens[article]),
+        typed=c.pid in pool.typed,
+        asks_type=answer_type(req.question) is not None,
+        best=best,
+        other_article=other,
+        dense_rank=c.dense_rank,
+        lex_rank=c.lex_rank,
+        articles_top10=len({pool.paragraphs[x.pid].article_id for x in depth[:10]}),
+        terms=len(req.weights),
+    )
+
+
+def covered(pool: Pool, store: Store, req: Request, c: Candidate, article_id: str) -> bool:
+    """The article-coverage gate of the first quote: its story names enough of what the question asks about."""
+    return (
+        c.foreign  # another script: the question's words cannot be found there
+        or len(req.weights) < GATE_MIN_TERMS
+        or pool.article_coverage(store, article_id, req.weights) >= MIN_ARTICLE_COVERAGE
+    )
 
 
 @dataclass
@@ -161,13 +201,17 @@ class Selection:
 
 
 def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
-    """Walk the pool best first: relevant, verified, not a repeat, within the per-article cap."""
+    """Walk the pool best first: relevant, verified, not a repeat, within the per-article cap. The first quote also
+    decides whether there is an answer at all (the bar's answerability model), once."""
     copies = store.copies_of(list(pool.articles), req.scopes)
     sel = Selection()
     shown = Collapser()
     per: dict[str, int] = {}
-    asked = asked_speaker(req.question) if METHODS[req.method].rescored else None
+    rescored = METHODS[req.method].rescored
+    asked = asked_speaker(req.question) if rescored else None
     speaker = set(tokenize([asked])[0]) if asked else set()
+    best = best_evidence(pool) if rescored else None
+    bar = req.bar
     for c in pool.cands:
         para = pool.paragraphs.get(c.pid)
         if para is None or c.pid not in pool.windows:
@@ -175,20 +219,22 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
         article = pool.articles[para.article_id]
         start, end, _ = pool.windows[c.pid]
         quote = span_quote(para, article, start, end, c.score)
-        quote.evidence = round(c.score - c.prior, 4)
+        quote.evidence = round(evidence(c), 4)
         quote.also_in = list(copies.get(article.id, []))
-        if not relevant(c, not sel.quotes, req.method, req.bar) or (
-            not sel.quotes
-            and METHODS[req.method].rescored
-            and not c.foreign  # another script: the question's words cannot be found there
-            and len(req.weights) >= GATE_MIN_TERMS
-            and pool.article_coverage(store, article.id, req.weights) < MIN_ARTICLE_COVERAGE
+        first = not sel.quotes
+        if not relevant(c, first, req.method, bar, best) or (
+            first and rescored and not covered(pool, store, req, c, article.id)
         ):
             if len(sel.misses) < NEAREST_MISSES:
                 sel.misses.append(quote)
             continue
+        x = features(pool, store, req, c, best) if first and rescored else None
+        if x is not None and bar.answerable is not None and bar.answerable.p(x) < bar.answer_threshold:
+            sel.misses.insert(0, quote)  # the nearest passage, judged not to answer: no answer at all
+            del sel.misses[NEAREST_MISSES:]
+            break
         if speaker:
-            if not sel.quotes:  # statements come first: if the best is not one, the speaker is quoted nowhere
+            if first:  # statements come first: if the best is not one, the speaker is quoted nowhere
                 sel.about = not c.attributed
             if sel.about and not speaker & set(tokenize([para.text])[0]):
                 continue  # not even about the speaker
@@ -202,18 +248,21 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
             continue
         per[article.id] = per.get(article.id, 0) + 1
         shown.keep(quote)
-        quote.confidence = confidence(not sel.quotes, c.score - c.prior, req.method)
+        quote.confidence = confidence(x, req.method, bar)
         sel.quotes.append(quote)
         if len(sel.quotes) >= req.offset + req.k:
             break
     return sel
 
 
-def confidence(first: bool, evidence: float, method: str) -> str | None:
-    """The calibrated label of a shown quote (None for the bare baselines, which the evaluation scores)."""
+def confidence(x: list[float] | None, method: str, bar: Bar) -> str | None:
+    """The calibrated label of a shown quote (None for the bare baselines, which the evaluation scores): "strong
+    match" for a first quote (``x``: its features) the label model rates likely right, "related" otherwise."""
     if not METHODS[method].rescored:
         return None
-    return STRONG if first and evidence >= STRONG_EVIDENCE else RELATED
+    if x is None or bar.label is None:
+        return RELATED
+    return STRONG if bar.label.p(x) >= bar.strong else RELATED
 
 
 def no_answer_misses(pool: Pool) -> list[Quote]:

@@ -24,7 +24,7 @@ from typing import IO, Any
 from index.config import CoreSettings
 from index.eval.data import load_jsonl
 from index.eval.gate import gate
-from index.eval.metrics import BASELINES, KS, Tally, first_hit
+from index.eval.metrics import BASELINES, KS, Tally, contains_answer, first_hit
 from index.eval.misses import MissCounts, classify_miss, gold_articles
 from index.eval.split import select
 from index.eval.unanswerable import Lines, evaluate_unanswerable, format_unanswerable
@@ -54,6 +54,9 @@ class Run:
     failures: list[dict[str, Any]] = field(default_factory=list)
     no_answer_expected: int = 0
     no_answer_correct: int = 0
+    # Each confidence label a person reads: [quotes shown with it, of which right] (a quote is right when it or its
+    # paragraph holds a gold answer string: the gold paragraph).
+    labels: dict[str, list[int]] = field(default_factory=dict)
 
 
 def baseline_ranks(
@@ -81,6 +84,12 @@ def _score_answer(desk: Newsdesk, q: dict[str, Any], answer: Answer, run: Run) -
     )
     run.tallies["newsdesk"].ranks.append(rank)
     run.tallies["newsdesk_paragraph"].ranks.append(para_rank)
+    for x in answer.quotes:
+        para = paras.get(x.paragraph_id)
+        right = contains_answer(x.text, answers) or (para is not None and contains_answer(para.text, answers))
+        counts = run.labels.setdefault(x.confidence or "none", [0, 0])
+        counts[0] += 1
+        counts[1] += int(right)
     miss = None
     if rank is None or rank > 5:
         miss = classify_miss(answer.quotes[:5], paras, answers, gold_articles(desk.store, q))
@@ -124,6 +133,10 @@ def evaluate(
         "seconds": round(time.perf_counter() - started, 1),
         "metrics": {name: t.row() for name, t in run.tallies.items()},
         "misses": run.misses.to_dict(),
+        "labels": {
+            label: {"shown": n, "right": r, "right_rate": round(r / n, 4)}
+            for label, (n, r) in run.labels.items()
+        },
         "failures": run.failures,
     }
 
@@ -160,6 +173,8 @@ def format_misses(result: dict[str, Any]) -> str:
 def _print_result(result: dict[str, Any], title: str, problems: list[str], n_questions: int) -> None:
     print(format_table(result, title))
     print(format_misses(result))
+    for label, c in result.get("labels", {}).items():
+        print(say("eval_label", label=label, n=c["shown"], rate=c["right_rate"]))
     for f in result["failures"][: 10 if n_questions > 20 else None]:
         print(f"  miss {f['id']}: {f['question']} ({f['why']})")
     print(say("eval_gate_pass") if not problems else say("eval_gate_fail", problems="; ".join(problems)))

@@ -9,7 +9,8 @@ the new paragraphs, not the corpus:
   (``(k1 + 1) * sum(idf)``) rather than by the best score in the batch, so whether a passage alerts never depends on
   which other articles arrived with it;
 * then, as in ``answer.py``: the article blend, sentence-window coverage, attribution and the caption penalty, and
-  ``relevant`` (a close meaning or the rare terms).
+  the same relevance bar as every quote shown (``answer.relevance``: the encoder's floor, a close meaning or the
+  rare terms, and the margin relative to the best new passage).
 
 A passage alerts when it is relevant and its score reaches ``ALERT_MIN_SCORE``; the best passage of each article
 is the one kept, its text is verified against the stored paragraph, and syndicated copies (``copies_of``) and
@@ -25,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.answer.compose import Request, load_pool, relevant, rescore
+from index.answer.compose import Request, best_evidence, load_pool, relevant, rescore
 from index.answer.copies import Collapser
 from index.answer.profiles import bar_for
 from index.answer.spans import span_quote
@@ -116,15 +117,16 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
     """Passages stored in (``after``, ``upto``] that ``tq`` may see and that answer it with a score >= ``floor``:
     one per article (its best), verified, copies collapsed; best first."""
     store = desk.store
-    bar = bar_for(store.model_identity()[0])
     ids = store.new_paragraph_ids(after, upto, tq.scopes, tq.source)
     if not len(ids):
         return []
     ranked = candidates(desk, tq.question, qvec, ids, after, upto)[:POOL]
     tokens = tokenize([tq.question])[0]
-    req = Request(tq.question, desk.lexical.weights(tokens), POOL // 4, 0, 0, tq.scopes, "hybrid")
+    bar = bar_for(store.model_identity()[0])
+    req = Request(tq.question, desk.lexical.weights(tokens), POOL // 4, 0, 0, tq.scopes, "hybrid", bar)
     pool = load_pool(ranked, store, req)
     rescore(pool, store, req)
+    best = best_evidence(pool)
     copies = store.copies_of(list(pool.articles), tq.scopes)
     found: list[Found] = []
     by_quote: dict[int, Found] = {}
@@ -133,7 +135,7 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
         if c.score - c.prior < floor:  # the evidence, as for the no-answer bar: priors only rank
             continue
         para = pool.paragraphs.get(c.pid)
-        if para is None or c.pid not in pool.windows or not relevant(c, True, "hybrid", bar):
+        if para is None or c.pid not in pool.windows or not relevant(c, True, "hybrid", bar, best):
             continue
         article = pool.articles[para.article_id]
         if any(f.quote.article_id == article.id for f in found):

@@ -77,10 +77,10 @@ def test_ask_alone_says_what_to_type(wikinews_desk):
 
 def test_more_past_the_last_passage_says_there_is_nothing_more(wikinews_desk):
     text = session(wikinews_desk, "ask Who won the Ukrainian presidential election? -k 50\nmore\n")
-    assert "That is every passage found for it." in text
+    assert "No more passages pass the relevance bar: that is every passage that answers it" in text
     assert text.rstrip().splitlines()[-2] == (
         "Nothing more for “Who won the Ukrainian presidential election?”: "
-        "the earlier pages showed every passage found for it."
+        "no more passages pass the relevance bar (the earlier pages showed every one that does)."
     )
 
 

@@ -95,6 +95,11 @@ def test_evaluate_scores_newsdesk_and_baselines_and_explains_misses(wiki, tmp_pa
     assert lines[0]["ranks"]["newsdesk"] <= 5 and set(lines[0]["ranks"]) >= {"bm25", "dense", "rrf"}
     text = format_misses(result)
     assert "top-5 misses of Newsdesk: 2 questions" in text and "gold article not quoted at all:" in text
+    # How often each label was right: every quote shown on an answerable question counted under its label.
+    shown = sum(len(r["answer"]["quotes"]) for r in lines[:4])
+    assert sum(c["shown"] for c in result["labels"].values()) == shown
+    assert set(result["labels"]) <= {"strong match", "related"}
+    assert result["labels"]["related"]["right"] <= result["labels"]["related"]["shown"]
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str]:
