@@ -131,7 +131,9 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
     found: list[Found] = []
     by_quote: dict[int, Found] = {}
     shown = Collapser()
-    for c in pool.cands:
+    # One alert per article, so its passage is the one with the most evidence: a lead paragraph's prior orders
+    # answers on a page but must not put the lead in place of the passage that answers (issue 21).
+    for c in sorted(pool.cands, key=lambda c: (-(c.score - c.prior), c.pid)):
         if c.score - c.prior < floor:  # the evidence, as for the no-answer bar: priors only rank
             continue
         para = pool.paragraphs.get(c.pid)
