@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 LOOKBACK_DAYS = 7  # a story "develops" when it continues an article of the week before
 PRIOR_ARTICLES = 5  # the closest earlier articles whose paragraphs tell what is not new today
+# A developing story links this many of the earlier articles it continues (the closest first) as its background:
+# a reader who meets the story today can read how it began (RTQA tuning half, top 3: 2 adds two questions of 30,
+# more add none; notes/briefing.md).
+BACKGROUND_ARTICLES = 2
 UNKNOWN_RECENCY = 0.5  # date-only articles sit mid-window
 TOPIC_ASK_K = 10  # passages ``ask`` retrieves for the topic
 TOPIC_WEIGHT = 2.0  # a topic briefing ranks relevance above importance
@@ -221,6 +225,9 @@ def _story(
     outlets = list(dict.fromkeys(i.source for i in items))
     novelty = max(0.0, min(1.0, 1.0 - best_prior))
     earlier_items = [i for c in matched for i in history.first[c.id][1]]
+    background = [
+        source_ref(min(history.first[c.id][1], key=_day_key)) for c in matched[:BACKGROUND_ARTICLES]
+    ]
     weight = signals(
         ((i.source, i.local_day) for i in items),
         ((i.source, i.local_day) for i in earlier_items),
@@ -237,6 +244,7 @@ def _story(
         first_seen=first_seen.isoformat() if first_seen else None,
         developing=bool(matched),
         earlier_article_ids=earlier_ids,
+        background=background,
         score=importance(weight),
         novelty=novelty,
         signals=weight.to_dict(),
