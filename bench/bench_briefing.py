@@ -10,7 +10,10 @@ RTQA into ``--work-dir`` (several minutes of embedding, once).
 
 Prints the median and max wall time of ``build_briefing`` over the repeats, single process, on this machine; then
 the whole command as a user runs it (``newsdesk briefing --date D``, a new process each time: start-up, store,
-briefing, Markdown), and with ``--chart``; and the load average, since the machine may be shared.
+briefing, Markdown), and with ``--chart``, each beside ``newsdesk stats`` on the same store run in turn with it (the
+floor every command pays: interpreter, imports, store), as wall and CPU time and as ratios to it; and the load
+average before and after, since the machine may be shared. The model comes from ``NEWSDESK_MODEL`` as usual: give
+a ``--from-index`` built by that model.
 """
 
 from __future__ import annotations
@@ -118,24 +121,42 @@ def main() -> int:
             )
         finally:
             desk.close()
-        for extra in ([], ["--chart", str(Path(tmp) / "chart.png")]):
-            runs = [command_seconds(data_dir, day, extra) for _ in range(args.repeat)]
-            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+        print("load average before the commands (1, 5, 15 min): " + _load())
+        # Interleaved, so that the baseline and the briefing see the same load: `newsdesk stats` is a process
+        # that starts, opens the same store and prints (no briefing), the floor any command pays.
+        commands = {
+            "stats": ["stats"],
+            "briefing": ["briefing", "--date", day],
+            "briefing --chart": ["briefing", "--date", day, "--chart", str(Path(tmp) / "chart.png")],
+        }
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.repeat):
+            for name, argv in commands.items():
+                runs[name].append(command_seconds(data_dir, argv))
+        med = {
+            n: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+            for n, r in runs.items()
+        }
+        for name, r in runs.items():
+            wall, cpu = med[name]
             print(
-                f"whole command `newsdesk briefing --date {day}{' --chart FILE' if extra else ''}`: "
-                f"median {statistics.median(walls):.2f} s wall ({statistics.median(cpus):.2f} s CPU), "
-                f"max {max(walls):.2f} s over {args.repeat} runs"
+                f"whole command `newsdesk {name}`: median {wall:.2f} s wall ({cpu:.2f} s CPU), "
+                f"max {max(w for w, _ in r):.2f} s over {args.repeat} runs; "
+                f"x{wall / med['stats'][0]:.2f} wall, x{cpu / med['stats'][1]:.2f} CPU of `newsdesk stats`"
             )
-    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print("load average after (1, 5, 15 min): " + _load())
     return 0
 
 
-def command_seconds(data_dir: Path, day: str, extra: list[str]) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of one ``newsdesk briefing`` process, from its start to its exit
-    (output discarded). On a shared machine the CPU time is the steadier figure: it does not count waiting."""
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def command_seconds(data_dir: Path, argv: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one ``newsdesk`` process, from its start to its exit (output
+    discarded). On a shared machine the CPU time is the steadier figure: it does not count waiting."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
-    module = "cli" if (ROOT / "cli" / "__main__.py").exists() else "cli"  # before and after the move
-    cmd = [sys.executable, "-m", module, "--data-dir", str(data_dir), "briefing", "--date", day, *extra]
+    cmd = [sys.executable, "-m", "cli", "--data-dir", str(data_dir), *argv]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

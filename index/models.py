@@ -264,6 +264,8 @@ class Story:
     first_seen: str | None  # earliest date the story was seen (an earlier day's when it is developing)
     developing: bool = False  # continues a story of the days before the briefing's day
     earlier_article_ids: list[str] = field(default_factory=list)  # the earlier days' articles it continues
+    # the closest of those, shown (linked) under the story as its background: what a reader follows it from
+    background: list[SourceRef] = field(default_factory=list)
     score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)
     novelty: float = 1.0  # 1 - similarity to the earlier days' articles
     signals: dict[str, float] = field(default_factory=dict)  # what the ranking read (index/briefing/rank.py)
@@ -288,6 +290,7 @@ class Story:
             "articles": [asdict(a) for a in self.articles],
             "quotes": [q.to_dict() for q in self.quotes],
             "earlier_article_ids": self.earlier_article_ids,
+            "background": [asdict(a) for a in self.background],
             "score": round(self.score, 4),
             "novelty": round(self.novelty, 4),
             "signals": self.signals,

@@ -1,28 +1,28 @@
 """Stories from article vectors: average-linkage clustering, and the threshold for "continues an earlier story".
 
 Average linkage (unlike single linkage) does not chain two different stories through one broad article. Both
-thresholds were read off RTQA and Wikinews days; ``notes/briefing.md`` has the figures.
+thresholds are per model (``profiles.py``: a cosine means something else under e5 than under MiniLM) and were read
+off RTQA and Wikinews days; ``notes/briefing.md`` has the figures.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Average cosine between two clusters of article vectors to merge them into one story: same-day RTQA articles
-# answering the same question are >= 0.55 in 82% of pairs, unrelated same-day Wikinews stories stay below 0.5.
-CLUSTER_MIN = 0.55
-# A story continues an earlier article above a cosine that rises with the texts' length: short texts (Wikinews)
-# give noisy mean vectors, long ones (RTQA) share a generic "news" direction that links unrelated features.
-DEVELOPING_MIN = 0.40  # for texts of at most SHORT_PARAGRAPHS paragraphs ...
-DEVELOPING_LONG = 0.55  # ... rising linearly to this at LONG_PARAGRAPHS and beyond
+from index.briefing.profiles import MINILM, Thresholds
+
+# MiniLM's story threshold, for code that compares MiniLM article vectors outside a briefing (the alerts' same-story
+# rule); a briefing takes its model's from ``profiles.thresholds_for``.
+CLUSTER_MIN = MINILM.cluster_min
+# The developing threshold rises linearly between these paragraph counts (``Thresholds.developing_*``).
 SHORT_PARAGRAPHS = 3
 LONG_PARAGRAPHS = 15
 
 
-def developing_threshold(n_paragraphs: int) -> float:
+def developing_threshold(n_paragraphs: int, t: Thresholds = MINILM) -> float:
     """Cosine above which a story continues an earlier article, for texts of ``n_paragraphs`` paragraphs."""
     frac = min(1.0, max(0.0, (n_paragraphs - SHORT_PARAGRAPHS) / (LONG_PARAGRAPHS - SHORT_PARAGRAPHS)))
-    return DEVELOPING_MIN + frac * (DEVELOPING_LONG - DEVELOPING_MIN)
+    return t.developing_min + frac * (t.developing_long - t.developing_min)
 
 
 def cluster(vectors: np.ndarray, threshold: float = CLUSTER_MIN) -> list[list[int]]:

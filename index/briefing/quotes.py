@@ -16,13 +16,13 @@ import numpy as np
 
 from index.answer.spans import span_quote
 from index.answer.verify import verified
+from index.briefing.profiles import MINILM, Thresholds
 from index.briefing.types import ArticleContent, ArticleItem
 from index.models import Paragraph, Quote, SourceRef
 from index.store.articles import Store
 
 log = logging.getLogger(__name__)
 
-NOVEL_MAX = 0.80  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
 MAX_QUOTES = 3  # a briefing is skimmed: one to three quotes say what a story is without retelling it
 QUOTE_MAX_CHARS = 420  # about three lines of a Discord embed; longer windows read as a paragraph dump
 CANDIDATE_PARAGRAPHS = 40  # paragraphs per story whose sentences are scored (cues add at most ~0.3)
@@ -31,7 +31,6 @@ MIN_PARAGRAPH_CHARS = 40  # shorter paragraphs are datelines, bylines and headin
 LEAD_PARAGRAPHS = 2  # the first paragraphs carry the story (inverted pyramid) ...
 LEAD_BONUS = 0.05  # ... and get this much on top of their centrality
 NOVELTY_WEIGHT = 0.25  # for a developing story, how much being unlike the earlier days' paragraphs counts
-REPEAT_COSINE = 0.85  # a paragraph this close to a chosen one says the same thing again
 REPEAT_WORDS = 0.6  # share of words two quotes may have in common before they are the same wire sentence
 SHORT_SENTENCE = 120  # a sentence shorter than this is also tried together with the next one
 
@@ -122,7 +121,7 @@ class Candidate:
 
 
 def candidates(
-    contents: list[ArticleContent], centroid: np.ndarray, earlier: np.ndarray | None
+    contents: list[ArticleContent], centroid: np.ndarray, earlier: np.ndarray | None, t: Thresholds = MINILM
 ) -> list[Candidate]:
     """Best sentence window of the most central paragraphs, scored by centrality, cues and (if developing) novelty.
 
@@ -144,7 +143,7 @@ def candidates(
             novel = True
             if prior_all is not None:
                 score += NOVELTY_WEIGHT * (1.0 - prior_all[n])
-                novel = prior_all[n] < NOVEL_MAX
+                novel = prior_all[n] < t.novel_max
             pool.append((score, content, row, novel))
         offset += len(content.paragraphs)
     pool.sort(key=lambda t: (-t[0], t[1].id, t[2]))
@@ -158,9 +157,9 @@ def candidates(
     return out
 
 
-def choose_quotes(cands: list[Candidate], developing: bool) -> list[Candidate]:
+def choose_quotes(cands: list[Candidate], developing: bool, t: Thresholds = MINILM) -> list[Candidate]:
     """Greedy choice of one to three quotes: the best first (for a developing story, the best *new* one), then
-    the next best that are not near-repeats of what was chosen (other paragraphs, cosine < REPEAT_COSINE)."""
+    the next best that are not near-repeats of what was chosen (other paragraphs, cosine < ``t.repeat_cosine``)."""
     if not cands:
         return []
     first = next((c for c in cands if c.novel), cands[0]) if developing else cands[0]
@@ -171,7 +170,7 @@ def choose_quotes(cands: list[Candidate], developing: bool) -> list[Candidate]:
         if any(c.content.id == cand.content.id and c.row == cand.row for c in chosen):
             continue
         v = cand.content.vectors[cand.row]
-        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= REPEAT_COSINE:
+        if max(float(v @ c.content.vectors[c.row]) for c in chosen) >= t.repeat_cosine:
             continue
         if any(_overlap(cand, c) >= REPEAT_WORDS for c in chosen):  # the same sentence carried by two outlets
             continue

@@ -6,7 +6,8 @@ The stages, one module each (all from stored embeddings, nothing is re-embedded)
   ``date``) is the requested day; without a date, the 24 hours before now.
 * ``content``: each article's vector, the lead-weighted mean of its stored paragraph vectors. A syndicated copy
   has no paragraphs of its own and shares its canonical article's vector (it joins that story as another outlet).
-* ``cluster``: stories by average-linkage clustering of the day's article vectors (``CLUSTER_MIN``).
+* ``cluster``: stories by average-linkage clustering of the day's article vectors (``Thresholds.cluster_min``:
+  every cosine threshold is the store's model's, ``profiles.thresholds_for``).
 * here: a story *develops* when its centroid is close enough (``developing_threshold``) to an article of the
   ``LOOKBACK_DAYS`` before; its first quote is then what is new today, and ``first_seen`` the earliest matching
   day. Stories are ranked by importance (``rank``: outlets and articles today, the earlier days' articles the
@@ -30,8 +31,9 @@ import numpy as np
 
 from index.answer.spans import source_ref
 from index.briefing.changes import changes
-from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
+from index.briefing.cluster import cluster, developing_threshold
 from index.briefing.content import load_contents
+from index.briefing.profiles import Thresholds, thresholds_for
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
 from index.briefing.rank import importance, signals
 from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
@@ -43,12 +45,11 @@ log = logging.getLogger(__name__)
 
 LOOKBACK_DAYS = 7  # a story "develops" when it continues an article of the week before
 PRIOR_ARTICLES = 5  # the closest earlier articles whose paragraphs tell what is not new today
+# A developing story links this many of the earlier articles it continues (the closest first) as its background:
+# a reader who meets the story today can read how it began (RTQA tuning half, top 3: 2 adds two questions of 30,
+# more add none; notes/briefing.md).
+BACKGROUND_ARTICLES = 2
 UNKNOWN_RECENCY = 0.5  # date-only articles sit mid-window
-# Topic: a story is about the topic when its best paragraph has at least this cosine with it ...
-TOPIC_MIN = 0.45
-TOPIC_ASKED_MARGIN = (
-    0.05  # ... or this much less when ``ask`` (the same retrieval) also finds one of its articles
-)
 TOPIC_ASK_K = 10  # passages ``ask`` retrieves for the topic
 TOPIC_WEIGHT = 2.0  # a topic briefing ranks relevance above importance
 
@@ -74,6 +75,7 @@ class Built:
     prior: np.ndarray | None
     # the earlier texts it continues, latest first, each with the article that first carried it
     earlier: list[tuple[ArticleContent, ArticleItem]]
+    thresholds: Thresholds  # the store's model's (``profiles.py``)
 
 
 def build_briefing(
@@ -108,7 +110,8 @@ def build_briefing(
     today, history = _contents(desk, today_items, earlier_items)
     if not today:
         return briefing
-    built = _stories(desk, today, history, win, topic, scopes)
+    t = thresholds_for(desk.store.model_identity()[0])
+    built = _stories(desk, today, history, win, topic, scopes, t)
     briefing.n_stories = len(built)
     for b in built[:top]:
         # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
@@ -181,14 +184,15 @@ def _stories(
     win: Window,
     topic: str | None,
     scopes: tuple[str, ...] | None,
+    t: Thresholds,
 ) -> list[Built]:
     """The day's stories, ranked (most important first); with a topic, only the stories about it."""
-    groups = cluster(np.stack([c.vector for c in today]), CLUSTER_MIN)
+    groups = cluster(np.stack([c.vector for c in today]), t.cluster_min)
     relevance = _TopicRelevance.of(desk, topic, win, scopes) if topic else None
     earlier = history.matrix()
     built = []
     for group in groups:
-        b = _story([today[n] for n in group], history, earlier, win)
+        b = _story([today[n] for n in group], history, earlier, win, t)
         if relevance is not None:
             rel = relevance.score(b)
             if rel is None:
@@ -204,7 +208,9 @@ def _lead_item(content: ArticleContent) -> ArticleItem:
     return next((i for i in content.items if i.id == content.id), content.items[0])
 
 
-def _story(members: list[ArticleContent], history: History, earlier: np.ndarray | None, win: Window) -> Built:
+def _story(
+    members: list[ArticleContent], history: History, earlier: np.ndarray | None, win: Window, t: Thresholds
+) -> Built:
     """The story of one cluster, ranked, without quotes."""
     vecs = np.stack([c.vector for c in members])
     centroid = vecs.mean(axis=0)
@@ -214,11 +220,14 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
         key=lambda i: (i.when.isoformat() if i.when else "", i.date or "", i.id),
     )
     lead = _lead_item(members[int(np.argmax(vecs @ centroid))])
-    matched, best_prior = _continued(centroid, sum(c.n_paras for c in members), history, earlier)
+    matched, best_prior = _continued(centroid, sum(c.n_paras for c in members), history, earlier, t)
     first_seen, earlier_ids = _first_seen(items, matched, history)
     outlets = list(dict.fromkeys(i.source for i in items))
     novelty = max(0.0, min(1.0, 1.0 - best_prior))
     earlier_items = [i for c in matched for i in history.first[c.id][1]]
+    background = [
+        source_ref(min(history.first[c.id][1], key=_day_key)) for c in matched[:BACKGROUND_ARTICLES]
+    ]
     weight = signals(
         ((i.source, i.local_day) for i in items),
         ((i.source, i.local_day) for i in earlier_items),
@@ -235,6 +244,7 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
         first_seen=first_seen.isoformat() if first_seen else None,
         developing=bool(matched),
         earlier_article_ids=earlier_ids,
+        background=background,
         score=importance(weight),
         novelty=novelty,
         signals=weight.to_dict(),
@@ -242,7 +252,7 @@ def _story(members: list[ArticleContent], history: History, earlier: np.ndarray 
     prior = np.vstack([c.vectors for c in matched[:PRIOR_ARTICLES]]) if matched else None
     first_items = [(c, min(history.first[c.id][1], key=_day_key)) for c in matched]
     first_items.sort(key=lambda t: _day_key(t[1]), reverse=True)
-    return Built(story, members, centroid, prior, first_items)
+    return Built(story, members, centroid, prior, first_items, t)
 
 
 def _day_key(item: ArticleItem) -> tuple[str, str]:
@@ -250,7 +260,7 @@ def _day_key(item: ArticleItem) -> tuple[str, str]:
 
 
 def _continued(
-    centroid: np.ndarray, n_paras: int, history: History, earlier: np.ndarray | None
+    centroid: np.ndarray, n_paras: int, history: History, earlier: np.ndarray | None, t: Thresholds
 ) -> tuple[list[ArticleContent], float]:
     """The earlier texts this story continues (closest first) and the highest similarity to any earlier text."""
     if earlier is None:
@@ -260,7 +270,7 @@ def _continued(
         (
             (float(s), c)
             for s, c in zip(sims, history.contents, strict=True)
-            if s >= developing_threshold(min(n_paras, c.n_paras))
+            if s >= developing_threshold(min(n_paras, c.n_paras), t)
         ),
         key=lambda t: (-t[0], t[1].id),
     )
@@ -315,7 +325,8 @@ class _TopicRelevance:
         """The story's relevance (its best paragraph's cosine with the topic), or None when it is not about it."""
         rel = max(float((c.vectors @ self.vector).max()) for c in b.members)
         asked = bool(set(b.story.article_ids) & self.hits)
-        if rel >= TOPIC_MIN or (asked and rel >= TOPIC_MIN - TOPIC_ASKED_MARGIN):
+        t = b.thresholds
+        if rel >= t.topic_min or (asked and rel >= t.topic_min - t.topic_asked_margin):
             return rel
         return None
 
@@ -323,7 +334,8 @@ class _TopicRelevance:
 def _quotes(store: Store, b: Built) -> tuple[list[Quote], int]:
     """One to three verified quotes of a story (for a developing story the first is what is new today)."""
     quotes = []
-    for cand in choose_quotes(candidates(b.members, b.centroid, b.prior), b.story.developing):
+    t = b.thresholds
+    for cand in choose_quotes(candidates(b.members, b.centroid, b.prior, t), b.story.developing, t):
         item = _lead_item(cand.content)
         also = [source_ref(i) for i in cand.content.items if i.id != item.id]
         quotes.append(make_quote(cand, item, also))

@@ -144,6 +144,9 @@ def story_view(number: int, s: Story, default_window: bool = False) -> StoryView
         if title:
             named.add(title)
         sources.append(SourceView(say("briefing_source", outlet=a.source, title=title), _link(a.url)))
+    for a in s.background:  # earlier days' articles: always with their title and day (never the headline)
+        label = say("briefing_source_earlier", outlet=a.source, title=a.title, day=human_day(a.date))
+        sources.append(SourceView(label, _link(a.url)))
     lead = next((a for a in s.articles if a.article_id == s.lead_article_id), None)
     return StoryView(
         number=number,

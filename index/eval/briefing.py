@@ -49,8 +49,13 @@ class Item:
 
 
 def briefing_items(b: Briefing) -> list[Item]:
+    """What each story shows: it cites today's articles and the earlier ones it links as background."""
     return [
-        Item(set(s.article_ids), {q.article_id for q in s.quotes}, [q.text for q in s.quotes])
+        Item(
+            set(s.article_ids) | {a.article_id for a in s.background},
+            {q.article_id for q in s.quotes},
+            [q.text for q in s.quotes],
+        )
         for s in b.stories
     ]
 

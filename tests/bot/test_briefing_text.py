@@ -51,7 +51,8 @@ def test_window_plurals_and_what_changed(wiki) -> None:
     text = text_of(pages)
     assert "Developing since Monday 27 December · Wikinews · 1 article today, 3 in all" in text
     assert "What changed: “risen to nearly 60,000 people reported dead” on Tuesday 28 December → " in text
-    assert "*Source:* [Wikinews](https://en.wikinews.org/" in text
+    assert "*Sources:* [Wikinews](https://en.wikinews.org/" in text
+    assert "[earlier: Wikinews, “Asian earthquake toll nears 60,000”, Tuesday 28 December](https://" in text
     assert pages[-1][-1].footer.text.startswith(
         "Briefing for 2004-12-29"
     )  # how a restarted bot finds its pages

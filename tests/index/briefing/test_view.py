@@ -80,8 +80,12 @@ def test_plurals_and_a_two_outlet_story(wikinews_desk):
     assert "2 outlets (Copy Wire, Wikinews)" in tsunami.meta  # in the order they carried it
     assert "2 articles today, 4 in all" in tsunami.meta
     assert tsunami.sources_label == "Sources"
-    # the lead article first (its title is the heading), then the others with the titles not written yet
-    assert [s.label for s in tsunami.sources] == ["Wikinews", "Copy Wire, “Wire: toll passes 80,000”"]
+    # the lead article first (its title is the heading), then the others with the titles not written yet, then
+    # the earlier days' background (title and day always: it is not today's)
+    labels = [s.label for s in tsunami.sources]
+    assert labels[:2] == ["Wikinews", "Copy Wire, “Wire: toll passes 80,000”"]
+    assert labels[2] == "earlier: Wikinews, “Asian earthquake toll nears 60,000”, Tuesday 28 December"
+    assert len(labels) == 2 + len(tsunami.story.background)
     assert view.summary == "2 stories from 3 articles."
     md = briefing_markdown(b)
     assert md.count("Wire: toll passes 80,000") == 1  # the copy's title, once
