@@ -49,7 +49,7 @@ from index.models import ArticleIn
 from index.service import Newsdesk
 from index.track.ledger import LoggedStory
 from index.track.match import Found, alert_floor, find
-from index.track.rules import Clock, decide
+from index.track.rules import STORY_MIN, Clock, decide, story_floor
 
 log = logging.getLogger(__name__)
 
@@ -242,26 +242,32 @@ class Figures:
         }
 
 
-def simulate(q: Question, threshold: float) -> list[str]:
-    """The quotes that would have fired for ``q`` at ``threshold`` (the same rules, an in-memory log)."""
+def simulate(q: Question, threshold: float, story_min: float = STORY_MIN) -> list[str]:
+    """The quotes that would have fired for ``q`` at ``threshold`` (the same rules, an in-memory log): the floor
+    reads a quote's evidence, as ``match.find`` does (its score with the priors would keep more)."""
     stories: dict[str, list[LoggedStory]] = {}
     tq = track.Tracked(q.tracked_id or 0, q.record["question"], None, "", None, "", None, True, 0)
     quotes = []
     for clock, found in q.found:
-        kept = [f for f in found if f.quote.score >= threshold]
-        for alert, _ in decide(kept, stories.setdefault(clock.day, []), tq, clock):
+        kept = [
+            f
+            for f in found
+            if (f.quote.evidence if f.quote.evidence is not None else f.quote.score) >= threshold
+        ]
+        for alert, _ in decide(kept, stories.setdefault(clock.day, []), tq, clock, story_min):
             quotes.append(alert.quote.text)
     return quotes
 
 
 def measure(desk: Newsdesk, questions: list[Question]) -> dict[str, Any]:
     grid: dict[str, dict[float, Figures]] = {"tune": {}, "report": {}}
+    story_min = story_floor(desk)
     for half in grid:
         for t in GRID:
             fig = grid[half][t] = Figures()
             for q in questions:
                 if q.half == half:
-                    fig.add(q, simulate(q, t))
+                    fig.add(q, simulate(q, t, story_min))
     tune = grid["tune"]
     chosen = max(GRID, key=lambda t: (tune[t].row()["f1"], t))
     fired: dict[int, list[str]] = {}
@@ -275,15 +281,17 @@ def measure(desk: Newsdesk, questions: list[Question]) -> dict[str, Any]:
         "chosen_on_tune": chosen,
         "code_threshold": alert_floor(desk),
         "measured": {h: f.row() for h, f in measured.items()},
-        "simulated_at_code_threshold": {h: _sim_row(questions, h, alert_floor(desk)) for h in grid},
+        "simulated_at_code_threshold": {
+            h: _sim_row(questions, h, alert_floor(desk), story_min) for h in grid
+        },
     }
 
 
-def _sim_row(questions: list[Question], half: str, threshold: float) -> dict[str, float]:
+def _sim_row(questions: list[Question], half: str, threshold: float, story_min: float) -> dict[str, float]:
     fig = Figures()
     for q in questions:
         if q.half == half:
-            fig.add(q, simulate(q, threshold))
+            fig.add(q, simulate(q, threshold, story_min))
     return fig.row()
 
 

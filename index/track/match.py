@@ -144,6 +144,7 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
             continue
         start, end, _ = pool.windows[c.pid]
         quote = span_quote(para, article, start, end, c.score, copies.get(article.id, []))
+        quote.evidence = round(c.score - c.prior, 4)  # what the alert floor reads (eval-track replays it)
         if not is_verbatim(store, quote, f"tracked question {tq.id}'s alert"):
             continue
         same = shown.absorbed(quote, article)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from index.briefing.cluster import CLUSTER_MIN
+from index.briefing.profiles import thresholds_for
 from index.track import ledger as tlog
 from index.track.match import Found, TrackDesk, alert_floor, find
 from index.track.models import Alert, Tracked
@@ -58,11 +59,19 @@ class Clock:
         )
 
 
-def same_story(vector: np.ndarray | None, stories: list[tlog.LoggedStory]) -> tlog.LoggedStory | None:
-    """The day's alerted story this article belongs to (the closest one over ``STORY_MIN``), if any."""
+def story_floor(desk: TrackDesk) -> float:
+    """The briefing's story threshold for the model whose vectors the store holds (``briefing.profiles``)."""
+    return thresholds_for(desk.store.model_identity()[0]).cluster_min
+
+
+def same_story(
+    vector: np.ndarray | None, stories: list[tlog.LoggedStory], floor: float = STORY_MIN
+) -> tlog.LoggedStory | None:
+    """The day's alerted story this article belongs to (the closest one over ``floor``, the model's
+    ``STORY_MIN``), if any."""
     if vector is None:
         return None
-    best, best_sim = None, STORY_MIN
+    best, best_sim = None, floor
     for s in stories:
         if s.vector is None:
             continue
@@ -73,12 +82,16 @@ def same_story(vector: np.ndarray | None, stories: list[tlog.LoggedStory]) -> tl
 
 
 def decide(
-    found: list[Found], stories: list[tlog.LoggedStory], tq: Tracked, clock: Clock
+    found: list[Found],
+    stories: list[tlog.LoggedStory],
+    tq: Tracked,
+    clock: Clock,
+    story_min: float = STORY_MIN,
 ) -> list[tuple[Alert, Found]]:
     """Which found passages fire, best first, given the day's alerts so far (``stories`` grows as they fire)."""
     fired: list[tuple[Alert, Found]] = []
     for f in found:
-        story = same_story(f.vector, stories)
+        story = same_story(f.vector, stories, story_min)
         if story is not None:
             seen = {o for s in stories if s.story_key == story.story_key for o in s.outlets}
             if set(f.outlets) <= seen:
@@ -123,7 +136,7 @@ def check_one(
             f for f in found if f.quote.paragraph_id > last and (f.quote.article_id, f.quote.text) not in said
         ]
         stories = tlog.stories_of_day(conn, tq.id, clock.day)
-        for alert, f in decide(found, stories, tq, clock):
+        for alert, f in decide(found, stories, tq, clock, story_floor(desk)):
             alert.id = tlog.insert_alert(conn, alert, f.vector)
             if alert.id is not None:
                 out.append(alert)
@@ -160,4 +173,4 @@ def test(desk: TrackDesk, tq: Tracked, clock: Clock, everything: bool = False) -
     after = 0 if everything else tq.last_seq
     found = find(desk, tq, desk.embedder.encode_query(tq.question), after, head, alert_floor(desk))
     stories = tlog.stories_of_day(desk.store, tq.id, clock.day)
-    return [alert for alert, _ in decide(found, stories, tq, clock)]
+    return [alert for alert, _ in decide(found, stories, tq, clock, story_floor(desk))]
