@@ -59,6 +59,7 @@ from index.vectors.facets import Allowed, filtered
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
+    from index.retrieval.tantivy_engine import TantivyLexical
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,23 @@ class Newsdesk:
         except (sqlite3.Error, OSError) as exc:  # damaged, read-only, full: one sentence (index.store.health)
             self._stopped(exc)
         self._embedder = embedder
-        self.lexical = LexicalIndex(self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms)
+        self.lexical = LexicalIndex(
+            self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms, self._lexical_engine()
+        )
         self._write_lock = threading.RLock()
         self._vectors_lock = threading.Lock()
         self._vectors: VectorStore | None = None
+
+    def _lexical_engine(self) -> TantivyLexical | None:
+        """The configured top-k lexical engine (None: FTS5 in the store); opened, built or caught up on first use."""
+        engine = self.settings.lexical_engine.strip().lower()
+        if engine in ("", "fts5"):
+            return None
+        if engine == "tantivy":
+            from index.retrieval.tantivy_engine import TantivyLexical
+
+            return TantivyLexical(self.data_dir / "lexical", self.store)
+        raise ValueError(f"NEWSDESK_LEXICAL_ENGINE={engine!r}: use fts5 or tantivy.")
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @classmethod
