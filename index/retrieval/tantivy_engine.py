@@ -215,13 +215,13 @@ class TantivyLexical:
                         "SELECT id FROM paragraphs WHERE id IN ({marks})", gone.tolist()
                     )
                 }
-                for pid in gone.tolist():
-                    if (
-                        pid not in stored
-                    ):  # still stored: only its vector was replaced, its terms are the same
-                        writer.delete_documents_by_term("pid", int(pid))
+                dropped = [
+                    int(p) for p in gone.tolist() if int(p) not in stored
+                ]  # still stored: a new vector only
+                if dropped:
+                    writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "pid", dropped))
             self.position = (last_id, last_seq, last_change)
-            writer.delete_documents_by_term("pid", META_PID)
+            writer.delete_documents_by_query(tantivy.Query.term_query(SCHEMA, "pid", META_PID))
             meta = json.dumps({"format": FORMAT, "position": list(self.position)})
             doc = tantivy.Document()
             doc.add_unsigned("pid", META_PID)
