@@ -206,9 +206,24 @@ class Newsdesk:
         with self._write_lock:
             ingestor = Ingestor(self.store, self.embedder, self.embedder.identity, progress)
             try:
-                return ingestor.run(items, scope)
+                report = ingestor.run(items, scope)
             except (sqlite3.Error, OSError, StoreProblem) as exc:  # stopped at the first failed write
                 self._stopped(exc, ingest_done(ingestor.report), say("store_then_ingest"))
+        self._lexical_catch_up()
+        return report
+
+    def _lexical_catch_up(self) -> None:
+        """The lexical engine's cache written by the process that ingested (its commit and any segment merge
+        cost this process, not the next question's); a failure costs a log line, the next search catches up."""
+        engine = self.lexical.engine
+        if engine is None:
+            return
+        try:
+            engine.refresh()
+        except Exception as exc:  # noqa: BLE001 - a derived cache: the store holds the article
+            log.warning(
+                "the lexical index could not catch up after the ingest (%s): the next search will", exc
+            )
 
     def _stopped(self, exc: BaseException, done: str | None = None, then: str = "") -> NoReturn:
         """Raise a storage failure as its one sentence (``StoreUnwritable`` / ``StoreDamaged``), anything else as

@@ -42,6 +42,7 @@ class LexicalEngine(Protocol):
 
     name: str
 
+    def refresh(self) -> None: ...
     def search(self, terms: list[str], k: int, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]: ...
 
 
