@@ -20,7 +20,7 @@ RATIOS = (
     ("tantivy/now", "tantivy", "current"),
     ("milvus/now", "milvus", "current"),
 )
-STAGES = ("query embedding", "lexical", "dense", "fusion", "answer stage", "verification")
+STAGES = ("query embedding", "lexical", "dense", "fusion", "answer stage", "verification", "lexical CPU")
 TINY = 2_000  # the baseline data dir: resident memory per paragraph is measured net of it
 
 
