@@ -93,7 +93,7 @@ class Newsdesk:
             from index.retrieval.tantivy_engine import TantivyLexical
 
             return TantivyLexical(self.data_dir / "lexical", self.store)
-        raise ValueError(f"NEWSDESK_LEXICAL_ENGINE={engine!r}: use fts5 or tantivy.")
+        raise ValueError(say("lexical_bad_engine", name=self.settings.lexical_engine))
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @classmethod

@@ -282,3 +282,8 @@ def test_kill_9_mid_write_recovers(wikinews_desk, embedder):
         )
     finally:
         desk.close()
+
+
+def test_an_unknown_engine_is_refused_with_one_sentence(tmp_path, embedder):
+    with pytest.raises(ValueError, match="NEWSDESK_LEXICAL_ENGINE is 'lucene': use fts5 or tantivy"):
+        Newsdesk.open(CoreSettings(data_dir=tmp_path / "data", lexical_engine="lucene"), embedder=embedder)
