@@ -186,11 +186,16 @@ class TantivyLexical:
         """Apply what the store holds after our position, with one commit (the position document included)."""
         assert self.index is not None
         last_id, tomb_seq, change_seq = self.position
-        assigned, _, _ = self.store.head()  # read first: every id up to it is committed or was rolled back
+        # read first: every id up to ``assigned`` is committed or was rolled back. A fresh build reads the rows as
+        # they are now, so it starts from the store's current tombstone and change positions; a paragraph deleted
+        # or an article changed while it reads comes after them and is applied below or by the next catch-up.
+        assigned, tomb_head, change_head = self.store.head()
+        if fresh:
+            tomb_seq, change_seq = tomb_head, change_head
         writer = self.index.writer(WRITER_HEAP, self.threads)
         try:
             last_change, changed = self.store.article_changes_after(change_seq)
-            if changed and not fresh:  # their stored paragraphs come back with the article's new fields
+            if changed:  # their stored paragraphs come back with the article's new fields
                 for i in range(0, len(changed), 500):
                     chunk = changed[i : i + 500]
                     for aid in chunk:
@@ -207,7 +212,7 @@ class TantivyLexical:
                 last_id = int(rows[-1]["id"])
             last_id = max(last_id, assigned)
             last_seq, gone = self.store.tombstones_after(tomb_seq)
-            if len(gone) and not fresh:
+            if len(gone):
                 gone = np.unique(gone)
                 stored = {
                     int(r[0])
