@@ -43,6 +43,7 @@ class LexicalEngine(Protocol):
     name: str
 
     def refresh(self) -> None: ...
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]: ...
     def search(self, terms: list[str], k: int, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]: ...
 
 
@@ -51,7 +52,7 @@ class LexicalIndex:
     process), or by a top-k ``engine`` derived from it (``NEWSDESK_LEXICAL_ENGINE=tantivy``). This class adds what
     retrieval needs around it: query tokens in, ranked ids out, and IDF weights for sentence choice, with the
     collection size cached until the store moves. Document frequencies (which query terms to keep, the IDF
-    weights) always come from FTS5's vocabulary, so either engine is asked the same terms."""
+    weights) come from the engine that searches: the same documents, so the same terms are asked either way."""
 
     def __init__(
         self,
@@ -85,7 +86,8 @@ class LexicalIndex:
         key = (self.store.positions(), tuple(dict.fromkeys(tokens)))
         memo = self._df
         if memo is None or memo[0] != key:
-            memo = self._df = (key, self.store.document_frequencies(list(key[1])))
+            source = self.engine if self.engine is not None else self.store
+            memo = self._df = (key, source.document_frequencies(list(key[1])))
         return memo[1]
 
     def size(self) -> int:

@@ -81,6 +81,8 @@ def test_same_top_results_as_fts5_with_every_filter(tantivy_desk):
     assert isinstance(engine, TantivyLexical)
     compared = 0
     for question in QUESTIONS:
+        tokens = tokenize([question])[0]  # the engine's document frequencies are FTS5's (query terms, IDF weights)
+        assert engine.document_frequencies(tokens) == tantivy_desk.store.document_frequencies(tokens)
         terms = _terms(tantivy_desk, question)
         for f in FILTERS:
             want, _ = tantivy_desk.store.lexical_search(terms, 10, f)
