@@ -41,9 +41,11 @@ BATCH = 20_000  # stored rows read per step while catching up
 WRITER_HEAP = 64_000_000
 META_PID = 0  # paragraph ids start at 1: pid 0 is the document holding the cache's position
 
+# CROSS JOIN keeps ``paragraphs`` outermost: with a plain JOIN SQLite's planner scans the whole FTS5 table for the
+# rows after a position (seconds at 1M paragraphs) instead of looking each paragraph's terms up by rowid.
 ROWS_SQL = (
     "SELECT p.id, p.article_id, t.terms, a.date, a.scope, lower(a.source) outlet FROM paragraphs p "
-    "JOIN paragraph_terms t ON t.rowid = p.id JOIN articles a ON a.id = p.article_id "
+    "CROSS JOIN paragraph_terms t ON t.rowid = p.id JOIN articles a ON a.id = p.article_id "
 )
 
 
