@@ -22,7 +22,7 @@ from index.retrieval.tantivy_engine import TantivyLexical
 from index.service import Newsdesk
 from index.text import tokenize
 from tests.conftest import WIKINEWS
-from tests.index.ingest.test_recovery import ENV, INGEST_CHILD
+from tests.index.ingest.test_recovery import ENV, INGEST_CHILD, SLOW_REINDEX, _halves
 
 QUESTIONS = [
     "How many people died in the tsunami?",
@@ -81,7 +81,9 @@ def test_same_top_results_as_fts5_with_every_filter(tantivy_desk):
     assert isinstance(engine, TantivyLexical)
     compared = 0
     for question in QUESTIONS:
-        tokens = tokenize([question])[0]  # the engine's document frequencies are FTS5's (query terms, IDF weights)
+        tokens = tokenize([question])[
+            0
+        ]  # the engine's document frequencies are FTS5's (query terms, IDF weights)
         assert engine.document_frequencies(tokens) == tantivy_desk.store.document_frequencies(tokens)
         terms = _terms(tantivy_desk, question)
         for f in FILTERS:
@@ -258,6 +260,49 @@ def test_two_processes_catch_up_beside_an_ingest(tmp_path, embedder):
                 engine.search(terms, 3, None)[0].tolist()
                 == desk.store.lexical_search(terms, 3, None)[0].tolist()
             )
+    finally:
+        desk.close()
+
+
+def _matches_fts5(data: Path, embedder) -> None:
+    """The engine holds every stored paragraph and ranks as FTS5 does."""
+    desk = Newsdesk.open(CoreSettings(data_dir=data, lexical_engine="tantivy"), embedder=embedder)
+    try:
+        engine = desk.lexical.engine
+        assert engine.size() == desk.store.paragraph_count()
+        for question in QUESTIONS:
+            terms = _terms(desk, question)
+            want = desk.store.lexical_search(terms, 3, None)[0].tolist()
+            assert engine.search(terms, 3, None)[0].tolist() == want, question
+    finally:
+        desk.close()
+
+
+def test_ingest_beside_ingest_both_writing_the_engine(tmp_path, embedder):
+    data = tmp_path / "data"
+    Newsdesk.open(CoreSettings(data_dir=data)).close()
+    a, b = _halves(tmp_path)
+    children = [_spawn(INGEST_CHILD, data, a, 8, 0.02), _spawn(INGEST_CHILD, data, b, 8, 0.02)]
+    outs = [c.communicate(timeout=600)[0] for c in children]  # each catches the engine up after its ingest
+    assert all(c.returncode == 0 for c in children), outs
+    _matches_fts5(data, embedder)
+
+
+def test_ingest_during_reindex_is_in_the_engine(wikinews_desk, tmp_path, embedder):
+    data = wikinews_desk.data_dir
+    wikinews_desk.close()
+    reindexer = _spawn(SLOW_REINDEX, data)  # replaces every vector: tombstones of paragraphs still stored
+    assert reindexer.stdout.readline().startswith("CHUNK")
+    article = tmp_path / "late.md"
+    article.write_text(NEW_ARTICLE.replace("Port Elsewhere", "Port Faraway"), encoding="utf-8")
+    ingester = _spawn(INGEST_CHILD, data, article, 16, 0)
+    assert "DONE 1" in ingester.communicate(timeout=600)[0]
+    out = reindexer.communicate(timeout=900)[0]
+    assert reindexer.returncode == 0 and "DONE 0" in out, out
+    _matches_fts5(data, embedder)
+    desk = Newsdesk.open(CoreSettings(data_dir=data, lexical_engine="tantivy"), embedder=embedder)
+    try:
+        assert len(desk.lexical.engine.search(["faraway"], 3, None)[0]) == 1
     finally:
         desk.close()
 
