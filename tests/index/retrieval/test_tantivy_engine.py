@@ -21,6 +21,7 @@ from index.models import Filters
 from index.retrieval.tantivy_engine import TantivyLexical
 from index.service import Newsdesk
 from index.text import tokenize
+from index.vectors.facets import NotExact
 from tests.conftest import WIKINEWS
 from tests.index.ingest.test_recovery import ENV, INGEST_CHILD, SLOW_REINDEX, _halves
 
@@ -334,3 +335,28 @@ def test_kill_9_mid_write_recovers(wikinews_desk, embedder):
 def test_an_unknown_engine_is_refused_with_one_sentence(tmp_path, embedder):
     with pytest.raises(ValueError, match="NEWSDESK_LEXICAL_ENGINE is 'lucene': use fts5 or tantivy"):
         Newsdesk.open(CoreSettings(data_dir=tmp_path / "data", lexical_engine="lucene"), embedder=embedder)
+
+
+def test_dates_with_a_time_and_odd_dates_follow_the_sql_rules(tantivy_desk):
+    """A stored date with a time sorts after its bare day (as SQL compares strings); a date outside YYYY-MM-DD
+    sends date filters to FTS5 (``NotExact``), so the answer is SQL's either way."""
+    engine, store, lexical = tantivy_desk.lexical.engine, tantivy_desk.store, tantivy_desk.lexical
+    pid = int(engine.search(["harbour"], 1, None)[0][0])
+    aid = store.article_of([pid])[pid]
+    with store.transaction() as conn:
+        conn.execute("UPDATE articles SET date='2005-01-20T10:00' WHERE id=?", (aid,))
+    for f in (Filters(until="2005-01-20"), Filters(since="2005-01-20"), Filters(as_of="2005-01-21")):
+        want = store.lexical_search(["harbour"], 5, f)[0].tolist()
+        assert engine.search(["harbour"], 5, f)[0].tolist() == want, f.describe()
+    assert pid not in engine.search(["harbour"], 5, Filters(until="2005-01-20"))[0].tolist()
+    with store.transaction() as conn:
+        conn.execute("UPDATE articles SET date='January 2005' WHERE id=?", (aid,))
+    with pytest.raises(NotExact):
+        engine.search(["harbour"], 5, Filters(as_of="2005-02-01"))
+    f = Filters(since="2004-01-01")
+    assert (
+        lexical.search(["harbour"], 5, f)[0].tolist() == store.lexical_search(["harbour"], 5, f)[0].tolist()
+    )
+    assert len(
+        engine.search(["harbour"], 5, Filters(scopes=("guild-1",)))[0]
+    )  # other filters stay in the engine
