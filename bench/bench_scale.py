@@ -52,13 +52,14 @@ import scale_report as sr  # noqa: E402
 from index.config import CoreSettings, configure_runtime  # noqa: E402
 from index.embed.model import Embedder  # noqa: E402
 from index.models import VectorBackendError  # noqa: E402
+from index.retrieval.tantivy_engine import TantivyLexical  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 from index.store.articles import Store  # noqa: E402
 
 log = logging.getLogger("bench_scale")
 
 DESIGNS = sr.DESIGNS
-BACKENDS = {"faiss": ["current", "legacy"], "milvus": ["current", "milvus", "legacy"]}
+BACKENDS = {"faiss": ["current", "tantivy", "legacy"], "milvus": ["current", "tantivy", "milvus", "legacy"]}
 BACKENDS["both"] = BACKENDS["milvus"]  # Milvus's figures mean something only beside FAISS's of the same run
 RESULT = "RESULT "
 
@@ -70,7 +71,8 @@ def open_desk(mode: str, dirs: sc.SizeDirs, embedder: Embedder) -> Newsdesk | sc
     if mode == "milvus":
         sm.route_filters_into_milvus()
         return Newsdesk.open(sm.settings(dirs), embedder=embedder)
-    return Newsdesk.open(CoreSettings(data_dir=dirs.data), embedder=embedder)
+    engine = "tantivy" if mode == "tantivy" else "fts5"
+    return Newsdesk.open(CoreSettings(data_dir=dirs.data, lexical_engine=engine), embedder=embedder)
 
 
 def index_of(desk: Newsdesk | sc.LegacyDesk) -> str:
@@ -203,6 +205,7 @@ def worker_desk(args: argparse.Namespace) -> dict:
     out["index_rss_bytes"] = meas.rss_bytes() - rss_model
     out["index"] = index_of(desk)
     if isinstance(desk, Newsdesk):
+        out["stages"] = meas.stage_breakdown(desk, embedder, questions, info)
         out["sql"] = meas.sql_breakdown(desk, questions[:20], info)
     out["add"] = measure_add(desk, args.mode, args, corpus)
     out["ingest"] = measure_throughput(desk, corpus)
@@ -276,7 +279,8 @@ def milvus_build(dirs: sc.SizeDirs, args: argparse.Namespace) -> dict:
 def cold_start(mode: str, dirs: sc.SizeDirs, question: str) -> dict:
     """Wall time to the first answer of a fresh CLI process, and its peak resident memory (``ru_maxrss``)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if mode in ("current", "milvus"):
+    env["NEWSDESK_LEXICAL_ENGINE"] = "tantivy" if mode == "tantivy" else "fts5"
+    if mode in ("current", "tantivy", "milvus"):
         cmd = [sys.executable, "-m", "cli", "--data-dir", str(dirs.data), "ask", question, "--json"]
         if mode == "milvus":
             env.update(sm.cli_env(dirs))
@@ -333,6 +337,10 @@ def bench_size(n: int, corpus: sc.Corpus, args: argparse.Namespace) -> dict:
     )
     store = Store(dirs.data / "newsdesk.db")  # held-out articles left behind by an interrupted run
     sc.remove_articles(store, sc.Corpus.items(corpus.held_out))
+    if "tantivy" in args.designs:  # the lexical cache built (or caught up) once, before anything is timed
+        t0 = time.perf_counter()
+        TantivyLexical(dirs.data / "lexical", store).refresh()
+        log.info("  Tantivy lexical index ready in %.0f s", time.perf_counter() - t0)
     store.close()
     question = sc.load_questions(1)[0]
     out = {"info": info, "load_before": meas.environment()["load_avg"]}
@@ -343,6 +351,8 @@ def bench_size(n: int, corpus: sc.Corpus, args: argparse.Namespace) -> dict:
         log.info("  %s:", DESIGNS[mode])
         out[mode] = run_worker(mode, dirs.root, args)
     out["load_after"] = meas.environment()["load_avg"]
+    log.info("  FAISS IVF-SQ8 (as built past NEWSDESK_EXACT_MAX) recall@10 per filter on these vectors:")
+    out["faiss_recall"] = run_worker("current", dirs.root, args, worker="faiss-recall")
     if "milvus" in args.designs:
         log.info("  milvus-lite IVF_SQ8 recall@10 per filter (a throw-away collection):")
         out["milvus_recall"] = run_worker("milvus", dirs.root, args, worker="milvus-recall")
@@ -375,7 +385,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "NEWSDESK_MILVUS_CONSISTENCY applies",
     )
     # internal: the measuring processes
-    workers = ["desk", "reader", "legacy-cli", "milvus-build", "milvus-recall"]
+    workers = ["desk", "reader", "legacy-cli", "milvus-build", "milvus-recall", "faiss-recall"]
     ap.add_argument("--worker", choices=workers, help=argparse.SUPPRESS)
     ap.add_argument("--mode", choices=list(DESIGNS), help=argparse.SUPPRESS)
     ap.add_argument("--size-dir", type=Path, help=argparse.SUPPRESS)
@@ -392,6 +402,10 @@ def worker_main(args: argparse.Namespace) -> int:
     dirs = sc.SizeDirs(args.size_dir)
     if args.worker == "milvus-build":
         out = sm.build(dirs)
+    elif args.worker == "faiss-recall":
+        info = dirs.info()
+        assert info is not None, f"{dirs.root} is not built"
+        out = meas.faiss_recall(dirs, sc.load_questions(args.questions), meas.filter_configs(info))
     elif args.worker == "milvus-recall":
         info = dirs.info()
         assert info is not None, f"{dirs.root} is not built"

@@ -125,6 +125,105 @@ def measure_asks(desk, embedder: TimedEmbedder, questions: list[str], info: dict
     return out
 
 
+def stage_breakdown(desk: Newsdesk, embedder: TimedEmbedder, questions: list[str], info: dict) -> dict:
+    """Where an ``ask`` spends its wall time, per filter, at p50/p95 (and the lexical stage's main-thread CPU) (an instrumented pass after the timed one):
+    query embedding, lexical search, dense search, fusion (the rest of ``retrieve``: article evidence, exact
+    cosines, blending), the answer stage (``build_answer`` less verification) and verification (``is_verbatim``)."""
+    import index.answer.compose as compose
+    import index.service as service
+
+    spent: dict[str, float] = {}
+
+    def wrap(name: str, fn):
+        def timed_call(*a, **kw):
+            t0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+                spent[name + " cpu"] = spent.get(name + " cpu", 0.0) + time.thread_time() - c0
+
+        return timed_call
+
+    vectors = desk.search_index()
+    saved = (service.retrieve, service.build_answer, compose.is_verbatim)
+    desk.lexical.search = wrap("lexical", desk.lexical.search)  # type: ignore[method-assign]
+    vectors.search = wrap("dense", vectors.search)  # type: ignore[method-assign]
+    service.retrieve = wrap("retrieve", service.retrieve)
+    service.build_answer = wrap("answer", service.build_answer)
+    compose.is_verbatim = wrap("verification", compose.is_verbatim)
+    out: dict[str, dict] = {}
+    try:
+        for name, filters in filter_configs(info).items():
+            per: dict[str, list[float]] = {}
+            for q in questions:
+                spent.clear()
+                w0 = embedder.query_wall
+                desk.ask(q, k=5, filters=filters)
+                stage = {
+                    "query embedding": embedder.query_wall - w0,
+                    "lexical": spent.get("lexical", 0.0),
+                    "dense": spent.get("dense", 0.0),
+                    "fusion": spent.get("retrieve", 0.0)
+                    - spent.get("lexical", 0.0)
+                    - spent.get("dense", 0.0),
+                    "answer stage": spent.get("answer", 0.0) - spent.get("verification", 0.0),
+                    "verification": spent.get("verification", 0.0),
+                    "lexical CPU": spent.get(
+                        "lexical cpu", 0.0
+                    ),  # main-thread CPU (the issue's target: 10 ms)
+                }
+                for k, v in stage.items():
+                    per.setdefault(k, []).append(v * 1000)
+            out[name] = {k: _stats(v) for k, v in per.items()}
+            log.info(
+                "  stages %-13s %s",
+                name,
+                "; ".join(f"{k} {v['p50']:.1f}/{v['p95']:.1f}" for k, v in out[name].items()),
+            )
+    finally:
+        del desk.lexical.search, vectors.search
+        service.retrieve, service.build_answer, compose.is_verbatim = saved
+    return out
+
+
+def faiss_recall(dirs, questions: list[str], filters: dict[str, Filters]) -> dict:
+    """The FAISS cache as built past ``NEWSDESK_EXACT_MAX`` (IVF-SQ8, nprobe calibrated at build) over this
+    size's stored vectors, built aside for the check: recall@10 per filter against an exact scan of the stored
+    vectors the store allows, with real question embeddings."""
+    import tempfile
+
+    from bench_milvus_recall import filtered_recall
+    from scale_common import CURRENT_BACKEND
+
+    from index.store.articles import Store
+    from index.vectors.faiss import VectorIndex
+
+    store = Store(dirs.data / "newsdesk.db")
+    model, dimension = store.model_identity()
+    ids, vecs = store.vectors(store.paragraph_ids().tolist())
+    embedder = Embedder(backend=CURRENT_BACKEND)
+    queries = np.vstack([embedder.encode_query(q) for q in questions]).astype(np.float32)
+    with tempfile.TemporaryDirectory(dir=dirs.root) as tmp:
+        t0 = time.perf_counter()
+        vi = VectorIndex.open(
+            Path(tmp), store, int(dimension or vecs.shape[1]), model or "", store.epoch(), 0
+        )
+        built = time.perf_counter() - t0
+        out = {
+            "index": vi.describe(),
+            "build_s": built,
+            "queries": len(questions),
+            "filters": {
+                name: filtered_recall(vi, store, queries, ids, vecs, f) for name, f in filters.items()
+            },
+        }
+    store.close()
+    for name, f in out["filters"].items():
+        log.info("    %-13s recall@10 %.3f (%s)", name, f["recall"], out["index"])
+    return out
+
+
 def sql_breakdown(desk: Newsdesk, questions: list[str], info: dict) -> dict:
     """Where an ``ask`` spends its main-thread CPU in SQLite, per filter: the costliest statements (an extra,
     instrumented pass after the timed one; only for the store-is-truth design, whose SQL is the index)."""

@@ -10,11 +10,17 @@ from index.embed.backends import backend_of
 # The designs a run can measure, in the order of the table's columns.
 DESIGNS = {
     "current": "store is truth (now)",
+    "tantivy": "now, Tantivy lexical",
     "milvus": "now, Milvus-lite",
     "legacy": "today's design (0ce2210)",
 }
 # Ratio columns: (label, numerator design, denominator design), printed when both designs ran.
-RATIOS = (("now/today", "current", "legacy"), ("milvus/now", "milvus", "current"))
+RATIOS = (
+    ("now/today", "current", "legacy"),
+    ("tantivy/now", "tantivy", "current"),
+    ("milvus/now", "milvus", "current"),
+)
+STAGES = ("query embedding", "lexical", "dense", "fusion", "answer stage", "verification", "lexical CPU")
 TINY = 2_000  # the baseline data dir: resident memory per paragraph is measured net of it
 
 
@@ -103,6 +109,9 @@ def _header(n: int, r: dict) -> str:
         f"{info['outlet']!r} {info['outlet_share']:.1%}, scopes ('', '123') {info['scope_share']:.0%}, of which "
         f"private {info['private_share']:.1%})"
     )
+    src = info.get("vectors")
+    if src:
+        text += f"\n   bulk vectors: {src['real']:,} real base paragraphs, {src['stand_in']:,} stand-in; {src['perturbation']}"
     if "milvus_build" in r:
         mb = r["milvus_build"]
         text += (
@@ -114,7 +123,8 @@ def _header(n: int, r: dict) -> str:
 
 
 def print_recall(recall: dict) -> None:
-    """The Milvus index past the exact threshold, on this size's stored vectors with real query embeddings."""
+    """The index past the exact threshold (Milvus's or FAISS's), on this size's stored vectors with real query
+    embeddings."""
     print(
         f"{recall['index']} (the index past NEWSDESK_EXACT_MAX; built for this check in "
         f"{recall['build_s']:.0f} s): recall@10 against exact search over the stored vectors, "
@@ -143,18 +153,26 @@ def print_size(n: int, r: dict, base: dict, designs: list[str]) -> None:
             x, y = rows[a][key][1], rows[b][key][1]
             line += f"{x / y:>12.2f}" if x is not None and y else f"{'':>12}"
         print(line + f"  {TARGETS.get(key, '')}")
-    for d in ("current", "milvus"):
+    for d in designs:
+        if "stages" in r[d]:
+            print(f"where an ask's time goes, {DESIGNS[d]} (wall ms p50 / p95 per stage, instrumented pass):")
+            for name, per in r[d]["stages"].items():
+                print(f"  {name:<13} " + "; ".join(f"{s} {_ms(per[s])}" for s in STAGES if s in per))
+    for d in ("current", "tantivy", "milvus"):
         if d in designs and "sql" in r[d]:
             print(f"costliest SQL per ask, {DESIGNS[d]} (main-thread CPU ms, instrumented pass):")
             for name, top in r[d]["sql"].items():
                 print(f"  {name:<13} " + "; ".join(f"{t['cpu_ms']:.1f} ms {t['sql'][:58]}" for t in top[:2]))
     if "milvus_recall" in r:
         print_recall(r["milvus_recall"])
+    if "faiss_recall" in r:
+        print_recall(r["faiss_recall"])
 
 
 LEGEND = (
-    "\n[S] stored bulk vectors from the stand-in embedder (hashed-word random projection, 384-d); questions "
-    "and the added article embedded by real all-MiniLM-L6-v2.\n[M] real all-MiniLM-L6-v2 only (real "
+    "\n[S] stored bulk vectors: the real stored vectors of NewsQA dev + RTQA (evaluation indexes, the default "
+    "model) for the same paragraph, perturbed per copy (cosine ~0.94); the stand-in embedder only where no real "
+    "vector was stored (counted in the header); questions and the added article embedded by the real model.\n[M] real all-MiniLM-L6-v2 only (real "
     "paragraphs into the same data dir). Today's design = scale_common.LegacyDesk (0ce2210's indexes "
     "re-implemented on the same store).\nMilvus-lite = the store-is-truth design with NEWSDESK_VECTOR_BACKEND="
     "milvus and an embedded milvus-lite database (in the process; one process per file).\nRatios are a/b "

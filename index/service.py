@@ -62,6 +62,7 @@ from index.vectors.facets import Allowed, filtered
 
 if TYPE_CHECKING:
     from index.briefing.chart import BriefingChart
+    from index.retrieval.tantivy_engine import TantivyLexical
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +80,23 @@ class Newsdesk:
         except (sqlite3.Error, OSError) as exc:  # damaged, read-only, full: one sentence (index.store.health)
             self._stopped(exc)
         self._embedder = embedder
-        self.lexical = LexicalIndex(self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms)
+        self.lexical = LexicalIndex(
+            self.store, self.settings.lexical_max_df, self.settings.lexical_max_terms, self._lexical_engine()
+        )
         self._write_lock = threading.RLock()
         self._vectors_lock = threading.Lock()
         self._vectors: VectorStore | None = None
+
+    def _lexical_engine(self) -> TantivyLexical | None:
+        """The configured top-k lexical engine (None: FTS5 in the store); opened, built or caught up on first use."""
+        engine = self.settings.lexical_engine.strip().lower()
+        if engine in ("", "fts5"):
+            return None
+        if engine == "tantivy":
+            from index.retrieval.tantivy_engine import TantivyLexical
+
+            return TantivyLexical(self.data_dir / "lexical", self.store)
+        raise ValueError(say("lexical_bad_engine", name=self.settings.lexical_engine))
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     @classmethod
@@ -195,9 +209,24 @@ class Newsdesk:
         with self._write_lock:
             ingestor = Ingestor(self.store, self.embedder, self.embedder.identity, progress)
             try:
-                return ingestor.run(items, scope)
+                report = ingestor.run(items, scope)
             except (sqlite3.Error, OSError, StoreProblem) as exc:  # stopped at the first failed write
                 self._stopped(exc, ingest_done(ingestor.report), say("store_then_ingest"))
+        self._lexical_catch_up()
+        return report
+
+    def _lexical_catch_up(self) -> None:
+        """The lexical engine's cache written by the process that ingested (its commit and any segment merge
+        cost this process, not the next question's); a failure costs a log line, the next search catches up."""
+        engine = self.lexical.engine
+        if engine is None:
+            return
+        try:
+            engine.refresh()
+        except Exception as exc:  # noqa: BLE001 - a derived cache: the store holds the article
+            log.warning(
+                "the lexical index could not catch up after the ingest (%s): the next search will", exc
+            )
 
     def _stopped(self, exc: BaseException, done: str | None = None, then: str = "") -> NoReturn:
         """Raise a storage failure as its one sentence (``StoreUnwritable`` / ``StoreDamaged``), anything else as

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from index.vectors.facets import NotExact
+
 if TYPE_CHECKING:
     from index.models import Filters
     from index.vectors.facets import Allowed
@@ -35,13 +37,32 @@ class LexicalStore(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+class LexicalEngine(Protocol):
+    """A top-k engine serving the same terms as FTS5 (``tantivy_engine.TantivyLexical``): filters inside it."""
+
+    name: str
+
+    def refresh(self) -> None: ...
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]: ...
+    def search(self, terms: list[str], k: int, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 class LexicalIndex:
     """BM25 over paragraphs, served by the store's FTS5 table (written with each article, shared by every
-    process). This class adds what retrieval needs around it: query tokens in, ranked ids out, and IDF weights
-    for sentence choice, with the collection size cached until the store moves."""
+    process), or by a top-k ``engine`` derived from it (``NEWSDESK_LEXICAL_ENGINE=tantivy``). This class adds what
+    retrieval needs around it: query tokens in, ranked ids out, and IDF weights for sentence choice, with the
+    collection size cached until the store moves. Document frequencies (which query terms to keep, the IDF
+    weights) come from the engine that searches: the same documents, so the same terms are asked either way."""
 
-    def __init__(self, store: LexicalStore, max_df: float = 1.0, max_terms: int = 0) -> None:
+    def __init__(
+        self,
+        store: LexicalStore,
+        max_df: float = 1.0,
+        max_terms: int = 0,
+        engine: LexicalEngine | None = None,
+    ) -> None:
         self.store = store
+        self.engine = engine
         self.max_df, self.max_terms = max_df, max_terms
         self._size: tuple[tuple[int, int], int] | None = None
         self._df: tuple[tuple, dict[str, int]] | None = None
@@ -65,7 +86,8 @@ class LexicalIndex:
         key = (self.store.positions(), tuple(dict.fromkeys(tokens)))
         memo = self._df
         if memo is None or memo[0] != key:
-            memo = self._df = (key, self.store.document_frequencies(list(key[1])))
+            source = self.engine if self.engine is not None else self.store
+            memo = self._df = (key, source.document_frequencies(list(key[1])))
         return memo[1]
 
     def size(self) -> int:
@@ -92,6 +114,11 @@ class LexicalIndex:
         instead of joined with ``articles`` in SQL: BM25 scores are the same either way (collection-wide
         statistics), and the join costs more than the scoring. Narrow filters keep the SQL join."""
         query_tokens = self.query_terms(query_tokens)
+        if self.engine is not None:
+            try:
+                return self._engine_search(query_tokens, k, filters, allowed)
+            except NotExact as exc:
+                log.info("lexical filter answered by FTS5: %s", exc)
         if allowed is not None and k > 0:
             share = allowed.count / max(self.size(), 1)
             if share >= POST_FILTER_SHARE:
@@ -101,3 +128,19 @@ class LexicalIndex:
                 if int(keep.sum()) >= k or len(ids) < limit:
                     return ids[keep][:k], scores[keep][:k]
         return self.store.lexical_search(query_tokens, k, filters)
+
+    def _engine_search(
+        self, terms: list[str], k: int, filters: Filters | None, allowed: Allowed | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The engine applies ``filters`` itself; ``allowed`` may be narrower still (articles left out of one
+        question, ``Newsdesk.ask(exclude_articles=...)``): its list is post-filtered, read longer when short."""
+        assert self.engine is not None
+        limit = k
+        while True:
+            ids, scores = self.engine.search(terms, limit, filters)
+            if allowed is None:
+                return ids, scores
+            keep = allowed.contains(ids)
+            if int(keep.sum()) >= k or len(ids) < limit:
+                return ids[keep][:k], scores[keep][:k]
+            limit *= 4

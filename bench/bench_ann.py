@@ -1,0 +1,180 @@
+"""ANN by measurement (issue 24): three approximate FAISS indexes over one built scale data dir's stored vectors.
+
+    python bench/bench_ann.py --size-dir /tmp/newsdesk-scale/n1000000 [--questions 100]
+
+* ``IVF-SQ8``: what the vector cache builds past ``NEWSDESK_EXACT_MAX`` (``index.vectors.ivf.build_ivf``: nlist
+  4·sqrt(n), nprobe calibrated at build for recall@10 >= 0.98 on perturbed stored vectors).
+* ``HNSW-SQ8``: ``IndexHNSWSQ`` (M 32, 8-bit scalar quantised), efSearch raised until the same calibration holds.
+* ``IVF-HNSW-SQ8``: IVF whose coarse quantiser is an HNSW graph over the centroids (``IVF{nlist}_HNSW32,SQ8``),
+  4x the lists of IVF-SQ8, nprobe calibrated the same way.
+
+Each is then asked the real questions (embedded by the default model) under each filter kind of the scale bench
+(as a FAISS ``IDSelectorBitmap`` from the product's filter fields, exactly as the cache searches): recall@10 against
+an exact scan of the allowed stored vectors (plain set overlap, ties not counted as ``ivf.recall_at_10`` counts them),
+search p50/p95, and the index's bytes per paragraph (serialised size). Not a test: nothing asserts a time, and a
+shared machine's figures carry its load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import faiss  # noqa: E402
+import numpy as np  # noqa: E402
+import scale_common as sc  # noqa: E402
+import scale_measure as meas  # noqa: E402
+
+from index.config import configure_runtime  # noqa: E402
+from index.embed.model import Embedder  # noqa: E402
+from index.store.articles import Store  # noqa: E402
+from index.vectors.facets import Facets  # noqa: E402
+from index.vectors.faiss import SMALL_FILTER  # noqa: E402
+from index.vectors.ivf import TARGET_RECALL, build_ivf, exact_top  # noqa: E402
+
+
+def _recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return float(
+        np.mean(
+            [
+                len(set(f[f >= 0]) & set(e[e >= 0])) / max(1, (e >= 0).sum())
+                for f, e in zip(found, exact, strict=True)
+            ]
+        )
+    )
+
+
+def _calibrate(search, qs: np.ndarray, exact: np.ndarray, start: int, limit: int) -> int:
+    """The smallest power-of-two parameter whose recall@10 on perturbed stored vectors reaches the target."""
+    p = start
+    while p < limit and _recall(search(qs, p), exact) < TARGET_RECALL:
+        p *= 2
+    return min(p, limit)
+
+
+def build(kind: str, ids: np.ndarray, vecs: np.ndarray, probe_qs: np.ndarray, probe_exact: np.ndarray):
+    """(index, parameter name, calibrated value, build seconds)."""
+    t0 = time.perf_counter()
+    d, n = vecs.shape[1], len(ids)
+    if kind == "IVF-SQ8":
+        index, _, nprobe = build_ivf(d, ids, vecs)
+        return index, "nprobe", nprobe, time.perf_counter() - t0
+    if kind == "HNSW-SQ8":
+        base = faiss.IndexHNSWSQ(d, faiss.ScalarQuantizer.QT_8bit, 32, faiss.METRIC_INNER_PRODUCT)
+        base.hnsw.efConstruction = 80
+        base.train(vecs[np.random.default_rng(0).choice(n, min(n, 100_000), replace=False)])
+        index = faiss.IndexIDMap2(base)
+        index.add_with_ids(vecs, ids)
+
+        def search(qs, ef):
+            return index.search(qs, 10, params=faiss.SearchParametersHNSW(efSearch=ef))[1]
+
+        ef = _calibrate(search, probe_qs, probe_exact, 16, 4096)
+        return index, "efSearch", ef, time.perf_counter() - t0
+    nlist = int(min(65536, 16 * np.sqrt(n)))
+    index = faiss.index_factory(d, f"IVF{nlist}_HNSW32,SQ8", faiss.METRIC_INNER_PRODUCT)
+    index.train(vecs[np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False)])
+    index.add_with_ids(vecs, ids)
+
+    def search(qs, nprobe):
+        return index.search(qs, 10, params=faiss.SearchParametersIVF(nprobe=nprobe))[1]
+
+    nprobe = _calibrate(search, probe_qs, probe_exact, 8, nlist)
+    return index, "nprobe", nprobe, time.perf_counter() - t0
+
+
+def params_for(kind: str, value: int, sel):
+    if kind == "HNSW-SQ8":
+        return faiss.SearchParametersHNSW(efSearch=value, sel=sel)
+    return faiss.SearchParametersIVF(nprobe=value, sel=sel)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size-dir", type=Path, required=True)
+    ap.add_argument("--questions", type=int, default=100)
+    ap.add_argument("--kinds", nargs="+", default=["IVF-SQ8", "HNSW-SQ8", "IVF-HNSW-SQ8"])
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    configure_runtime()
+    dirs = sc.SizeDirs(args.size_dir)
+    info = dirs.info()
+    assert info is not None, f"{dirs.root} is not built"
+    store = Store(dirs.data / "newsdesk.db")
+    ids, vecs = store.vectors(store.paragraph_ids().tolist())
+    vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+    facets = Facets()
+    facets.set_articles(store.article_facet_rows())
+    rows = store.query("SELECT id, article_id FROM paragraphs")
+    facets.add_paragraphs(np.asarray([r[0] for r in rows]), [r[1] for r in rows])
+    embedder = Embedder(backend=sc.CURRENT_BACKEND)
+    qs = np.vstack([embedder.encode_query(q) for q in sc.load_questions(args.questions)]).astype(np.float32)
+    rng = np.random.default_rng(1)
+    picks = rng.choice(len(vecs), size=200, replace=False)
+    probe = vecs[picks] + rng.normal(0, 0.05, size=(200, vecs.shape[1])).astype(np.float32)
+    probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+    probe_exact = exact_top(probe, vecs, ids)
+    filters = meas.filter_configs(info)
+    exact = {}
+    for name, f in filters.items():
+        mask = facets.allowed(f).contains(ids) if name != "no filter" else np.ones(len(ids), dtype=bool)
+        exact[name] = (mask, exact_top(qs, vecs[mask], ids[mask]))
+    out = {
+        "paragraphs": len(ids),
+        "load_avg": meas.environment()["load_avg"],
+        "vectors": info.get("vectors"),
+        "kinds": {},
+    }
+    for kind in args.kinds:
+        index, pname, value, build_s = build(kind, ids, vecs, probe, probe_exact)
+        size = len(faiss.serialize_index(index))
+        res = {
+            "param": f"{pname} {value}",
+            "build_s": build_s,
+            "bytes_per_paragraph": size / len(ids),
+            "filters": {},
+        }
+        for name, f in filters.items():
+            allowed = facets.allowed(f) if name != "no filter" else None
+            sel = allowed.selector() if allowed is not None else None
+            found, times = [], []
+            for q in qs:
+                t0 = time.perf_counter()
+                _, got = index.search(q.reshape(1, -1), 10, params=params_for(kind, value, sel))
+                times.append((time.perf_counter() - t0) * 1000)
+                found.append(got[0])
+            res["filters"][name] = {
+                "allowed": int(exact[name][0].sum()),
+                "recall": _recall(np.asarray(found), exact[name][1]),
+                "p50_ms": meas.percentile(times, 50),
+                "p95_ms": meas.percentile(times, 95),
+            }
+        out["kinds"][kind] = res
+        print(
+            f"{kind:<13} {res['param']:<14} build {build_s:6.0f} s  {res['bytes_per_paragraph']:6.0f} B/paragraph  "
+            + "  ".join(
+                f"{n}: recall {r['recall']:.3f}{'*' if r['allowed'] <= SMALL_FILTER else ''} p95 {r['p95_ms']:.1f} ms"
+                for n, r in res["filters"].items()
+            ),
+            flush=True,
+        )
+        del index
+    print(
+        f"load average {meas.environment()['load_avg']} (shared machine: timings are not benchmark figures)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
