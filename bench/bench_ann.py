@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     facets.set_articles(store.article_facet_rows())
     rows = store.query("SELECT id, article_id FROM paragraphs")
     facets.add_paragraphs(np.asarray([r[0] for r in rows]), [r[1] for r in rows])
-    embedder = Embedder(backend=sc.CURRENT_BACKEND)
+    embedder = Embedder(sc.DEFAULT_MODEL, backend=sc.CURRENT_BACKEND)
     qs = np.vstack([embedder.encode_query(q) for q in sc.load_questions(args.questions)]).astype(np.float32)
     rng = np.random.default_rng(1)
     picks = rng.choice(len(vecs), size=200, replace=False)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
-from index.config import DEFAULT_MODEL  # noqa: E402
+from index.config import MINILM_MODEL as DEFAULT_MODEL  # noqa: E402  (the backends are MiniLM's)
 from index.embed.backends import Encoder, GraphEncoder, TorchEncoder  # noqa: E402
 from index.embed.model import resolve_model  # noqa: E402
 from index.ingest.segment import passages  # noqa: E402
@@ -113,7 +113,7 @@ def cold_loads(backends: list[str], runs: int = 2) -> None:
     the exported graph is already cached), the best of ``runs``."""
     code = (
         "import sys, time; t0 = time.perf_counter(); from index.embed.model import Embedder; "
-        "e = Embedder(backend=sys.argv[1]); e.encode_query('warm'); print(time.perf_counter() - t0)"
+        "e = Embedder('sentence-transformers/all-MiniLM-L6-v2', backend=sys.argv[1]); e.encode_query('warm'); print(time.perf_counter() - t0)"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for backend in backends:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "data"
 
-from index.config import CoreSettings  # noqa: E402
+from index.config import MINILM_MODEL, CoreSettings  # noqa: E402
 from index.embed.model import Embedder  # noqa: E402
 from index.ingest.segment import passages  # noqa: E402
 from index.models import Filters  # noqa: E402
@@ -56,7 +56,9 @@ def ingest_ratio(embedder: Embedder, sample: int) -> None:
         src = Path(tmp) / "sample.jsonl"
         src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         embedder.encode(texts[:64])  # warm-up
-        fp32 = Embedder(backend="torch")  # the bare reference is torch fp32 whatever backend ingests
+        fp32 = Embedder(
+            MINILM_MODEL, backend="torch"
+        )  # the bare reference is torch fp32 whatever backend ingests
         fp32.encode(texts[:64])
         t0 = time.perf_counter()
         fp32.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
@@ -121,7 +123,7 @@ def main() -> int:
     if not SHARED.exists():
         print(f"{SHARED} is missing: the benchmark reads the evaluation data by path.", file=sys.stderr)
         return 1
-    embedder = Embedder()
+    embedder = Embedder(MINILM_MODEL)
     if not args.skip_ingest:
         ingest_ratio(embedder, args.ingest_sample)
     query_latency(embedder, args.data_dir, args.queries)

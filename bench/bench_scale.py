@@ -145,7 +145,7 @@ def measure_throughput(desk, corpus: sc.Corpus) -> dict:
     same texts (bare timed before and after)."""
     items = sc.Corpus.items(corpus.throughput_records)
     texts = [t for it in items for t in it.paragraphs]
-    embedder = Embedder(backend="torch")
+    embedder = Embedder(sc.DEFAULT_MODEL, backend="torch")
     embedder.encode(texts[:64])
     desk.embedder.encode(texts[:64])
     c0 = time.process_time()
@@ -217,7 +217,7 @@ def worker_desk(args: argparse.Namespace) -> dict:
 def worker_reader(args: argparse.Namespace) -> dict:
     """A second, long-running process (the bot): warm, then told when the other process has ingested. One its
     vector backend refuses (milvus-lite's database is held by the measuring process) reports that sentence."""
-    embedder = Embedder(backend="torch" if args.mode == "legacy" else sc.CURRENT_BACKEND)
+    embedder = Embedder(sc.DEFAULT_MODEL, backend="torch" if args.mode == "legacy" else sc.CURRENT_BACKEND)
     desk = open_desk(args.mode, sc.SizeDirs(args.size_dir), embedder)
     try:
         desk.ask(args.question, k=5)
@@ -240,7 +240,7 @@ def worker_reader(args: argparse.Namespace) -> dict:
 
 def worker_legacy_cli(args: argparse.Namespace) -> int:
     """The previous design's ``newsdesk ask --json``: load the model, read FAISS whole, build BM25, answer."""
-    desk = sc.LegacyDesk(sc.SizeDirs(args.size_dir), Embedder(backend="torch"))
+    desk = sc.LegacyDesk(sc.SizeDirs(args.size_dir), Embedder(sc.DEFAULT_MODEL, backend="torch"))
     print(json.dumps(desk.ask(args.question, k=5).to_dict(), ensure_ascii=False))
     desk.close()
     return 0

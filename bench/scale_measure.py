@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.config import MINILM_MODEL as DEFAULT_MODEL  # the scale bench measures MiniLM (scale_common)
 from index.embed.model import Embedder
 from index.models import Filters
 from index.service import Newsdesk
@@ -24,7 +25,7 @@ class TimedEmbedder(Embedder):
     """The real model, counting the wall and main-thread CPU time of query embeddings (to split ``ask``)."""
 
     def __init__(self, backend: str = "torch") -> None:
-        super().__init__(backend=backend)
+        super().__init__(DEFAULT_MODEL, backend=backend)
         self.query_wall = 0.0
         self.query_cpu = 0.0
 
@@ -202,7 +203,7 @@ def faiss_recall(dirs, questions: list[str], filters: dict[str, Filters]) -> dic
     store = Store(dirs.data / "newsdesk.db")
     model, dimension = store.model_identity()
     ids, vecs = store.vectors(store.paragraph_ids().tolist())
-    embedder = Embedder(backend=CURRENT_BACKEND)
+    embedder = Embedder(DEFAULT_MODEL, backend=CURRENT_BACKEND)
     queries = np.vstack([embedder.encode_query(q) for q in questions]).astype(np.float32)
     with tempfile.TemporaryDirectory(dir=dirs.root) as tmp:
         t0 = time.perf_counter()
