@@ -189,7 +189,10 @@ class Store(VectorRows, SpeakerRows, FeatureRows):
         sql = f"SELECT * FROM articles WHERE duplicate_of IN ({marks})"
         params: list = list(ids)
         if scopes is not None:
-            sql += f" AND scope IN ({','.join('?' * len(scopes))})"
+            # ``+scope``: look the copies up by ``articles_dup`` and filter their scope after. Without the ``+`` SQLite
+            # walks ``articles_scope_date`` over every article of the server (a scoped ask at 1M paragraphs: 171 ms
+            # for this query, 0.04 ms with it; issue 24).
+            sql += f" AND +scope IN ({','.join('?' * len(scopes))})"
             params += list(scopes)
         for row in self.query(sql + " ORDER BY date, rowid", params):
             out.setdefault(row["duplicate_of"], []).append(
