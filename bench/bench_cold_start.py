@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WIKINEWS = ROOT / "corpus" / "wikinews"
-MODEL_LOADED = "loaded embedding model"  # index.embed.model logs this at INFO when the model is loaded
+MODEL_LOADED = "index.embed.model: encoder: "  # index.embed.model logs this at INFO when it loads the encoder
 
 # (label, arguments): every command a user runs in the first hour, light ones first.
 COMMANDS: list[tuple[str, list[str]]] = [
