@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -63,3 +64,14 @@ def newsdesk(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+@pytest.fixture(autouse=True)
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt in this process, as at a terminal, even when the test run was started with
+    SIGINT ignored (a background job of a non-interactive shell): the Ctrl-C tests need Python's own handler."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)

@@ -31,6 +31,9 @@ class Terminal:
         program = command or [sys.executable, "-m", "cli", *argv]
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the program
+            # as a program started at a terminal: Ctrl-C interrupts it, even when this test run was started with
+            # SIGINT ignored (a background job of a non-interactive shell, as a CI runner may start it)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             os.chdir(cwd)
             os.execvpe(program[0], program, env)
         self.raw = ""
