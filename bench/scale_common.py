@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import shutil
 import threading
@@ -75,6 +76,9 @@ HELD_OUT = 2_000  # real paragraphs held out of every data dir for the ingest fi
 # The scale bench measures all-MiniLM-L6-v2 on its fastest backend (ONNX): its designs, stand-in vectors and stored
 # identities are MiniLM's. The default encoder (multilingual-e5-small) is not measured at scale yet.
 DEFAULT_MODEL = MINILM_MODEL
+os.environ["NEWSDESK_MODEL"] = (
+    MINILM_MODEL  # and so do the processes it starts (cold starts, other ingesters)
+)
 CURRENT_BACKEND = next(b for b in AUTO_ORDER if available(b))
 
 
