@@ -12,8 +12,8 @@ the new paragraphs, not the corpus:
   the same relevance bar as every quote shown (``answer.relevance``: the encoder's floor, a close meaning or the
   rare terms, and the margin relative to the best new passage).
 
-A passage alerts when it is relevant and its score reaches ``ALERT_MIN_SCORE``; the best passage of each article
-is the one kept, its text is verified against the stored paragraph, and syndicated copies (``copies_of``) and
+A passage alerts when it is relevant and its evidence reaches the encoder's alert floor (``alert_floor``:
+``profiles.Bar.min_alert``); the passage of each article with the most evidence is the one kept, its text is verified against the stored paragraph, and syndicated copies (``copies_of``) and
 identically worded passages of other articles collapse into one alert listing every outlet.
 """
 
