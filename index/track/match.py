@@ -13,8 +13,9 @@ the new paragraphs, not the corpus:
   rare terms, and the margin relative to the best new passage).
 
 A passage alerts when it is relevant and its evidence reaches the encoder's alert floor (``alert_floor``:
-``profiles.Bar.min_alert``); the passage of each article with the most evidence is the one kept, its text is verified against the stored paragraph, and syndicated copies (``copies_of``) and
-identically worded passages of other articles collapse into one alert listing every outlet.
+``profiles.Bar.min_alert``); the passage of each article with the most evidence is the one kept, its text is
+verified against the stored paragraph, and syndicated copies (``copies_of``) and identically worded passages of
+other articles collapse into one alert listing every outlet.
 """
 
 from __future__ import annotations
