@@ -256,25 +256,41 @@ def test_two_processes_catch_up_beside_an_ingest(tmp_path, embedder):
         engine = desk.lexical.engine
         assert engine.size() == desk.store.paragraph_count() == total
         for question in QUESTIONS:
-            terms = _terms(desk, question)
-            assert (
-                engine.search(terms, 3, None)[0].tolist()
-                == desk.store.lexical_search(terms, 3, None)[0].tolist()
-            )
+            _ranks_as_fts5(desk, _terms(desk, question))
     finally:
         desk.close()
+
+
+NEAR_TIE = 0.05  # relative BM25 gap under which the two engines may order two paragraphs either way
+
+
+def _ranks_as_fts5(desk: Newsdesk, terms: list[str], k: int = 3) -> None:
+    """The engine's top ``k`` is FTS5's up to near-ties. Why not exact: Tantivy's 8-bit length norms, and the
+    deleted documents every commit leaves in its statistics until segments merge, move scores by a few per cent;
+    which of the writers committed which segment (processes writing in turns) then decides a near-tie."""
+    got, _ = desk.lexical.engine.search(terms, k, None)
+    want, want_scores = desk.store.lexical_search(terms, k + 10, None)
+    fts = dict(zip(want.tolist(), want_scores.tolist(), strict=True))
+    assert len(got) == min(k, len(want)), terms
+    if not len(got):
+        return
+    kth = float(want_scores[len(got) - 1])
+    scores = [fts.get(int(p), 0.0) for p in got]
+    assert all(s >= kth * (1 - NEAR_TIE) for s in scores), (terms, got, want[:k])
+    assert all(a >= b * (1 - NEAR_TIE) for a, b in zip(scores, scores[1:], strict=False)), (
+        terms,
+        got,
+        want[:k],
+    )
 
 
 def _matches_fts5(data: Path, embedder) -> None:
     """The engine holds every stored paragraph and ranks as FTS5 does."""
     desk = Newsdesk.open(CoreSettings(data_dir=data, lexical_engine="tantivy"), embedder=embedder)
     try:
-        engine = desk.lexical.engine
-        assert engine.size() == desk.store.paragraph_count()
+        assert desk.lexical.engine.size() == desk.store.paragraph_count()
         for question in QUESTIONS:
-            terms = _terms(desk, question)
-            want = desk.store.lexical_search(terms, 3, None)[0].tolist()
-            assert engine.search(terms, 3, None)[0].tolist() == want, question
+            _ranks_as_fts5(desk, _terms(desk, question))
     finally:
         desk.close()
 
@@ -324,10 +340,7 @@ def test_kill_9_mid_write_recovers(wikinews_desk, embedder):
     try:
         engine = desk.lexical.engine
         assert engine.size() == total  # the writer lock was freed with the process; nothing half-written kept
-        terms = _terms(desk, QUESTIONS[0])
-        assert (
-            engine.search(terms, 3, None)[0].tolist() == desk.store.lexical_search(terms, 3, None)[0].tolist()
-        )
+        _ranks_as_fts5(desk, _terms(desk, QUESTIONS[0]))
     finally:
         desk.close()
 
