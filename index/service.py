@@ -107,6 +107,7 @@ class Newsdesk:
         return desk
 
     def close(self) -> None:
+        self.lexical.close()
         self.store.close()
 
     @property

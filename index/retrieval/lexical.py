@@ -45,6 +45,7 @@ class LexicalEngine(Protocol):
     def refresh(self) -> None: ...
     def document_frequencies(self, terms: list[str]) -> dict[str, int]: ...
     def search(self, terms: list[str], k: int, filters: Filters | None) -> tuple[np.ndarray, np.ndarray]: ...
+    def close(self) -> None: ...
 
 
 class LexicalIndex:
@@ -66,6 +67,10 @@ class LexicalIndex:
         self.max_df, self.max_terms = max_df, max_terms
         self._size: tuple[tuple[int, int], int] | None = None
         self._df: tuple[tuple, dict[str, int]] | None = None
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
 
     def query_terms(self, tokens: list[str]) -> list[str]:
         """The terms the FTS5 query matches: every distinct token, or only the rarer ones (``max_df``,

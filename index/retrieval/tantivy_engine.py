@@ -102,6 +102,7 @@ class TantivyLexical:
             if not self.path.is_dir() or not tantivy.Index.exists(str(self.path)):
                 raise Damaged("missing")
             index = tantivy.Index.open(str(self.path))
+            index.config_reader(reload_policy="Manual")  # no watcher thread: we reload when the store moves
             index.reload()
             searcher = index.searcher()
             meta = self._meta(searcher)
@@ -116,6 +117,14 @@ class TantivyLexical:
         self.index, self.searcher = index, searcher
         self.position = tuple(int(x) for x in meta["position"])  # type: ignore[assignment]
         self.odd_dates = self._count(tantivy.Query.term_query(SCHEMA, "day", ODD_DATE)) > 0
+
+    def close(self) -> None:
+        """Let go of the index: its segments stay memory-mapped while a searcher holds them, and a segment file
+        truncated under a mapping kills the process with SIGBUS on the next read of a lost page. A later search
+        opens the index again."""
+        with self._lock:
+            self.index = self.searcher = None
+            self.position = (0, 0, 0)
 
     def _meta(self, searcher: tantivy.Searcher) -> dict:
         hits = searcher.search(tantivy.Query.term_query(SCHEMA, "pid", META_PID), 1).hits
@@ -178,6 +187,7 @@ class TantivyLexical:
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True)
         self.index = tantivy.Index(SCHEMA, str(self.path), reuse=False)
+        self.index.config_reader(reload_policy="Manual")
         self.position = (0, 0, 0)
         self._write(fresh=True)
         log.info(
