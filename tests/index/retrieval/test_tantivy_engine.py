@@ -107,7 +107,7 @@ def test_same_top_results_as_fts5_with_every_filter(tantivy_desk):
 
 
 def test_ask_answers_the_same_with_either_engine(tantivy_desk, make_desk):
-    fts5 = make_desk(tantivy_desk.data_dir)
+    fts5 = make_desk(tantivy_desk.data_dir, lexical_engine="fts5")
     for question in QUESTIONS[:3]:
         a, b = tantivy_desk.ask(question, k=3), fts5.ask(question, k=3)
         assert [q.paragraph_id for q in a.quotes] == [q.paragraph_id for q in b.quotes], question
@@ -328,6 +328,8 @@ def test_kill_9_mid_write_recovers(wikinews_desk, embedder):
     data = wikinews_desk.data_dir
     total = wikinews_desk.store.paragraph_count()
     wikinews_desk.close()
+    # the engine is the default, so the fixture already built its cache: start from none
+    shutil.rmtree(data / "lexical", ignore_errors=True)
     child = _spawn(CATCH_UP_CHILD, data, total, 16, 0.3)  # small batches, slow: killed inside the writer
     try:
         assert child.stdout.readline().startswith("WRITING")
