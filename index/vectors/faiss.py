@@ -36,6 +36,8 @@ from index.vectors.faiss_file import (
     decode,
     encode,
     file_lock,
+    read as read_cache,
+    read_header,
 )
 from index.vectors.ivf import build_ivf, ivf_ids
 
@@ -88,7 +90,15 @@ class VectorIndex:
     @classmethod
     def from_bytes(cls, data: bytes) -> VectorIndex:
         """Raises ``ValueError`` on anything that is not a whole cache file written by ``to_bytes``."""
-        c = decode(data)
+        return cls._of(decode(data))
+
+    @classmethod
+    def read(cls, path: Path) -> VectorIndex:
+        """The cache file at ``path`` (streamed, ``faiss_file.read``); raises on anything but a whole cache file."""
+        return cls._of(read_cache(path))
+
+    @classmethod
+    def _of(cls, c: CacheContents) -> VectorIndex:
         vi = cls(c.dimension, c.model)
         vi.index, vi.facets, vi.nprobe, vi.position = c.index, c.facets, c.nprobe, c.position
         vi.saved_rows = int(c.index.ntotal)
@@ -103,7 +113,7 @@ class VectorIndex:
         vi: VectorIndex | None = None
         if path.exists():
             try:
-                vi = cls.from_bytes(path.read_bytes())
+                vi = cls.read(path)
             except OlderCache:
                 log.warning(
                     "the vector cache %s is from an older Newsdesk: rebuilding it from the store", path
@@ -163,17 +173,20 @@ class VectorIndex:
         directory.mkdir(parents=True, exist_ok=True)
         with file_lock(directory / LOCK_FILE):
             path = directory / CACHE_FILE
-            # Another process may have saved a cache further ahead: keep the one that knows more.
+            # Another process may have saved a cache further ahead: keep the one that knows more (its header says;
+            # reading its index too would cost a second cold load on every save).
             try:
-                on_disk = VectorIndex.from_bytes(path.read_bytes()) if path.exists() else None
+                on_disk = read_header(path) if path.exists() else None
             except Exception:  # noqa: BLE001 - a damaged file is simply replaced
                 on_disk = None
             if (
                 on_disk is not None
-                and on_disk.position.epoch == self.position.epoch
-                and (on_disk.position.last_id, on_disk.position.tomb_seq)
+                and str(on_disk.get("epoch")) == self.position.epoch
+                and (int(on_disk.get("last_id", -1)), int(on_disk.get("tomb_seq", -1)))
                 >= (self.position.last_id, self.position.tomb_seq)
-                and (on_disk.approximate or not self.approximate)  # a new IVF index replaces the flat one
+                and (
+                    int(on_disk.get("nprobe", 0)) > 0 or not self.approximate
+                )  # a new IVF index replaces the flat one
             ):
                 self.saved_rows = len(self)
                 return
