@@ -36,10 +36,12 @@ from index.vectors.faiss_file import (
     decode,
     encode,
     file_lock,
-    read as read_cache,
     read_header,
 )
-from index.vectors.ivf import build_ivf, ivf_ids
+from index.vectors.faiss_file import (
+    read as read_cache,
+)
+from index.vectors.ivf import REFINE, build_ivf, ivf_ids, refine
 
 log = logging.getLogger(__name__)
 
@@ -354,9 +356,15 @@ class VectorIndex:
                 params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe)
             else:
                 params = None if sel is None else faiss.SearchParameters(sel=sel)
-            scores, ids = self.index.search(q, min(k, n), params=params)
+            scores, ids = self.index.search(
+                q, min(max(k, REFINE) if self.approximate else k, n), params=params
+            )
         keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        ids, scores = ids[0][keep], scores[0][keep]
+        if self.approximate and self.store is not None and len(ids):
+            # 8-bit codes order near-ties arbitrarily: the first candidates get their stored vectors' scores
+            ids, scores = refine(q[0], ids, scores, self.store.vectors(ids[:REFINE].tolist(), self.dimension))
+        return ids[:k], scores[:k]
 
     def _exact_among(self, q: np.ndarray, k: int, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact scores over a narrow filter's paragraphs, from their stored (unquantised) vectors."""

@@ -65,6 +65,10 @@ def test_past_the_size_limit_the_index_is_approximate_with_recall_at_least_097(r
         got = np.stack([np.pad(approx.search(q, 10)[0], (0, 10))[:10] for q in qvecs])
         recall = np.mean([len(set(t) & set(g)) / 10 for t, g in zip(truth, got, strict=True)])
         assert recall >= 0.97, recall
+        # the first candidates carry their stored vectors' scores, not 8-bit ones, and are ordered by them
+        found, scores = approx.search(qvecs[0], 10)
+        stored = vecs[np.searchsorted(ids, found)] @ qvecs[0]
+        assert np.allclose(scores, stored, atol=1e-5) and list(scores) == sorted(scores, reverse=True)
     finally:
         store.close()
 
