@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 from index.answer.relevance import Logistic
-from index.embed.e5 import E5_MODEL
+from index.embed.e5 import made_by_e5
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,6 @@ E5 = Bar(
 
 def bar_for(model_identity: str | None) -> Bar:
     """The bar for vectors made by ``model_identity`` (as the store records it); MiniLM's for anything else."""
-    if model_identity and model_identity.lower().startswith(E5_MODEL):
+    if made_by_e5(model_identity):
         return E5
     return MINILM

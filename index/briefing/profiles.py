@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.embed.e5 import E5_MODEL
+from index.embed.e5 import made_by_e5
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ E5 = Thresholds(
 def thresholds_for(model_identity: str | None) -> Thresholds:
     """The thresholds for vectors made by ``model_identity`` (as the store records it); MiniLM's for anything
     else."""
-    if model_identity and model_identity.lower().startswith(E5_MODEL):
+    if made_by_e5(model_identity):
         return E5
     return MINILM
 

