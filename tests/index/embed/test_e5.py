@@ -103,3 +103,23 @@ def test_a_store_built_with_another_model_asks_for_reindex_and_reindexes(tmp_pat
         assert not answer.no_answer and any("tsunami" in q.title.lower() for q in answer.quotes)
     finally:
         desk.close()
+
+
+def test_a_repeated_question_is_embedded_once(e5, monkeypatch):
+    """Every page of an answer asks the same question again: its vector is kept, not recomputed (e5 takes ~25 ms)."""
+    import index.embed.model as model
+
+    calls: list[str] = []
+    encoder = e5.encoder
+    real = encoder.encode_query
+    monkeypatch.setattr(encoder, "encode_query", lambda text: calls.append(text) or real(text))
+    monkeypatch.setattr(model, "QUERY_CACHE", 2)
+    questions = [f"{QUESTION} ({i})" for i in range(3)]
+    first = e5.encode_query(questions[0])
+    first[:] = 0  # a caller changing its copy changes nothing kept
+    again = e5.encode_query(questions[0])
+    assert calls == [questions[0]] and np.array_equal(again, real(questions[0])) and again.any()
+    e5.encode_query(questions[1])
+    e5.encode_query(questions[2])  # the oldest of three is let go
+    e5.encode_query(questions[0])
+    assert calls == [questions[0], questions[1], questions[2], questions[0]]
