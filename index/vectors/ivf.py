@@ -87,10 +87,11 @@ def exact_top(
 def recall_at_10(
     index: faiss.Index, qs: np.ndarray, exact: np.ndarray, nprobe: int, vecs: np.ndarray, ids: np.ndarray
 ) -> float:
-    """Recall@10 of the IVF search (its first ``REFINE`` re-scored exactly) against exact search, counting ties: a found paragraph whose exact score is at
-    least the exact 10th score is as good an answer as the one it displaced. Real corpora hold identical
-    paragraphs (boilerplate, re-sent wire copy); 8-bit quantisation orders such twins arbitrarily, and counting
-    them as misses would drive ``nprobe`` to a full scan for no better answer. ``ids`` must be sorted."""
+    """Recall@10 of the IVF search (its first ``REFINE`` re-scored exactly, as ``VectorIndex.search`` does) against
+    exact search, counting ties: a found paragraph whose exact score is at least the exact 10th score is as good an
+    answer as the one it displaced. Real corpora hold identical paragraphs (boilerplate, re-sent wire copy); 8-bit
+    quantisation orders such twins arbitrarily, and counting them as misses would drive ``nprobe`` to a full scan
+    for no better answer. ``ids`` must be sorted."""
     raw, found = index.search(qs, REFINE, params=faiss.SearchParametersIVF(nprobe=nprobe))
     for r in range(len(qs)):  # as a search does: the first candidates re-scored with their stored vectors
         keep = found[r] >= 0
