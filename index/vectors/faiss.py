@@ -33,7 +33,6 @@ from index.vectors.faiss_file import (
     CacheContents,
     OlderCache,
     atomic_write_bytes,
-    decode,
     encode,
     file_lock,
     read_header,
@@ -88,11 +87,6 @@ class VectorIndex:
             return encode(
                 CacheContents(self.model, self.dimension, self.index, self.facets, self.nprobe, self.position)
             )
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> VectorIndex:
-        """Raises ``ValueError`` on anything that is not a whole cache file written by ``to_bytes``."""
-        return cls._of(decode(data))
 
     @classmethod
     def read(cls, path: Path) -> VectorIndex:

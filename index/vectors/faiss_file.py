@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import faiss
-import numpy as np
 
 from index.vectors.base import Position
 from index.vectors.facets import Facets
@@ -84,18 +83,6 @@ def _contents(header: dict, facets: Facets, index: faiss.Index) -> CacheContents
     )
 
 
-def decode(data: bytes) -> CacheContents:
-    """Raises ``ValueError`` on anything that is not a whole cache file written by ``encode``."""
-    n = _header(data[: len(MAGIC) + 4])
-    start = len(MAGIC) + 4
-    header = json.loads(data[start : start + n])
-    start += n
-    facets = Facets.from_bytes(data[start : start + int(header["facets"])])
-    start += int(header["facets"])
-    index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8, offset=start))
-    return _contents(header, facets, index)
-
-
 def _exactly(fh: BinaryIO, n: int) -> bytes:
     data = fh.read(n)
     if len(data) != n:
@@ -119,8 +106,8 @@ def read_header(path: Path) -> dict:
 
 
 def read(path: Path) -> CacheContents:
-    """The cache file at ``path``, its FAISS body streamed into the index; raises as ``decode`` does (FAISS raises
-    ``RuntimeError`` on a body cut short)."""
+    """The cache file at ``path``, its FAISS body streamed into the index. Raises ``ValueError`` on anything that is
+    not a whole cache file written by ``encode`` (FAISS raises ``RuntimeError`` on a body cut short)."""
     with open(path, "rb") as fh:
         n = _header(fh.read(len(MAGIC) + 4))
         header = json.loads(_exactly(fh, n))

@@ -85,7 +85,7 @@ def test_approximate_index_filters_inside_the_search_and_survives_a_reload(real_
         few = ids[:50]  # a narrow filter is answered exactly from the stored vectors
         found, scores = approx.search(qvecs[0], 5, few)
         assert set(found.tolist()) <= set(few.tolist()) and list(scores) == sorted(scores, reverse=True)
-        on_disk = VectorIndex.from_bytes((data / "approx2" / "vectors.cache").read_bytes())
+        on_disk = VectorIndex.read(data / "approx2" / "vectors.cache")
         assert on_disk.approximate  # the IVF index replaced the flat cache of the same position
         reloaded = VectorIndex.open(data / "approx2", store, 384, "m", store.epoch(), exact_max=1000)
         assert reloaded.approximate and reloaded.nprobe == approx.nprobe and len(reloaded) == len(approx)
