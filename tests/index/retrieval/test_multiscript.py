@@ -3,6 +3,7 @@ passage in another script than the question keeps its lexical signals imputed in
 
 from __future__ import annotations
 
+from index import language
 from index.language import detect_language, question_language, script_of, script_of_language
 from index.multiscript import char_pairs, split_unspaced
 from index.retrieval.crosslingual import foreign_ids, imputed
@@ -62,6 +63,15 @@ def test_languages_and_scripts_are_told_apart():
     assert question_language("What did Japan say?") == "en"
     assert script_of("Сколько мегаватт?") == "cyrillic" and script_of("東京") == "cjk"
     assert script_of_language("uk") == "cyrillic" and script_of_language(None) == "latin"
+
+
+def test_smart_punctuation_leaves_a_question_english_without_the_language_model(monkeypatch):
+    def no_model():
+        raise AssertionError("the language model was loaded for an English question")
+
+    monkeypatch.setattr(language, "_model", no_model)
+    assert question_language("What’s Japan’s position — “strong action”?") == "en"
+    assert question_language("What did Zelenskyy’s office say…") == "en"
 
 
 def test_a_passage_in_another_script_is_foreign_and_its_lexical_signal_is_imputed():
