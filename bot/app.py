@@ -180,6 +180,7 @@ class NewsdeskBot(commands.Bot):
         # running it (cancelled if the grace runs out). The region, not the task: a loop task outlives its post.
         self._in_flight: dict[asyncio.Future[None], asyncio.Task[Any]] = {}
         self._stop_task: asyncio.Task[None] | None = None
+        self.warming: asyncio.Task[None] | None = None  # Newsdesk.warm, when the bot opened the desk itself
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -189,6 +190,14 @@ class NewsdeskBot(commands.Bot):
         for ext in extension_names():
             await self.load_extension(ext)
         self.synced = await self.maybe_sync(force=self.sync_only)
+        if self.desk is not None and self._own_desk and self.settings.warm_at_start:
+            self.warming = asyncio.get_running_loop().create_task(self._warm(self.desk))
+
+    async def _warm(self, desk: Newsdesk) -> None:
+        """``Newsdesk.warm`` in a worker thread: the event loop goes on serving while the model loads."""
+        started = self.clock()
+        await asyncio.to_thread(desk.warm)
+        log.info("index warm in %.1f s", (self.clock() - started).total_seconds())
 
     async def on_message(self, message: discord.Message) -> None:
         # No prefix commands: questions in messages are handled by the ask extension's listener.
@@ -221,7 +230,11 @@ class NewsdeskBot(commands.Bot):
             self.stopping = True
             await self._drain(self.settings.shutdown_grace_seconds)
         await super().close()  # unloads the extensions (their loops stop), closes the gateway
-        if self._own_desk and self.desk is not None:
+        if self.warming is not None and not self.warming.done():
+            # A worker thread cannot be cancelled: wait for the warm-up a little, and otherwise leave the desk open
+            # (the process is ending; the lexical cache it may be writing is rebuilt from the store if cut short).
+            await asyncio.wait({self.warming}, timeout=self.settings.shutdown_grace_seconds)
+        if self._own_desk and self.desk is not None and (self.warming is None or self.warming.done()):
             desk, self.desk = self.desk, None
             await asyncio.to_thread(desk.close)
         if self._own_state:

@@ -75,6 +75,9 @@ class BotSettings(CoreSettings):
     )
     # On SIGTERM/SIGINT, work in flight (a briefing post, an answer) gets this long to finish before it is abandoned
     # and cleaned up; below `docker stop`'s 10 s, after which the process is killed.
+    # Load the model, the caches and the language identifier in a worker thread once the bot has started, so
+    # the first question is answered as quickly as the next (off: each loads on first use).
+    warm_at_start: bool = Field(default=True, validation_alias="NEWSDESK_WARM")
     shutdown_grace_seconds: float = Field(
         default=8.0, ge=0, validation_alias="NEWSDESK_SHUTDOWN_GRACE_SECONDS"
     )

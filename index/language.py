@@ -66,6 +66,11 @@ def _model():
     return _identifier
 
 
+def load_language_model() -> None:
+    """Load the identifier now (a long-running process warming up) rather than at the first article that needs it."""
+    _model()
+
+
 def script_of(text: str) -> str:
     """The dominant writing system of ``text``'s letters: ``latin``, ``cyrillic``, ``cjk`` or ``other``
     (``none`` without letters)."""
