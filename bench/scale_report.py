@@ -84,6 +84,9 @@ def _rows(r: dict, d: str, n: int, base: dict) -> Rows:
     rows["  per paragraph: raw / net of a 2k dir"] = (f"{cold['maxrss_bytes'] / n:,.0f} / {net:,.0f} B", net)
     per = w["index_rss_bytes"] / n
     rows["long-running process: index RSS/paragraph"] = (f"{per:,.0f} B", per)
+    if "language_model_rss_bytes" in w:  # loaded with the encoder, before the baseline
+        lang = w["language_model_rss_bytes"]
+        rows["  language identifier, loaded with the model"] = (f"{lang / 1e6:,.0f} MB", lang)
     rows["ingest: pipeline / bare encode [M]"] = (
         f"{ing['ratio']:.2f} ({ing['pipeline_per_s']:.0f} vs {ing['bare_per_s']:.0f}/s)",
         ing["ratio"],
