@@ -53,9 +53,9 @@ import scale_report as sr  # noqa: E402
 
 from index.config import CoreSettings, configure_runtime  # noqa: E402
 from index.embed.model import Embedder  # noqa: E402
+from index.language import load_language_model  # noqa: E402
 from index.models import VectorBackendError  # noqa: E402
 from index.retrieval.tantivy_engine import TantivyLexical  # noqa: E402
-from index.language import load_language_model  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 from index.store.articles import Store  # noqa: E402
 

@@ -135,7 +135,7 @@ def stage_breakdown(desk: Newsdesk, embedder: TimedEmbedder, questions: list[str
     query embedding, lexical search, dense search, fusion (the rest of ``retrieve``: article evidence, exact
     cosines, blending), the answer stage (``build_answer`` less verification) and verification (``is_verbatim``)."""
     import index.answer.compose as compose
-    import index.service as service
+    import index.questions as service  # where ``ask`` calls retrieve and build_answer
 
     spent: dict[str, float] = {}
 

@@ -9,7 +9,7 @@ import dataclasses
 import math
 
 import index.answer.compose as compose
-import index.service as service
+import index.questions as questions
 from index.answer.profiles import bar_for
 from index.messages import render
 
@@ -28,7 +28,7 @@ def test_every_quote_is_within_the_margin_of_the_best_and_the_padding_is_gone(wi
     best = max(q.evidence for q in answer.quotes)
     assert all(q.evidence >= best - bar.margin for q in answer.quotes)
     # The same question without the margin: the page is padded with passages far below the best one.
-    monkeypatch.setattr(service, "bar_for", lambda identity: dataclasses.replace(bar, margin=math.inf))
+    monkeypatch.setattr(questions, "bar_for", lambda identity: dataclasses.replace(bar, margin=math.inf))
     padded = wikinews_desk.ask(PADDED, k=10)
     extra = [q for q in padded.quotes if q.evidence < best - bar.margin]
     assert extra, [q.evidence for q in padded.quotes]
@@ -87,7 +87,7 @@ def test_the_answerability_model_says_no_relevant_passage(wikinews_desk, monkeyp
     assert answer.no_answer and not answer.quotes
     assert answer.nearest_misses  # what was nearest is still shown, as misses
     # Without the model, the bar alone would have quoted something: it is the model's decision.
-    monkeypatch.setattr(service, "bar_for", lambda identity: dataclasses.replace(bar, answerable=None))
+    monkeypatch.setattr(questions, "bar_for", lambda identity: dataclasses.replace(bar, answerable=None))
     assert not wikinews_desk.ask(question, k=5).no_answer
 
 
