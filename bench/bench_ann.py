@@ -11,7 +11,9 @@
 Each is then asked the real questions (embedded by the default model) under each filter kind of the scale bench
 (as a FAISS ``IDSelectorBitmap`` from the product's filter fields, exactly as the cache searches): recall@10 against
 an exact scan of the allowed stored vectors (plain set overlap, ties not counted as ``ivf.recall_at_10`` counts them),
-search p50/p95, and the index's bytes per paragraph (serialised size). Not a test: nothing asserts a time, and a
+search p50/p95, and the index's bytes per paragraph (serialised size). Each search takes ``--refine`` (30, as the
+product) candidates and re-scores them with their exact vectors (``ivf.refine``; from memory here, from the store in
+the product) before the first ten are compared. Not a test: nothing asserts a time, and a
 shared machine's figures carry its load average.
 """
 
@@ -38,7 +40,7 @@ from index.embed.model import Embedder  # noqa: E402
 from index.store.articles import Store  # noqa: E402
 from index.vectors.facets import Facets  # noqa: E402
 from index.vectors.faiss import SMALL_FILTER  # noqa: E402
-from index.vectors.ivf import TARGET_RECALL, build_ivf, exact_top  # noqa: E402
+from index.vectors.ivf import REFINE, TARGET_RECALL, build_ivf, exact_top, refine  # noqa: E402
 
 
 def _recall(found: np.ndarray, exact: np.ndarray) -> float:
@@ -103,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=100)
     ap.add_argument("--kinds", nargs="+", default=["IVF-SQ8", "HNSW-SQ8", "IVF-HNSW-SQ8"])
     ap.add_argument("--json", type=Path)
+    ap.add_argument(
+        "--refine",
+        type=int,
+        default=REFINE,
+        help=f"re-score this many first candidates with their exact vectors, as the product does (default {REFINE}; 0: off)",
+    )
     args = ap.parse_args(argv)
     configure_runtime()
     dirs = sc.SizeDirs(args.size_dir)
@@ -111,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(dirs.data / "newsdesk.db")
     ids, vecs = store.vectors(store.paragraph_ids().tolist())
     vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+    row_of = np.zeros(int(ids.max()) + 1, dtype=np.int64)
+    row_of[ids] = np.arange(len(ids))
     facets = Facets()
     facets.set_articles(store.article_facet_rows())
     rows = store.query("SELECT id, article_id FROM paragraphs")
@@ -138,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         size = len(faiss.serialize_index(index))
         res = {
             "param": f"{pname} {value}",
+            "refine": args.refine,
             "build_s": build_s,
             "bytes_per_paragraph": size / len(ids),
             "filters": {},
@@ -148,9 +159,17 @@ def main(argv: list[str] | None = None) -> int:
             found, times = [], []
             for q in qs:
                 t0 = time.perf_counter()
-                _, got = index.search(q.reshape(1, -1), 10, params=params_for(kind, value, sel))
+                scores, got = index.search(
+                    q.reshape(1, -1), max(10, args.refine), params=params_for(kind, value, sel)
+                )
+                hits, scores = got[0], scores[0]
+                if args.refine:  # the product re-scores from the store; here from the vectors in memory
+                    keep = hits >= 0
+                    hits, scores = hits[keep], scores[keep]
+                    head = hits[: args.refine]
+                    hits, scores = refine(q, hits, scores, (head, vecs[row_of[head]]))
                 times.append((time.perf_counter() - t0) * 1000)
-                found.append(got[0])
+                found.append(np.pad(hits[:10], (0, max(0, 10 - len(hits[:10]))), constant_values=-1))
             res["filters"][name] = {
                 "allowed": int(exact[name][0].sum()),
                 "recall": _recall(np.asarray(found), exact[name][1]),
