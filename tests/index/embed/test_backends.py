@@ -157,3 +157,26 @@ def test_backend_change_asks_for_reindex(tmp_path):
         assert again.embedder.backend == "torch" and again.ask(TSUNAMI_Q, k=3).quotes
     finally:
         again.close()
+
+
+@needs("onnx")
+def test_each_backend_embeds_at_its_own_batch_size_unless_one_is_set(tmp_path, torch_fp32):
+    """``bench/bench_batch.py`` chose each backend's batch; ``NEWSDESK_BATCH_SIZE`` still overrides it, and the batch
+    size changes only the speed, never the vectors beyond float noise."""
+    from index.embed.backends import BATCH
+
+    onnx = Embedder(MINILM_MODEL, backend="onnx")
+    assert (onnx.batch_size, torch_fp32.batch_size) == (BATCH["onnx"], BATCH["torch"]) == (4, 8)
+    seen: list[int] = []
+    run = onnx.encoder.encode
+    onnx.encoder.encode = lambda texts, batch_size: seen.append(batch_size) or run(texts, batch_size)
+    texts = passages(json.loads(WIKINEWS.read_text(encoding="utf-8").splitlines()[0])["text"])[:6]
+    by_default = onnx.encode(texts)
+    assert seen and set(seen) == {4}
+    configured = Newsdesk.open(CoreSettings(data_dir=tmp_path / "data", NEWSDESK_BATCH_SIZE=32))
+    try:
+        assert configured.embedder.batch_size == 32
+    finally:
+        configured.close()
+    onnx.batch_size = 32
+    assert np.allclose(onnx.encode(texts), by_default, atol=1e-5)
