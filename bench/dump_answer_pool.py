@@ -25,9 +25,7 @@ from index.eval.data import load_jsonl
 from index.eval.metrics import contains_answer
 from index.eval.split import select
 from index.eval.unanswerable import own_articles
-from index.language import question_language, script_of
 from index.models import Filters
-from index.retrieval.search import Query
 from index.service import Newsdesk
 from index.text import tokenize
 
@@ -35,13 +33,8 @@ from index.text import tokenize
 def pool_rows(desk: Newsdesk, q: dict, exclude: set[str], as_of: str | None, depth: int) -> dict:
     question = q["question"]
     filters = Filters(as_of=as_of)
-    vectors = desk.search_index()
-    allowed = vectors.allowed(filters)
-    if exclude:
-        allowed = desk._excluding(allowed, exclude)
-    language = question_language(question)
-    tokens = tokenize([question], language)[0]
-    query = Query(tokens, desk.embedder.encode_query(question), filters, allowed, script_of(question))
+    vectors, query, language = desk._query(question, filters, exclude)
+    tokens = query.tokens
     cands = desk._retrieve(vectors, query, "hybrid")
     weights = desk.lexical.weights(tokens)
     req = Request(question, weights, 10, 0, 5, None, "hybrid")

@@ -2,14 +2,13 @@
 quoted passage again (``context``, ``passage``).
 
 Mixed into ``index.service.Newsdesk``, as the store's query classes are mixed into ``Store``: front ends keep one
-API, and each file holds one stage. ``Desk`` names what these methods use of the facade.
+API, and each file holds one stage.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Protocol
 
 import numpy as np
 
@@ -35,33 +34,22 @@ from index.vectors.facets import Allowed, filtered
 log = logging.getLogger(__name__)
 
 
-class Desk(Protocol):
-    """What the question methods use of ``index.service.Newsdesk`` (which mixes ``Questions`` in)."""
+class Questions:
+    """The question methods. What they use of the facade is declared here and provided by ``Newsdesk``."""
 
     settings: CoreSettings
     store: Store
     lexical: LexicalIndex
 
     @property
-    def embedder(self) -> Embedder: ...
-    def search_index(self) -> VectorStore: ...
+    def embedder(self) -> Embedder:  # the facade's, created on first use
+        raise NotImplementedError
+
+    def search_index(self) -> VectorStore:  # the facade's vector store, caught up with the store
+        raise NotImplementedError
+
     def ask(
         self,
-        question: str,
-        k: int = 5,
-        filters: Filters | None = None,
-        offset: int = 0,
-        per_article: int | None = None,
-        method: str = "hybrid",
-        exclude_articles: Collection[str] = (),
-    ) -> Answer: ...
-    def _excluding(self, allowed: Allowed | None, articles: Collection[str]) -> Allowed: ...
-    def _retrieve(self, vectors: VectorStore, query: Query, method: str, **kw: int) -> list[Candidate]: ...
-
-
-class Questions:
-    def ask(
-        self: Desk,
         question: str,
         k: int = 5,
         filters: Filters | None = None,
@@ -85,13 +73,8 @@ class Questions:
         per_article = self.settings.per_article_cap if per_article is None else per_article
         per_article = check_int(int(per_article), "per_article", 0)
         filters = filters or Filters()
-        vectors = self.search_index()
-        allowed = vectors.allowed(filters)
-        if exclude_articles:
-            allowed = self._excluding(allowed, exclude_articles)
-        language = question_language(question)
-        tokens = tokenize([question], language)[0]
-        query = Query(tokens, self.embedder.encode_query(question), filters, allowed, script_of(question))
+        vectors, query, language = self._query(question, filters, exclude_articles)
+        allowed, tokens = query.allowed, query.tokens
         cands = self._retrieve(vectors, query, method)
         searched: dict = {"filters": filters.describe()}
         counted = filtered(filters) and allowed is None  # the backend filtered inside its own search
@@ -112,25 +95,29 @@ class Questions:
             answer.searched["paragraphs"] = self.store.allowed_count(filters)
         return answer
 
-    def rank(
-        self: Desk, question: str, method: str, n: int = 10, filters: Filters | None = None
-    ) -> list[int]:
+    def rank(self, question: str, method: str, n: int = 10, filters: Filters | None = None) -> list[int]:
         """Paragraph ids ranked by one bare retrieval method (``hybrid``, ``rrf``, ``dense``, ``bm25``), without the
         answer stage: what the evaluation compares Newsdesk's quotes against."""
         filters = filters or Filters()
-        question = normalize_text(question)
-        vectors = self.search_index()
-        query = Query(
-            tokenize([question], question_language(question))[0],
-            self.embedder.encode_query(question),
-            filters,
-            vectors.allowed(filters),
-            script_of(question),
-        )
+        vectors, query, _ = self._query(normalize_text(question), filters)
         cands = self._retrieve(vectors, query, method, n=n)
         return [c.pid for c in cands[:n]]
 
-    def _excluding(self: Desk, allowed: Allowed | None, articles: Collection[str]) -> Allowed:
+    def _query(
+        self, question: str, filters: Filters, exclude_articles: Collection[str] = ()
+    ) -> tuple[VectorStore, Query, str | None]:
+        """(the vector store caught up, the question ready for retrieval, its language): the paragraphs the
+        filters allow less ``exclude_articles``', the question's tokens in its language, and its vector."""
+        vectors = self.search_index()
+        allowed = vectors.allowed(filters)
+        if exclude_articles:
+            allowed = self._excluding(allowed, exclude_articles)
+        language = question_language(question)
+        tokens = tokenize([question], language)[0]
+        query = Query(tokens, self.embedder.encode_query(question), filters, allowed, script_of(question))
+        return vectors, query, language
+
+    def _excluding(self, allowed: Allowed | None, articles: Collection[str]) -> Allowed:
         """``allowed`` (everything when None) less the paragraphs of ``articles``."""
         left_out = np.asarray(
             [pid for pid, _ in self.store.article_paragraph_rows(list(articles))], dtype=np.int64
@@ -141,7 +128,7 @@ class Questions:
         mask[left_out[left_out < len(mask)]] = False
         return Allowed(mask, int(mask.sum()))
 
-    def _retrieve(self: Desk, vectors: VectorStore, query: Query, method: str, **kw: int) -> list[Candidate]:
+    def _retrieve(self, vectors: VectorStore, query: Query, method: str, **kw: int) -> list[Candidate]:
         """``retrieve`` over ``vectors``. When the backend fails because another process's ``reindex`` switched to a
         new epoch (and dropped this one's collection) between this process's epoch check and its search, once more
         on the new epoch's store: the question is answered, not turned into an outage sentence."""
@@ -155,9 +142,7 @@ class Questions:
                 query, Sources(self.search_index(), self.lexical, self.store), method=method, **kw
             )
 
-    def context(
-        self: Desk, paragraph_id: int, before: int = 1, after: int = 1
-    ) -> tuple[Article, list[Paragraph]]:
+    def context(self, paragraph_id: int, before: int = 1, after: int = 1) -> tuple[Article, list[Paragraph]]:
         """A paragraph with its neighbours."""
         para = self.store.paragraphs([paragraph_id]).get(paragraph_id)
         if para is None:
@@ -172,7 +157,7 @@ class Questions:
         return article, around
 
     def passage(
-        self: Desk, paragraph_id: int, start: int, end: int, digest: str
+        self, paragraph_id: int, start: int, end: int, digest: str
     ) -> tuple[Article, Paragraph] | None:
         """A quoted paragraph whole (the bot's "Full passage"), verified again now: None when the paragraph is gone,
         its characters [start:end] no longer read as the quote that was shown (``digest``, ``quote_digest``), or it
@@ -190,7 +175,7 @@ class Questions:
         return article, para
 
     def timeline(
-        self: Desk,
+        self,
         question: str,
         k: int = DEFAULT_TIMELINE_K,
         filters: Filters | None = None,

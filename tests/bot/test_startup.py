@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import shutil
+from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import run_bot
+from bot.app import NewsdeskBot, configure_endpoints, run_bot
 from bot.settings import SettingsError, load_settings
+from index import language
 from tests.bot.conftest import bot_settings
 
 
@@ -83,53 +87,41 @@ async def test_sync_only_when_commands_changed_and_token_never_logged(world, cap
     assert emu.has_content_intent
 
 
-async def test_a_bot_that_opens_its_own_index_warms_it_in_the_background(
-    emu, template_dir, tmp_path, monkeypatch
-) -> None:
-    """``newsdesk run``'s bot opens the data dir itself: once started, a worker thread loads the model, the vector
-    cache, the lexical engine and the language identifier, so the first question waits for none of them."""
-    import shutil
-
-    from bot.app import NewsdeskBot, configure_endpoints
-    from index import language
-
-    monkeypatch.setattr(language, "_identifier", None)  # as in a new process
+@contextlib.asynccontextmanager
+async def own_desk_bot(emu, template_dir, tmp_path, **extra) -> AsyncIterator[NewsdeskBot]:
+    """A bot that opens a copy of the template data dir itself, as ``newsdesk run``'s does, started against the
+    emulator and closed after."""
     data = tmp_path / "data"
     shutil.copytree(template_dir, data)
-    settings = bot_settings(emu, data)
+    settings = bot_settings(emu, data, **extra)
     configure_endpoints(settings)
     bot = NewsdeskBot(settings, guild_ready_timeout=0.1)
     task = asyncio.create_task(bot.start(emu.token))
     try:
         await emu.wait_ready(timeout=60)
         await asyncio.wait_for(bot.wait_until_ready(), 60)
+        yield bot
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_a_bot_that_opens_its_own_index_warms_it_in_the_background(
+    emu, template_dir, tmp_path, monkeypatch
+) -> None:
+    """``newsdesk run``'s bot opens the data dir itself: once started, a worker thread loads the model, the vector
+    cache, the lexical engine and the language identifier, so the first question waits for none of them."""
+    monkeypatch.setattr(language, "_identifier", None)  # as in a new process
+    async with own_desk_bot(emu, template_dir, tmp_path) as bot:
         assert bot.warming is not None
         await asyncio.wait_for(bot.warming, 120)
         desk = bot.desk
         assert desk is not None and desk._embedder is not None and desk._vectors is not None
         assert len(desk._vectors) == desk.store.paragraph_count() > 0  # caught up with the store
         assert language._identifier is not None
-    finally:
-        await bot.close()
-        await asyncio.wait_for(task, 10)
     assert bot.desk is None  # the warm-up had ended: the bot closed the index it opened
 
 
 async def test_no_warm_up_when_switched_off(emu, template_dir, tmp_path) -> None:
-    import shutil
-
-    from bot.app import NewsdeskBot, configure_endpoints
-
-    data = tmp_path / "data"
-    shutil.copytree(template_dir, data)
-    settings = bot_settings(emu, data, NEWSDESK_WARM=False)
-    configure_endpoints(settings)
-    bot = NewsdeskBot(settings, guild_ready_timeout=0.1)
-    task = asyncio.create_task(bot.start(emu.token))
-    try:
-        await emu.wait_ready(timeout=60)
-        await asyncio.wait_for(bot.wait_until_ready(), 60)
+    async with own_desk_bot(emu, template_dir, tmp_path, NEWSDESK_WARM=False) as bot:
         assert bot.warming is None and bot.desk is not None and bot.desk._vectors is None
-    finally:
-        await bot.close()
-        await asyncio.wait_for(task, 10)
