@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                     keep = hits >= 0
                     hits, scores = hits[keep], scores[keep]
                     head = hits[: args.refine]
-                    hits, scores = refine(q, hits, scores, (head, vecs[row_of[head]]))
+                    hits, scores = refine(q, hits, scores, (head, vecs[row_of[head]]), args.refine)
                 times.append((time.perf_counter() - t0) * 1000)
                 found.append(np.pad(hits[:10], (0, max(0, 10 - len(hits[:10]))), constant_values=-1))
             res["filters"][name] = {

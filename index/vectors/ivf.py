@@ -8,7 +8,7 @@ The first ``REFINE`` candidates of every search are re-scored with their stored,
 (``refine``). Why: 8-bit codes cap recall below the target however many lists are probed. On 1M paragraphs
 (real MiniLM vectors replicated with small perturbations) and 400 real NewsQA/RTQA questions, recall@10 was 0.958
 at 256 probes and 0.978 at a full scan of all 4,000 lists, so the calibration climbed to the full scan (36-49 ms a
-question); with the top 20 re-scored it is 0.980 at 256 probes and 0.985 at 512, for one read of 30 stored vectors
+question); with the top 30 re-scored it is 0.980 at 256 probes and 0.985 at 512, for one read of 30 stored vectors
 (~4-6 ms at 1M).
 
 Why a floor on ``nprobe`` (``MIN_PROBE_SHARE``): perturbed stored vectors are far easier queries than questions.
@@ -29,12 +29,16 @@ MIN_PROBE_SHARE = 8  # at least one list in this many is probed, whatever the ca
 
 
 def refine(
-    q: np.ndarray, ids: np.ndarray, scores: np.ndarray, exact: tuple[np.ndarray, np.ndarray]
+    q: np.ndarray,
+    ids: np.ndarray,
+    scores: np.ndarray,
+    exact: tuple[np.ndarray, np.ndarray],
+    head: int = REFINE,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``REFINE`` of ``ids`` (ranked by 8-bit scores) re-scored and re-ordered by ``exact`` = (ids, their
+    """The first ``head`` of ``ids`` (ranked by 8-bit scores) re-scored and re-ordered by ``exact`` = (ids, their
     unquantised vectors); the rest keep their order and 8-bit scores. An id without an exact vector (deleted since)
     keeps its 8-bit score."""
-    head = min(REFINE, len(ids))
+    head = min(head, len(ids))
     if not head:
         return ids, scores
     got = dict(zip(exact[0].tolist(), (exact[1] @ q).tolist(), strict=True))
