@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--busy", action="store_true", help="run beside a process spinning on one core")
     parser.add_argument(
-        "--settings", nargs="+", default=["passive", "100", "300", "1000", "10000", "default"]
+        "--settings", nargs="+", default=["passive", "300", "600", "1000", "active", "default"]
     )
     args = parser.parse_args()
     questions = load_questions(args.questions)

@@ -22,11 +22,14 @@ OpenMP: the engine has its own libgomp, which reads its environment once, when t
 some seventy short parallel regions; between them an idle worker spins, then sleeps on a futex. Measured with
 ``bench/bench_e5_spin.py`` (100 NewsQA questions, 2 cores, p50 / p95 ms):
 - sleeping at once (``OMP_WAIT_POLICY=passive``): 17 / 21 idle, 18 / 25-30 beside a busy process;
-- a short spin, ``GOMP_SPINCOUNT=300`` (a few µs): 10 / 15 idle, 21 / 28 beside a busy process;
-- a longer one (1000): 8 / 12 idle but 27 / 34 busy; a long spin (``active``, or 100,000; libgomp's default is
-  300,000) 8 / 10 idle and 140-970 ms at p95 busy, because the spinning worker takes the core the working thread needs.
-So the engine starts with the short spin, which takes most of the idle gain for little cost beside a busy process,
-unless the environment sets ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` itself. The engine keeps scratch buffers per model: calls are serialised by a lock.
+- a short spin, ``GOMP_SPINCOUNT=600`` (a few µs): 8 / 12 idle, 22-24 / 30 beside a busy process;
+- shorter (300) is unsteady idle (9-16 / 12-19 over runs: the spin ends about when the next region starts); longer
+  (1000) is no faster idle and 27 / 34 busy; a long spin (``active``, or 100,000; libgomp's default is 300,000) is
+  8 / 10 idle and 140-970 ms at p95 busy, because the spinning worker takes the core the working thread needs.
+So the engine starts with the short spin, which halves a question's embedding on an idle machine for a third more
+beside a busy process, unless the environment sets ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` itself.
+
+The engine keeps scratch buffers per model: calls are serialised by a lock.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ BATCH = 64  # passages per engine call unless NEWSDESK_BATCH_SIZE says otherwise
 CENTRE_VERSION = "c1"  # bump with every new CENTRE_FILE: the vectors change with it
 
 
-SPIN_COUNT = "300"  # GOMP_SPINCOUNT: how long an idle OpenMP worker spins before it sleeps (see above)
+SPIN_COUNT = "600"  # GOMP_SPINCOUNT: how long an idle OpenMP worker spins before it sleeps (see above)
 
 
 def openmp_environment(environ: MutableMapping[str, str]) -> None:
