@@ -7,6 +7,11 @@
 * ``HNSW-SQ8``: ``IndexHNSWSQ`` (M 32, 8-bit scalar quantised), efSearch raised until the same calibration holds.
 * ``IVF-HNSW-SQ8``: IVF whose coarse quantiser is an HNSW graph over the centroids (``IVF{nlist}_HNSW32,SQ8``),
   4x the lists of IVF-SQ8 (``--ivf-hnsw-lists``: per sqrt(n); 4 gives IVF-SQ8's), nprobe calibrated the same way.
+* ``IVF-PQfs``: IVF-SQ8's lists with 4-bit product-quantised codes scanned by FAISS's SIMD "fast scan"
+  (``IVF{nlist},PQ{m}x4fs``, ``--pq-m`` sub-quantisers: m/2 bytes a vector instead of 384). Its codes are too coarse
+  to rank alone, so each search takes ``--pq-candidates`` (100) and re-scores them with their exact vectors before
+  the ``--refine`` step; nprobe is calibrated with that re-scoring in the loop. The size column counts the PQ index
+  only: a product using it would also need the candidates' vectors (the store's, or an in-memory 8-bit copy, 384 B).
 
 Each is then asked the real questions (embedded by the default model) under each filter kind of the scale bench
 (as a FAISS ``IDSelectorBitmap`` from the product's filter fields, exactly as the cache searches): recall@10 against
@@ -70,6 +75,9 @@ def build(
     probe_exact: np.ndarray,
     hnsw_lists: float = 16.0,
     fixed_nprobe: int | None = None,
+    pq_m: int = 96,
+    pq_candidates: int = 100,
+    row_of: np.ndarray | None = None,
 ):
     """(index, parameter name, calibrated value, build seconds)."""
     t0 = time.perf_counter()
@@ -89,6 +97,17 @@ def build(
 
         ef = _calibrate(search, probe_qs, probe_exact, 16, 4096)
         return index, "efSearch", ef, time.perf_counter() - t0
+    if kind == "IVF-PQfs":
+        nlist = int(max(16, min(65536, 4 * np.sqrt(n))))  # IVF-SQ8's lists
+        index = faiss.index_factory(d, f"IVF{nlist},PQ{pq_m}x4fs", faiss.METRIC_INNER_PRODUCT)
+        index.train(vecs[np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False)])
+        index.add_with_ids(vecs, ids)
+
+        def search(qs, nprobe):
+            return pq_rescored(index, qs, nprobe, None, pq_candidates, vecs, row_of, 10)[1]
+
+        nprobe = fixed_nprobe or _calibrate(search, probe_qs, probe_exact, 8, nlist)
+        return index, "nprobe", nprobe, time.perf_counter() - t0
     nlist = int(min(65536, hnsw_lists * np.sqrt(n)))
     index = faiss.index_factory(d, f"IVF{nlist}_HNSW32,SQ8", faiss.METRIC_INNER_PRODUCT)
     index.train(vecs[np.random.default_rng(0).choice(n, min(n, 64 * nlist), replace=False)])
@@ -99,6 +118,20 @@ def build(
 
     nprobe = fixed_nprobe or _calibrate(search, probe_qs, probe_exact, 8, nlist)
     return index, "nprobe", nprobe, time.perf_counter() - t0
+
+
+def pq_rescored(index, qs, nprobe, sel, candidates, vecs, row_of, k):
+    """IVF-PQfs search: ``candidates`` by the 4-bit codes, re-scored with their exact vectors; (scores, ids) of the
+    best ``k`` per question, padded with -1."""
+    scores, got = index.search(qs, candidates, params=faiss.SearchParametersIVF(nprobe=nprobe, sel=sel))
+    out_s = np.full((len(qs), k), -np.inf, dtype=np.float32)
+    out_i = np.full((len(qs), k), -1, dtype=np.int64)
+    for j, (q, hits) in enumerate(zip(qs, got, strict=True)):
+        hits = hits[hits >= 0]
+        exact = vecs[row_of[hits]] @ q
+        top = np.argsort(-exact, kind="stable")[:k]
+        out_s[j, : len(top)], out_i[j, : len(top)] = exact[top], hits[top]
+    return out_s, out_i
 
 
 def params_for(kind: str, value: int, sel):
@@ -143,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         default=REFINE,
         help=f"re-score this many first candidates with their exact vectors, as the product does (default {REFINE}; 0: off)",
     )
+    ap.add_argument(
+        "--pq-m", type=int, default=96, help="IVF-PQfs: 4-bit sub-quantisers (m/2 bytes a vector)"
+    )
+    ap.add_argument(
+        "--pq-candidates", type=int, default=100, help="IVF-PQfs: candidates re-scored with exact vectors"
+    )
     args = ap.parse_args(argv)
     configure_runtime()
     dirs = sc.SizeDirs(args.size_dir)
@@ -177,7 +216,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     for kind in args.kinds:
         index, pname, value, build_s = build(
-            kind, ids, vecs, probe, probe_exact, args.ivf_hnsw_lists, args.ivf_hnsw_nprobe
+            kind,
+            ids,
+            vecs,
+            probe,
+            probe_exact,
+            args.ivf_hnsw_lists,
+            args.ivf_hnsw_nprobe,
+            args.pq_m,
+            args.pq_candidates,
+            row_of,
         )
         size = len(faiss.serialize_index(index))
         res = {
@@ -193,9 +241,21 @@ def main(argv: list[str] | None = None) -> int:
             found, times = [], []
             for q in qs:
                 t0 = time.perf_counter()
-                scores, got = index.search(
-                    q.reshape(1, -1), max(10, args.refine), params=params_for(kind, value, sel)
-                )
+                if kind == "IVF-PQfs":
+                    scores, got = pq_rescored(
+                        index,
+                        q.reshape(1, -1),
+                        value,
+                        sel,
+                        args.pq_candidates,
+                        vecs,
+                        row_of,
+                        max(10, args.refine),
+                    )
+                else:
+                    scores, got = index.search(
+                        q.reshape(1, -1), max(10, args.refine), params=params_for(kind, value, sel)
+                    )
                 hits, scores = got[0], scores[0]
                 if args.refine:  # the product re-scores from the store; here from the vectors in memory
                     keep = hits >= 0
