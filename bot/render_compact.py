@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import discord
 
-from index import Answer, Article, Excerpt, Paragraph, Quote, Timeline, clip_words, excerpt, say
+from index import Answer, Article, Excerpt, Paragraph, Quote, Timeline, clip_words, excerpt, say, speaker_note
 
 from .render import (
     COLOR_ALERT,
@@ -153,8 +153,9 @@ def answer_page(answer: Answer, offset: int = 0) -> tuple[list[Page], list[Quote
         intro, quotes, first, color = no_answer_text(answer), answer.nearest_misses, 1, COLOR_NO_ANSWER
     else:
         intro, quotes, first, color = "", answer.quotes, offset + 1, COLOR_ANSWER
-        if answer.speaker_quoted is False and answer.speaker:
-            intro = f"*{esc(say('answer_speaker_not_quoted', speaker=answer.speaker))}*"
+        note = speaker_note(answer)
+        if note:
+            intro = f"*{esc(note)}*"
         if answer.dropped_unverified:
             footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
     footer = " · ".join(filter(None, [VERBATIM if quotes else "", footer.strip(" ·")]))

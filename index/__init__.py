@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "Story": "index.models",
     # sentences and rendering
     "say": "index.messages",
+    "speaker_note": "index.messages",
     "counted": "index.messages",
     "briefing_markdown": "index.briefing.view",
     "briefing_view": "index.briefing.view",
@@ -145,6 +146,7 @@ __all__ = [
     "ingest_urls",
     "parse_date",
     "say",
+    "speaker_note",
     "store_error",
 ]
 
@@ -167,7 +169,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.config import CoreSettings, configure_runtime
     from index.embed.model import ModelError
     from index.ingest.extract import ExtractError, articles_from_file, expected_articles, iter_files
-    from index.messages import counted, render, say
+    from index.messages import counted, render, say, speaker_note
     from index.models import (
         Answer,
         Article,

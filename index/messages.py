@@ -45,6 +45,7 @@ def environment() -> Environment:
     env.globals["counted"] = counted
     env.globals["say"] = say
     env.globals["language_name"] = language_name
+    env.globals["speaker_note"] = speaker_note
     return env
 
 
@@ -72,3 +73,13 @@ def _sentence(key: str) -> Template:
     except KeyError:
         raise KeyError(f"no message {key!r} in prompts/{CATALOGUE}") from None
     return environment().from_string(text)
+
+
+def speaker_note(answer: Any) -> str | None:
+    """The sentence an answer to a "what did X say" question opens with when none of its quotes is a statement by X
+    (``Answer.speaker_quoted`` is False): X is quoted nowhere in what was searched, or X is quoted but none of it
+    answers this question. One rule for the terminal, Markdown and Discord; None when there is nothing to say."""
+    if answer.speaker_quoted is not False or not answer.speaker:
+        return None
+    key = "answer_speaker_not_on_this" if answer.speaker_statements else "answer_speaker_not_quoted"
+    return say(key, speaker=answer.speaker, count=answer.speaker_statements or 0)

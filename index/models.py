@@ -115,6 +115,9 @@ class Answer:
     # not, the quotes are passages about X and the answer says so first.
     speaker: str | None = None
     speaker_quoted: bool | None = None
+    # When X is not quoted among the answer's passages: how many statements of X the who-said-what index holds
+    # under the same filters (0: X is quoted nowhere; more: X is quoted, but none of it answers this question).
+    speaker_statements: int | None = None
     language: str | None = None  # the question's (quotes in another language say theirs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +129,7 @@ class Answer:
             "searched": self.searched,
             "speaker": self.speaker,
             "speaker_quoted": self.speaker_quoted,
+            "speaker_statements": self.speaker_statements,
             "language": self.language,
         }
 

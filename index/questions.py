@@ -24,6 +24,7 @@ from index.language import question_language, script_of
 from index.models import Answer, Article, Filters, Paragraph, VectorBackendError
 from index.retrieval.lexical import LexicalIndex
 from index.retrieval.search import Candidate, Query, Sources, retrieve
+from index.speakers.who_said import statement_count
 from index.store.articles import Store
 from index.text import tokenize
 from index.text_normalize import normalize_text
@@ -91,6 +92,8 @@ class Questions:
             bar_for(self.store.model_identity()[0]),
         )
         answer = build_answer(cands, self.store, request, searched, language)
+        if answer.speaker and answer.speaker_quoted is False:  # quoted nowhere, or just not on this question?
+            answer.speaker_statements = statement_count(self.store, answer.speaker, filters)
         if counted and answer.no_answer:  # the honest no-answer says how much was searched: count it in SQL
             answer.searched["paragraphs"] = self.store.allowed_count(filters)
         return answer

@@ -88,11 +88,14 @@ def asked_speaker(question: str) -> str | None:
 
 
 def question_speaker(question: str) -> set[str]:
-    """Stemmed tokens of the speaker a "what did X say/do ..." question names; empty when it names none."""
+    """Stemmed tokens of the speaker a "what did X say/do ..." or "what is X's position" question names; empty
+    when it names none. (The position forms matter: without them X's own statements were never marked as X's, and
+    the answer said X was quoted nowhere even when its first quote was X speaking.)"""
     match = _QUESTION.match(question)
-    if not match:
-        return set()
-    return set(tokenize([match.group("speaker")])[0])
+    if match:
+        return set(tokenize([match.group("speaker")])[0])
+    asked = asked_speaker(question)
+    return set(tokenize([asked])[0]) if asked else set()
 
 
 def _phrase_matches(words: list[str], speaker: set[str]) -> bool:

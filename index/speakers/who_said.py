@@ -106,6 +106,15 @@ def match_speakers(store: Store, asked: str) -> list[tuple[int, str]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
+def statement_count(store: Store, asked: str, filters: Filters, limit: int = 100) -> int:
+    """How many statements of the speaker ``asked`` names the who-said-what index holds under ``filters`` (at most
+    ``limit``; one query on its tables). It reads the index as it is: ``ask`` never catches it up (that is a write),
+    so articles no process has read for speakers yet are not counted."""
+    matched = match_speakers(store, asked)
+    where, params = store.filter_sql(filters)
+    return len(store.speaker_mentions([sid for sid, _ in matched], where, params, limit))
+
+
 @dataclass
 class Topic:
     """The ``about`` topic ready for scoring: its vector and the idf weights of its words."""

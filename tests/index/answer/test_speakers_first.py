@@ -3,8 +3,9 @@ one sentence says so and only passages about X follow; a statement keeps the sen
 
 from __future__ import annotations
 
+from index.answer.attribution import question_speaker
 from index.answer.spans import with_qualifier
-from index.messages import render, say
+from index.messages import render, say, speaker_note
 from index.models import Paragraph
 
 
@@ -19,14 +20,38 @@ def test_the_seed_japanese_statements_come_first_and_second(seed_desk):
     assert flags == sorted(flags, reverse=True)  # every statement by Japan before any passage that is not one
 
 
+def test_a_position_question_puts_the_speakers_own_statement_first(seed_desk):
+    # "What is X's position" names its speaker as "what did X say" does: X's statements are marked as X's and come
+    # first, and the answer does not claim X is quoted nowhere
+    answer = seed_desk.ask("What is Kishida's position on Russia?", k=5)
+    assert answer.speaker == "Kishida" and answer.speaker_quoted is True
+    assert answer.quotes[0].attributed and "Kishida" in answer.quotes[0].text
+    assert speaker_note(answer) is None
+    assert question_speaker("What is Kishida's position on Russia?") == question_speaker("What did Kishida say?")
+
+
 def test_a_speaker_quoted_nowhere_gets_one_sentence_and_passages_about_him(wikinews_desk):
+    wikinews_desk.speakers_catch_up()  # what a deployment's `quotes` or bot has done: the index of who said what
     answer = wikinews_desk.ask("What did Yushchenko say?", k=5)
     assert answer.quotes and answer.speaker == "Yushchenko" and answer.speaker_quoted is False
+    assert answer.speaker_statements == 0
     assert all("Yushchenko" in q.text or "Yushchenko" in q.title for q in answer.quotes)
     assert all(q.attributed is False for q in answer.quotes)
     text = render("answer.md.j2", answer=answer, offset=0, k=5)
     assert say("answer_speaker_not_quoted", speaker="Yushchenko") in text
     assert answer.to_dict()["speaker_quoted"] is False
+
+
+def test_a_speaker_quoted_on_other_things_is_not_called_quoted_nowhere(wikinews_desk):
+    # Bush is quoted in the sample, but on nothing that answers this: the sentence says that, not "no statement"
+    wikinews_desk.speakers_catch_up()
+    answer = wikinews_desk.ask("What is Bush's position on Social Security?", k=3)
+    assert answer.speaker == "Bush" and answer.speaker_quoted is False
+    assert answer.speaker_statements and answer.speaker_statements >= 1
+    assert answer.to_dict()["speaker_statements"] == answer.speaker_statements
+    text = render("answer.md.j2", answer=answer, offset=0, k=3)
+    assert say("answer_speaker_not_on_this", speaker="Bush") in text
+    assert say("answer_speaker_not_quoted", speaker="Bush") not in text
 
 
 def test_questions_about_no_speaker_carry_no_speaker_fields(wikinews_desk):
