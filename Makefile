@@ -85,6 +85,9 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_cold_start.py
+	# ingest pipeline / bare encode of the same encoder (target >= 0.9), for each encoder offered
+	NEWSDESK_MODEL=intfloat/multilingual-e5-small $(BIN)/python bench/bench_e5_ingest.py
+	NEWSDESK_MODEL=sentence-transformers/all-MiniLM-L6-v2 $(BIN)/python bench/bench_e5_ingest.py
 
 SIZES ?= 100000 1000000
 # BACKEND=milvus (or both): the store-is-truth design measured a second time on milvus-lite, beside FAISS in the same run

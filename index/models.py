@@ -119,6 +119,9 @@ class Answer:
     # under the same filters (0: X is quoted nowhere; more: X is quoted, but none of it answers this question).
     speaker_statements: int | None = None
     language: str | None = None  # the question's (quotes in another language say theirs)
+    # The answerability model's probability that the first passage passing the bar answers the question (below the
+    # encoder's threshold the answer is "no relevant passage"); None for the bare baselines or when none passed.
+    answerability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +134,7 @@ class Answer:
             "speaker_quoted": self.speaker_quoted,
             "speaker_statements": self.speaker_statements,
             "language": self.language,
+            "answerability": self.answerability,
         }
 
 

@@ -198,6 +198,7 @@ class Selection:
     misses: list[Quote] = field(default_factory=list)
     dropped: int = 0
     about: bool = False  # the question's speaker is quoted nowhere: only passages that mention them are shown
+    answerability: float | None = None  # the answerability model's probability for the first passing passage
 
 
 def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
@@ -229,7 +230,10 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
                 sel.misses.append(quote)
             continue
         x = features(pool, store, req, c, best) if first and rescored else None
-        if x is not None and bar.answerable is not None and bar.answerable.p(x) < bar.answer_threshold:
+        p = bar.answerable.p(x) if x is not None and bar.answerable is not None else None
+        if p is not None:
+            sel.answerability = round(p, 4)  # shown in --json; the decision reads the unrounded value
+        if p is not None and p < bar.answer_threshold:
             sel.misses.insert(0, quote)  # the nearest passage, judged not to answer: no answer at all
             del sel.misses[NEAREST_MISSES:]
             break
@@ -298,4 +302,5 @@ def build_answer(
         if sel.quotes and any(q.attributed is not None for q in sel.quotes)
         else None,
         language=language,
+        answerability=sel.answerability,
     )

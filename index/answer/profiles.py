@@ -1,7 +1,7 @@
 """Per-model values of the relevance bar: what a cosine means depends on the model that made it.
 
 Why: the no-answer bar (``answer.relevant``) compares a passage's evidence and cosine with absolute numbers, chosen
-on MiniLM's scale. Centred e5 vectors (``encoders_e5.py``) spread their cosines like MiniLM's but lower: on NewsQA's
+on MiniLM's scale. Centred e5 vectors (``index/embed/e5.py``) spread their cosines like MiniLM's but lower: on NewsQA's
 tuning half the best passage's cosine is 0.415 on average (MiniLM 0.565), and a question's median cosine -0.016
 (MiniLM 0.064). So each model has its own bar, chosen on the tuning half only, and the store's recorded model
 identity picks it (the vectors searched are that model's).

@@ -4,7 +4,7 @@ Why more than one: on a 2-core CPU without bf16 units the model's forward pass i
 query's embedding is a third of an ``ask``. ONNX Runtime and OpenVINO run the same graph faster and start
 without importing torch. Each backend gives the same normalised mean-pooled vectors as sentence-transformers
 (tokenised the same way, truncated at the model's ``max_seq_length``), so search results agree with fp32
-(``tests/index/test_encoders.py`` checks top-10 agreement). The graph is exported once per model and cached
+(``tests/index/embed/test_backends.py`` checks top-10 agreement). The graph is exported once per model and cached
 (``graph_cache``); only that export needs torch.
 
 A backend's ``identity`` names backend and precision; the store records it with the vectors so that a change of

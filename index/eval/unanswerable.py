@@ -11,6 +11,11 @@ simulated on the ten quotes each question got with the current bar, so floors be
 floor can only remove quotes (a passage past the tenth cannot move up). Choose a floor on the tuning half (``--split
 tune``); read it on the reporting half.
 
+A second curve raises the threshold of the answerability model, the one decision the shipped bar makes about
+whether to answer at all (``Answer.answerability``: the model's probability for the first passing passage): a
+question whose probability is below a threshold gets no quote. From the encoder's shipped threshold upward only, for
+the same reason (a lower threshold would need the quotes of questions refused today).
+
 RealTimeQA caveat: other outlets' reports of the same story stay in the index, so some "false" answers there
 quote the real answer; they are counted apart (``answered_elsewhere``).
 """
@@ -23,11 +28,16 @@ import time
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from index.answer.profiles import bar_for
 from index.eval.metrics import Tally, first_hit
 from index.models import Answer, Filters
 from index.service import Newsdesk
 
 CURVE_POINTS = 25  # floors on the curve
+THRESHOLD_STEP, THRESHOLD_TOP = (
+    0.025,
+    0.6,
+)  # the answerability curve: from the shipped threshold to this, by this
 
 
 @dataclass
@@ -36,6 +46,7 @@ class Asked:
 
     evidence: list[float] = field(default_factory=list)
     gold: list[bool] = field(default_factory=list)
+    answerability: float | None = None  # the answer's (``Answer.answerability``)
 
 
 def own_articles(q: dict[str, Any]) -> set[str]:
@@ -47,7 +58,7 @@ def own_articles(q: dict[str, Any]) -> set[str]:
 
 
 def asked(answer: Answer, answers: list[str]) -> Asked:
-    out = Asked()
+    out = Asked(answerability=answer.answerability)
     for quote in answer.quotes:
         out.evidence.append(quote.evidence if quote.evidence is not None else quote.score)
         out.gold.append(first_hit([quote.text], answers) is not None)
@@ -56,7 +67,7 @@ def asked(answer: Answer, answers: list[str]) -> Asked:
 
 def from_record(record: dict[str, Any], answers: list[str]) -> Asked:
     """The same from a question's JSON line of ``evaluate`` (its ``answer``)."""
-    out = Asked()
+    out = Asked(answerability=record["answer"].get("answerability"))
     for quote in record["answer"]["quotes"]:
         ev = quote.get("evidence")
         out.evidence.append(ev if ev is not None else quote["score"])
@@ -86,6 +97,17 @@ def at_floor(rows: list[Asked], floor: float) -> tuple[Tally, int, int]:
         shown += len(kept)
         refused += not kept
         tally.ranks.append(next((i for i, g in enumerate(kept, 1) if g), None))
+    return tally, refused, shown
+
+
+def at_threshold(rows: list[Asked], threshold: float) -> tuple[Tally, int, int]:
+    """The same as ``at_floor`` when questions whose answerability is below ``threshold`` get no quote."""
+    tally, refused, shown = Tally(), 0, 0
+    for row in rows:
+        keep = row.evidence and (row.answerability is None or row.answerability >= threshold)
+        shown += len(row.evidence) if keep else 0
+        refused += not keep
+        tally.ranks.append(next((i for i, g in enumerate(row.gold, 1) if g), None) if keep else None)
     return tally, refused, shown
 
 
@@ -131,6 +153,28 @@ def curve(real: list[Asked], unanswerable: list[Asked]) -> list[dict[str, float]
     return points
 
 
+def threshold_curve(real: list[Asked], unanswerable: list[Asked], shipped: float) -> list[dict[str, float]]:
+    """The answerability threshold raised from ``shipped`` by ``THRESHOLD_STEP`` to ``THRESHOLD_TOP``."""
+    n_real, n_un = max(len(real), 1), max(len(unanswerable), 1)
+    points = []
+    for i in range(int(round((THRESHOLD_TOP - shipped) / THRESHOLD_STEP)) + 1):
+        t = round(shipped + i * THRESHOLD_STEP, 4)
+        tally, refused, _ = at_threshold(real, t)
+        _, unrefused, shown = at_threshold(unanswerable, t)
+        points.append(
+            {
+                "threshold": t,
+                "false_answer_rate": round(1 - unrefused / n_un, 4),
+                "false_quotes_per_question": round(shown / n_un, 2),
+                "no_answer_rate": round(refused / n_real, 4),
+                "hit@1": round(tally.hit(1), 4),
+                "hit@5": round(tally.hit(5), 4),
+                "mrr": round(tally.mrr(), 4),
+            }
+        )
+    return points
+
+
 class Lines:
     """``evaluate``'s per-question JSON lines, kept for the curve and passed on to ``--output`` when given."""
 
@@ -163,6 +207,8 @@ def evaluate_unanswerable(
     real = real_rows(records, questions)
     unanswerable = ask_unanswerable(desk, questions, as_of_field)
     _, refused, _ = at_floor(real, float("-inf"))
+    bar = bar_for(desk.store.model_identity()[0])
+    shipped = bar.answer_threshold if bar.answerable is not None else None
     return {
         **summary(unanswerable),
         "real_questions": len(real),
@@ -170,6 +216,8 @@ def evaluate_unanswerable(
         "real_no_answer_rate": round(refused / max(len(real), 1), 4),
         "seconds": round(time.perf_counter() - started, 1),
         "curve": curve(real, unanswerable),
+        "answer_threshold": shipped,
+        "threshold_curve": threshold_curve(real, unanswerable, shipped) if shipped is not None else [],
     }
 
 
@@ -190,4 +238,18 @@ def format_unanswerable(result: dict[str, Any], half: str) -> str:
             f"{p['floor']:>7.2f}{p['false_answer_rate']:>11.3f}{p['false_quotes_per_question']:>10.2f}"
             f"{p['no_answer_rate']:>11.3f}{p['hit@1']:>8.3f}{p['hit@5']:>8.3f}{p['mrr']:>8.3f}"
         )
+    if u.get("threshold_curve"):
+        lines.append(
+            f"trade-off over the answerability threshold (whether to answer at all; shipped "
+            f"{u['answer_threshold']:.3f}; {half} half"
+            + ("; choose here)" if half == "tune" else "; choose on the tuning half)")
+        )
+        lines.append(
+            f"{'thresh':>7}{'false-ans':>11}{'quotes/q':>10}{'no-answer':>11}{'hit@1':>8}{'hit@5':>8}{'MRR':>8}"
+        )
+        for p in u["threshold_curve"]:
+            lines.append(
+                f"{p['threshold']:>7.3f}{p['false_answer_rate']:>11.3f}{p['false_quotes_per_question']:>10.2f}"
+                f"{p['no_answer_rate']:>11.3f}{p['hit@1']:>8.3f}{p['hit@5']:>8.3f}{p['mrr']:>8.3f}"
+            )
     return "\n".join(lines)

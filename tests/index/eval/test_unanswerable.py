@@ -9,7 +9,16 @@ import shutil
 from cli.main import build_parser
 from index.config import CoreSettings
 from index.eval.retrieval import run_eval
-from index.eval.unanswerable import Asked, at_floor, curve, format_unanswerable, own_articles, summary
+from index.eval.unanswerable import (
+    Asked,
+    at_floor,
+    at_threshold,
+    curve,
+    format_unanswerable,
+    own_articles,
+    summary,
+    threshold_curve,
+)
 
 from ...conftest import WIKINEWS
 
@@ -42,6 +51,28 @@ def test_a_floor_removes_weak_quotes_and_refuses_questions_left_without_any():
     assert [p["no_answer_rate"] for p in points] == sorted(p["no_answer_rate"] for p in points)
 
 
+def test_raising_the_answerability_threshold_refuses_whole_questions_from_the_shipped_one_up():
+    real = [
+        Asked([0.9, 0.5], [False, True], answerability=0.8),
+        Asked([0.4], [True], answerability=0.3),
+        Asked([], [], answerability=0.1),  # refused today: stays refused
+    ]
+    unanswerable = [
+        Asked([0.6, 0.3], [False, False], answerability=0.25),
+        Asked([0.5], [False], answerability=0.5),
+    ]
+    tally, refused, shown = at_threshold(real, 0.2)
+    assert tally.ranks == [2, 1, None] and refused == 1 and shown == 3  # the shipped point: nothing changes
+    tally, refused, _ = at_threshold(real, 0.35)
+    assert tally.ranks == [2, None, None] and refused == 2
+    points = threshold_curve(real, unanswerable, 0.2)
+    assert points[0]["threshold"] == 0.2 and points[0]["false_answer_rate"] == 1.0
+    assert [p["threshold"] for p in points[:3]] == [0.2, 0.225, 0.25]
+    at_04 = next(p for p in points if p["threshold"] == 0.4)
+    assert at_04["false_answer_rate"] == 0.5 and at_04["no_answer_rate"] == round(2 / 3, 4)
+    assert points[-1]["false_answer_rate"] == 0.0 and points[-1]["threshold"] <= 0.6
+
+
 def test_a_question_asked_without_its_article_never_quotes_it(wiki):
     with_story = wiki.ask("How much will Kmart pay for Sears?", k=10)
     assert any(q.article_id == KMART for q in with_story.quotes)
@@ -72,7 +103,11 @@ def test_cli_reports_false_answers_beside_real_no_answers(wikinews_dir, tmp_path
     u = result["unanswerable"]
     assert u["questions"] == 2 and u["real_questions"] == 2 and 0 <= u["false_answer_rate"] <= 1
     assert u["real_no_answers"] == 0 and u["curve"]
+    # the answerability curve starts at the encoder's shipped threshold, where it repeats the figures above
+    assert u["threshold_curve"] and u["threshold_curve"][0]["threshold"] == u["answer_threshold"]
+    assert u["threshold_curve"][0]["false_answer_rate"] == u["false_answer_rate"]
     run_eval(build_parser().parse_args(argv), CoreSettings())
     text = capsys.readouterr().out
     assert "newsdesk (quotes)" in text and "false-answer rate" in text and "no-answers of 2" in text
     assert format_unanswerable(u, "tune").count("\n") >= 4
+    assert "trade-off over the answerability threshold" in text
