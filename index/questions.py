@@ -89,6 +89,7 @@ class Questions:
             filters.scopes,
             method,
             bar_for(self.store.model_identity()[0]),
+            language,
         )
         answer = build_answer(cands, self.store, request, searched, language)
         if counted and answer.no_answer:  # the honest no-answer says how much was searched: count it in SQL
