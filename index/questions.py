@@ -90,6 +90,7 @@ class Questions:
             filters.scopes,
             method,
             bar_for(self.store.model_identity()[0]),
+            language,
         )
         answer = build_answer(cands, self.store, request, searched, language)
         if answer.speaker and answer.speaker_quoted is False:  # quoted nowhere, or just not on this question?

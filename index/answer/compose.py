@@ -66,14 +66,21 @@ class Pool:
     windows: dict[int, tuple[int, int, float]] = field(default_factory=dict)
     article_tokens: dict[str, set[str]] = field(default_factory=dict)  # read when the first quote is judged
     typed: set[int] = field(default_factory=set)  # windows holding what the question asks for (a number, ...)
+    language: str | None = None  # the question's (``Request.language``)
 
     def article_coverage(self, store: Store, article_id: str, weights: dict[str, float]) -> float:
-        """The IDF-weighted share of the question's terms found anywhere in the article (title included)."""
+        """The IDF-weighted share of the question's terms found anywhere in the article (title included).
+
+        The article is cut by the rules the question's terms were cut by (the question's language): the share asks
+        whether the same words occur, so a French question's "installations" must meet the French article's
+        "installations", not its English stem "instal"; and an English-looking question (an all-ASCII French or
+        German one is taken as English: ``language.question_language``) still meets its stems in the article."""
         if article_id not in self.article_tokens:
             article = self.articles.get(article_id)
             texts = store.article_texts([article_id]).get(article_id, [])
             title = article.title if article is not None else ""
-            self.article_tokens[article_id] = set(tokenize([title + "\n" + "\n".join(texts)])[0])
+            text = title + "\n" + "\n".join(texts)
+            self.article_tokens[article_id] = set(tokenize([text], self.language)[0])
         total = sum(weights.values())
         if total <= 0:
             return 1.0
@@ -90,13 +97,14 @@ class Request:
     scopes: tuple[str, ...] | None
     method: str = "hybrid"
     bar: Bar = MINILM  # the relevance bar of the model searched (profiles.py)
+    language: str | None = None  # the question's, which cut its terms (``weights``); None: English rules
 
 
 def load_pool(candidates: list[Candidate], store: Store, req: Request) -> Pool:
     cands = candidates[: max(4 * (req.k + req.offset), POOL)]
     paragraphs = store.paragraphs([c.pid for c in cands])
     articles = store.articles([p.article_id for p in paragraphs.values()])
-    return Pool(cands, paragraphs, articles)
+    return Pool(cands, paragraphs, articles, language=req.language)
 
 
 def rescore(pool: Pool, store: Store, req: Request) -> None:

@@ -33,6 +33,7 @@ from index.answer.profiles import bar_for
 from index.answer.spans import span_quote
 from index.answer.verify import is_verbatim
 from index.briefing.content import article_vector
+from index.language import question_language
 from index.models import Quote
 from index.retrieval.lexical import LexicalIndex
 from index.retrieval.search import W_DENSE, W_LEXICAL, Candidate, article_blend
@@ -89,14 +90,14 @@ def bm25_ceiling(desk: TrackDesk, tokens: list[str]) -> float:
 
 
 def candidates(
-    desk: TrackDesk, question: str, qvec: np.ndarray, ids: np.ndarray, after: int, upto: int
+    desk: TrackDesk, tokens: list[str], qvec: np.ndarray, ids: np.ndarray, after: int, upto: int
 ) -> list[Candidate]:
-    """The new paragraphs ``ids`` scored by dense + lexical evidence and the article blend, best first."""
+    """The new paragraphs ``ids`` scored by dense + lexical evidence and the article blend, best first
+    (``tokens``: the question's, in its language)."""
     store = desk.store
     have, vecs = store.vectors(ids.tolist())
     if not len(have):
         return []
-    tokens = tokenize([question])[0]
     bm25 = store.bm25_between(tokens, after, upto)
     ceiling = bm25_ceiling(desk, tokens)
     cands: dict[int, Candidate] = {}
@@ -121,10 +122,15 @@ def find(desk: TrackDesk, tq: Tracked, qvec: np.ndarray, after: int, upto: int, 
     ids = store.new_paragraph_ids(after, upto, tq.scopes, tq.source)
     if not len(ids):
         return []
-    ranked = candidates(desk, tq.question, qvec, ids, after, upto)[:POOL]
-    tokens = tokenize([tq.question])[0]
+    # The question's words in its language, as ``ask`` reads them: a French question is not English-stemmed, so
+    # its terms meet the French articles' terms, which the store keeps in their own language (``schema.terms_of``).
+    language = question_language(tq.question)
+    tokens = tokenize([tq.question], language)[0]
+    ranked = candidates(desk, tokens, qvec, ids, after, upto)[:POOL]
     bar = bar_for(store.model_identity()[0])
-    req = Request(tq.question, desk.lexical.weights(tokens), POOL // 4, 0, 0, tq.scopes, "hybrid", bar)
+    req = Request(
+        tq.question, desk.lexical.weights(tokens), POOL // 4, 0, 0, tq.scopes, "hybrid", bar, language
+    )
     pool = load_pool(ranked, store, req)
     rescore(pool, store, req)
     best = best_evidence(pool)

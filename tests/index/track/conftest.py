@@ -86,6 +86,30 @@ def gulls() -> ArticleIn:
 
 
 @pytest.fixture
+def ferry_explainer() -> ArticleIn:
+    """An explainer that asks the tracked question in its own words and answers it: the best new match there is."""
+    return article(
+        "Ferry Guide",
+        "crossing-time",
+        "How long does the Gull Island ferry crossing take?",
+        "How long does the ferry crossing to Gull Island take? The ferry crossing to Gull Island takes nineteen "
+        "minutes, the ferry operator said.",
+    )
+
+
+@pytest.fixture
+def council() -> ArticleIn:
+    """A passage about the ferry that does not say how long the crossing takes: related, far below an answer."""
+    return article(
+        "Island Gazette",
+        "council",
+        "Island council meets",
+        "The island council will meet on Friday to discuss the harbour budget and the new ferry timetable for Gull "
+        "Island.",
+    )
+
+
+@pytest.fixture
 def news_dir(wikinews_dir: Path, tmp_path: Path) -> Path:
     """A data dir of its own holding the bundled Wikinews sample, so the question's term weights are those of a
     real corpus rather than of a handful of test articles."""
