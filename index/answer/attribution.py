@@ -58,6 +58,29 @@ SPEECH_VERBS = frozenset(
         "responded",
         "tweeted",
         "wrote",
+        # the present tense of the same verbs ("Iran denies its nuclear program is aimed at building bombs")
+        "adds",
+        "insists",
+        "threatens",
+        "stresses",
+        "declares",
+        "argues",
+        "claims",
+        "denies",
+        "confirms",
+        "acknowledges",
+        "explains",
+        "cautions",
+        "predicts",
+        "concedes",
+        "notes",
+        "replies",
+        "responds",
+        "tweets",
+        "writes",
+        "tells",
+        "states",
+        "announces",
     ]
 )
 _WORDS = re.compile(r"[\w'’.-]+|[,;:\"“”()]")
@@ -87,27 +110,42 @@ def asked_speaker(question: str) -> str | None:
     return (match.group("speaker") or match.group("owner")).strip()
 
 
-def question_speaker(question: str) -> set[str]:
-    """Stemmed tokens of the speaker a "what did X say/do ..." or "what is X's position" question names; empty
-    when it names none. (The position forms matter: without them X's own statements were never marked as X's, and
-    the answer said X was quoted nowhere even when its first quote was X speaking.)"""
+def speaker_words(question: str) -> list[str]:
+    """Stemmed tokens of the speaker a "what did X say/do ..." or "what is X's position" question names, in order;
+    empty when it names none. (The position forms matter: without them X's own statements were never marked as X's,
+    and the answer said X was quoted nowhere even when its first quote was X speaking.)"""
     match = _QUESTION.match(question)
     if match:
-        return set(tokenize([match.group("speaker")])[0])
+        return tokenize([match.group("speaker")])[0]
     asked = asked_speaker(question)
-    return set(tokenize([asked])[0]) if asked else set()
+    return tokenize([asked])[0] if asked else []
 
 
-def _phrase_matches(words: list[str], speaker: set[str]) -> bool:
+def question_speaker(question: str) -> set[str]:
+    """The same as a set."""
+    return set(speaker_words(question))
+
+
+def speaker_head(words: list[str]) -> str | None:
+    """The word a statement's speaker phrase must hold when the asked speaker has several: the last, its name or
+    head noun ("Interior Secretary Ken Salazar" -> salazar, "the Russian ambassador" -> ambassador), so that "an
+    Interior Ministry spokesman said" is not Salazar speaking. None for a one-word speaker."""
+    return words[-1] if len(words) > 1 else None
+
+
+def _phrase_matches(words: list[str], speaker: set[str], head: str | None = None) -> bool:
     tokens = tokenize([" ".join(words)])[0]
     countries = [t for t in tokens if t in COUNTRIES]
     if countries:
         return countries[0] in speaker
+    if head is not None:
+        return head in tokens
     return bool(speaker & set(tokens))
 
 
-def attributed_to(text: str, speaker: set[str]) -> bool:
-    """True when some speech verb in ``text`` has a speaker phrase naming ``speaker``."""
+def attributed_to(text: str, speaker: set[str], head: str | None = None) -> bool:
+    """True when some speech verb in ``text`` has a speaker phrase naming ``speaker`` (holding ``head``, when
+    given: ``speaker_head``)."""
     if not speaker:
         return False
     words = _WORDS.findall(text)
@@ -119,7 +157,7 @@ def attributed_to(text: str, speaker: set[str]) -> bool:
             if w in _BOUNDARY or w.endswith("."):
                 break
             before.insert(0, w)
-        if before and _phrase_matches(before, speaker):
+        if before and _phrase_matches(before, speaker, head):
             return True
         if i > 0 and words[i - 1] in _BOUNDARY:  # '"...," said Prime Minister Fumio Kishida.'
             after: list[str] = []
@@ -128,6 +166,6 @@ def attributed_to(text: str, speaker: set[str]) -> bool:
                     after.append(w.rstrip("."))
                     break
                 after.append(w)
-            if after and _phrase_matches(after, speaker):
+            if after and _phrase_matches(after, speaker, head):
                 return True
     return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from index.answer.answer_type import answer_type, has_answer_type
-from index.answer.attribution import asked_speaker, attributed_to, question_speaker
+from index.answer.attribution import asked_speaker, attributed_to, speaker_head, speaker_words
 from index.answer.copies import Collapser
 from index.answer.profiles import MINILM, Bar
 from index.answer.relevance import FEATURE_DEPTH, feature_row, missing_share
@@ -110,7 +110,8 @@ def load_pool(candidates: list[Candidate], store: Store, req: Request) -> Pool:
 def rescore(pool: Pool, store: Store, req: Request) -> None:
     """Choose each candidate's best sentence window; for the hybrid method, add its evidence to the score."""
     rescored = METHODS[req.method].rescored
-    speaker = question_speaker(req.question) if rescored else set()
+    words = speaker_words(req.question) if rescored else []
+    speaker, head = set(words), speaker_head(words)
     kind = answer_type(req.question) if rescored else None
     captions = store.captions([c.pid for c in pool.cands]) if rescored else set()
     for c in pool.cands:
@@ -132,7 +133,7 @@ def rescore(pool: Pool, store: Store, req: Request) -> None:
             pool.typed.add(c.pid)
         c.score += W_COVERAGE * c.coverage + prior
         c.prior += prior
-        if speaker and attributed_to(para.text, speaker):
+        if speaker and attributed_to(para.text, speaker, head):
             c.attributed = True
             c.score += W_ATTRIBUTION
         if c.pid in captions:
