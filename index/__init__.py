@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     # sentences and rendering
     "say": "index.messages",
     "counted": "index.messages",
+    "shown_language": "index.language",
     "briefing_markdown": "index.briefing.view",
     "briefing_view": "index.briefing.view",
     "StoryView": "index.briefing.view",
@@ -145,6 +146,7 @@ __all__ = [
     "ingest_urls",
     "parse_date",
     "say",
+    "shown_language",
     "store_error",
 ]
 
@@ -167,6 +169,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.config import CoreSettings, configure_runtime
     from index.embed.model import ModelError
     from index.ingest.extract import ExtractError, articles_from_file, expected_articles, iter_files
+    from index.language import shown_language
     from index.messages import counted, render, say
     from index.models import (
         Answer,

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from index.language import language_name
+from index.language import language_name, shown_language
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 CATALOGUE = "messages.toml"
@@ -45,6 +45,7 @@ def environment() -> Environment:
     env.globals["counted"] = counted
     env.globals["say"] = say
     env.globals["language_name"] = language_name
+    env.globals["shown_language"] = shown_language
     return env
 
 
