@@ -23,6 +23,7 @@ from index import (
     briefing_view,
     clip_words,
     say,
+    shown_language,
 )
 from index import briefing_markdown as render_briefing_markdown
 
@@ -57,13 +58,20 @@ def link(title: str, url: str | None) -> str:
     return label
 
 
-def quote_meta(q: Quote) -> str:
+def language_label(q: Quote, question_language: str | None = None) -> str:
+    """The label beside a quote in another language than the question's (unknown: English), e.g. "in Russian":
+    the terminal's rule (``index.shown_language``), so a Russian question's English quotes say so too."""
+    code = shown_language(q.language, question_language)
+    return say("quote_language", code=code) if code else ""
+
+
+def quote_meta(q: Quote, question_language: str | None = None) -> str:
     parts = [f"**{esc(q.source)}**", link(q.title, q.url)]
     if q.date:
         parts.append(q.date)
     parts.append(f"¶{q.paragraph}")
-    if q.language and q.language != "en":  # verbatim in its own language: say which
-        parts.append(say("quote_language", code=q.language))
+    if label := language_label(q, question_language):
+        parts.append(label)
     parts.append(VERBATIM)
     if q.confidence:  # the calibrated label, never the raw score
         parts.append(f"**{q.confidence}**" if q.confidence == "strong match" else q.confidence)

@@ -27,6 +27,7 @@ from .render import (
     Page,
     alert_mark,
     answer_footer,
+    language_label,
     link,
     no_answer_text,
     pack,
@@ -53,15 +54,15 @@ class Shown:
     excerpt: Excerpt
 
 
-def source_line(q: Quote, date: bool = True) -> str:
-    """One short line under a quote: outlet · title linked · date · ¶ · language (when not English) · the outlets
-    of syndicated copies · label."""
+def source_line(q: Quote, date: bool = True, language: str | None = None) -> str:
+    """One short line under a quote: outlet · title linked · date · ¶ · language (when not the question's
+    ``language``; unknown: English) · the outlets of syndicated copies · label."""
     parts = [f"**{esc(q.source)}**", link(clip_words(q.title or "untitled", SOURCE_TITLE), q.url)]
     if date and q.date:
         parts.append(q.date[:10])
     parts.append(f"¶{q.paragraph}")
-    if q.language and q.language != "en":  # verbatim in its own language: say which
-        parts.append(say("quote_language", code=q.language))
+    if label := language_label(q, language):  # verbatim in its own language: say which
+        parts.append(label)
     if q.also_in:  # syndicated copies: their outlets, briefly
         outlets = ", ".join(dict.fromkeys(r.source for r in q.also_in))
         parts.append(esc(say("bot_also_in_short", outlets=clip_words(outlets, ALSO_IN))))
@@ -78,16 +79,16 @@ def quote_line(number: int | None, ex: Excerpt) -> str:
     return f"{head}“{before}{esc(ex.text)}{after}”"
 
 
-def block(s: Shown, date: bool = True, numbered: bool = True) -> str:
-    return quote_line(s.number if numbered else None, s.excerpt) + "\n" + source_line(s.quote, date)
+def block(s: Shown, date: bool = True, numbered: bool = True, language: str | None = None) -> str:
+    return quote_line(s.number if numbered else None, s.excerpt) + "\n" + source_line(s.quote, date, language)
 
 
 _EMPTY = Excerpt("", 0, 0, False, False)
 
 
-def overhead(q: Quote, number: int, date: bool = True) -> int:
+def overhead(q: Quote, number: int, date: bool = True, language: str | None = None) -> int:
     """What a quote's block shows besides the excerpt's own characters (and the separator before it)."""
-    return shown_len(block(Shown(number, q, _EMPTY), date)) + ELLIPSES + len(SEPARATOR)
+    return shown_len(block(Shown(number, q, _EMPTY), date, language=language)) + ELLIPSES + len(SEPARATOR)
 
 
 def water_fill(lengths: Sequence[int], floors: Sequence[int], room: int) -> list[int]:
@@ -105,12 +106,19 @@ def water_fill(lengths: Sequence[int], floors: Sequence[int], room: int) -> list
     return [min(n, max(f, lo)) for n, f in zip(lengths, floors, strict=True)]
 
 
-def plan(quotes: Sequence[Quote], question: str, first: int, room: int, date: bool = True) -> list[Shown]:
+def plan(
+    quotes: Sequence[Quote],
+    question: str,
+    first: int,
+    room: int,
+    date: bool = True,
+    language: str | None = None,
+) -> list[Shown]:
     """As many of ``quotes`` (in order) as fit ``room`` visible characters, each with its best excerpt: fewer
     quotes rather than cut sentences; the first is always shown (cut at a word break if it must be)."""
     floors = [len(excerpt(q, question, 0).text) for q in quotes]
     for n in range(len(quotes), 0, -1):
-        left = room - sum(overhead(q, first + i, date) for i, q in enumerate(quotes[:n]))
+        left = room - sum(overhead(q, first + i, date, language) for i, q in enumerate(quotes[:n]))
         if n == 1:
             ex = excerpt(quotes[0], question, max(left, 1), limit=max(left, 1))
             return [Shown(first, quotes[0], ex)]
@@ -144,11 +152,21 @@ def title_of(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- answers
-def answer_page(answer: Answer, offset: int = 0) -> tuple[list[Page], list[Quote]]:
-    """An answer's page for a phone, and the quotes it shows (the next page starts after them); an honest
-    no-answer shows its nearest misses the same way."""
+def last_page(answer: Answer, shown: Sequence[Quote], k: int) -> bool:
+    """Whether a page of ``k`` asked-for quotes that shows ``shown`` holds the last passage that passes the
+    relevance bar: the core says none passes after its quotes (``Answer.last_page``, the terminal's rule) and the
+    page showed every one of them (none was left for More passages to fit a phone)."""
+    answered = bool(answer.quotes) and not answer.no_answer
+    return answered and answer.last_page(k) and len(shown) == len(answer.quotes)
+
+
+def answer_page(answer: Answer, offset: int = 0, *, k: int) -> tuple[list[Page], list[Quote]]:
+    """An answer's page for a phone (``k``: the quotes it asked for), and the quotes it shows (the next page starts
+    after them); an honest no-answer shows its nearest misses the same way. The page that shows the last passage
+    passing the relevance bar ends by saying so, as the terminal's does (its More button is disabled)."""
     title = title_of(f"❓ {answer.question}")
     footer = answer_footer(answer, offset)
+    end = ""
     if answer.no_answer or not answer.quotes:
         intro, quotes, first, color = no_answer_text(answer), answer.nearest_misses, 1, COLOR_NO_ANSWER
     else:
@@ -158,10 +176,15 @@ def answer_page(answer: Answer, offset: int = 0) -> tuple[list[Page], list[Quote
             intro = f"*{esc(note)}*"
         if answer.dropped_unverified:
             footer += f" · {answer.dropped_unverified} unverified passage(s) withheld"
+        if answer.last_page(k):  # room kept for the closing sentence; said only if every quote fits
+            end = f"*{esc(say('answer_last_page'))}*"
     footer = " · ".join(filter(None, [VERBATIM if quotes else "", footer.strip(" ·")]))
-    shown = plan(quotes, answer.question, first, PHONE_PAGE - fixed_size(title, intro, footer))
-    pages = [page(title, color, intro, [block(s) for s in shown], footer)]
-    return pages, [s.quote for s in shown]
+    room = PHONE_PAGE - fixed_size(title, intro, footer) - (shown_len(end) + len(SEPARATOR) if end else 0)
+    shown = plan(quotes, answer.question, first, room, language=answer.language)
+    blocks = [block(s, language=answer.language) for s in shown]
+    if end and last_page(answer, [s.quote for s in shown], k):
+        blocks.append(end)
+    return [page(title, color, intro, blocks, footer)], [s.quote for s in shown]
 
 
 # ---------------------------------------------------------------------------------------------------- timelines

@@ -67,7 +67,7 @@ async def ask_and_remember(
     """Answer a question (first page), lay it out for a phone and store the quotes it shows for its buttons: what
     /ask and a question in a message do."""
     answer = await bot.ask(question, k=k, filters=filters)
-    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer)
+    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer, k=k)
     record = await remember(
         bot, answer, shown, filters=filters, k=k, offset=0, guild_id=guild_id, user_id=user_id
     )
@@ -87,7 +87,8 @@ async def remember(
     ephemeral: bool = False,
 ) -> AnswerRecord:
     """Store an answer page (the quotes it ``shown``) for its buttons; returns the stored record. There is more
-    when the page left quotes out to fit, or found as many as it asked for."""
+    unless the page showed the last passage that passes the relevance bar (``render_compact.last_page``: the
+    page then says so)."""
     answered = bool(answer.quotes) and not answer.no_answer
     answer_id = await asyncio.to_thread(
         bot.state.save_answer,
@@ -102,7 +103,7 @@ async def remember(
         k=k,
         offset=offset,
         no_answer=not answered,
-        has_more=answered and (len(shown) < len(answer.quotes) or len(answer.quotes) >= k),
+        has_more=answered and not render_compact.last_page(answer, shown, k),
         quotes=[quote_record(q) for q in shown[:MAX_OPTIONS]],
     )
     record = await asyncio.to_thread(bot.state.answer, answer_id, bot.clock())
@@ -269,7 +270,7 @@ async def more_passages(bot: NewsdeskBot, interaction: discord.Interaction, reco
     if not answer.quotes:
         await send(say("bot_no_more"), ephemeral=not public, allowed_mentions=discord.AllowedMentions.none())
         return
-    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer, offset)
+    pages, shown = await asyncio.to_thread(render_compact.answer_page, answer, offset, k=record.k)
     page = await remember(
         bot,
         answer,

@@ -167,7 +167,7 @@ class Session:
                     result = answer(args, self.desk)
                     print_answer(args, result)
                     self.last_ask = args
-                    self.exhausted = result.no_answer or len(result.quotes) < args.k
+                    self.exhausted = result.no_answer or result.last_page(args.k)
                 else:
                     args.func(args, self.desk)
         except KeyboardInterrupt:

@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "say": "index.messages",
     "speaker_note": "index.messages",
     "counted": "index.messages",
+    "shown_language": "index.language",
     "briefing_markdown": "index.briefing.view",
     "briefing_view": "index.briefing.view",
     "StoryView": "index.briefing.view",
@@ -147,6 +148,7 @@ __all__ = [
     "parse_date",
     "say",
     "speaker_note",
+    "shown_language",
     "store_error",
 ]
 
@@ -169,6 +171,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, eagerly
     from index.config import CoreSettings, configure_runtime
     from index.embed.model import ModelError
     from index.ingest.extract import ExtractError, articles_from_file, expected_articles, iter_files
+    from index.language import shown_language
     from index.messages import counted, render, say, speaker_note
     from index.models import (
         Answer,

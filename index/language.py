@@ -136,6 +136,15 @@ def question_language(question: str) -> str | None:
     return lang
 
 
+def shown_language(quote_language: str | None, question_language: str | None) -> str | None:
+    """The language to show beside a quote (verbatim, never translated): the quote's, when it is not the question's;
+    else None. A question whose language is unknown counts as English, as ``question_language`` takes an ASCII
+    question; a quote whose language is unknown is not labelled. The one rule for the terminal and Discord."""
+    if quote_language and quote_language != (question_language or "en"):
+        return quote_language
+    return None
+
+
 def language_name(lang: str | None) -> str:
     """A language's English name for display (the code itself for languages not named here)."""
     return NAMES.get(lang or "", lang or "")

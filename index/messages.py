@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from index.language import language_name
+from index.language import language_name, shown_language
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 CATALOGUE = "messages.toml"
@@ -46,6 +46,7 @@ def environment() -> Environment:
     env.globals["say"] = say
     env.globals["language_name"] = language_name
     env.globals["speaker_note"] = speaker_note
+    env.globals["shown_language"] = shown_language
     return env
 
 

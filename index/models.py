@@ -123,6 +123,12 @@ class Answer:
     # encoder's threshold the answer is "no relevant passage"); None for the bare baselines or when none passed.
     answerability: float | None = None
 
+    def last_page(self, k: int) -> bool:
+        """Whether no passage after these passes the relevance bar, for a page that asked for ``k`` quotes: ``ask``
+        returns up to ``k`` passing quotes, so fewer (on an answer, not a no-answer) means the bar stopped it. The
+        one rule every front end uses to say so (the terminal's last page, the bot's More button)."""
+        return not self.no_answer and len(self.quotes) < k
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import regex
 
 from bot import render, render_admin, render_compact
-from index import Answer, Article, Paragraph, Quote, SourceRef
+from index import Answer, Article, Paragraph, Quote, SourceRef, say
+from index import render as render_template
 from tests.bot.helpers import assert_no_pings, component, replies
 from tests.discord_emulator import displayed, validate_message
 
@@ -48,7 +49,7 @@ def test_a_long_answer_fits_a_phone_and_leaves_the_rest_to_the_next_page() -> No
     answer = Answer(
         "What did the council say about the bridge cost?", [quote(t, i) for i, t in enumerate(texts, 1)]
     )
-    (page,), shown = render_compact.answer_page(answer)
+    (page,), shown = render_compact.answer_page(answer, k=len(texts))
     assert validate_message({"embeds": [e.to_dict() for e in page]}) is None
     assert len(page_text(page)) <= render_compact.PHONE_PAGE and 1 <= len(shown) < len(texts)
     assert shown == answer.quotes[: len(shown)]  # in order: the next page starts after the last one shown
@@ -96,7 +97,7 @@ HOSTILE = (
 def test_article_text_shows_as_written() -> None:
     q = quote(HOSTILE)
     q.title, q.source = "The <@1> files: *who* said _what_", "Out*let <#1>"
-    (page,), _ = render_compact.answer_page(Answer("What did <@1> say?", [q]))
+    (page,), _ = render_compact.answer_page(Answer("What did <@1> say?", [q]), k=1)
     shown = displayed(page[0].description or "")
     assert HOSTILE in shown
     assert "Out*let <#1>" in shown and "The <@1> files: *who* said _what_" in shown
@@ -178,7 +179,7 @@ def test_long_text_is_never_cut_inside_a_grapheme() -> None:
     graphemes = [g for part in shown for g in regex.findall(r"\X", part)]
     assert graphemes == regex.findall(r"\X", EMOJI)
     # on the first page, a quote with no sentence break at all is cut between two graphemes, with an ellipsis
-    (page,), _ = render_compact.answer_page(Answer("q?", [quote(EMOJI)]))
+    (page,), _ = render_compact.answer_page(Answer("q?", [quote(EMOJI)]), k=1)
     line = displayed(page[0].description or "").split("\n")[0]
     assert (
         line.startswith("1. “") and line.endswith(" …”") and len(page_text(page)) <= render_compact.PHONE_PAGE
@@ -254,3 +255,55 @@ def test_a_quote_in_another_language_than_english_says_which() -> None:
     assert "in Russian" in "\n".join(render.quote_blocks(russian, 1))  # verbatim text, label in the metadata
     assert "in Russian" in render_compact.source_line(russian)  # on the page for a phone too
     assert "in English" not in render_compact.source_line(english)
+
+
+def test_a_quote_is_labelled_when_its_language_is_not_the_questions_as_in_the_terminal() -> None:
+    """The terminal's rule (``index.shown_language``) on Discord too: a Russian question's English quote says
+    "in English"; a quote in the question's own language says nothing."""
+    english = quote("The mayor said the bridge would cost 2.4 billion roubles.")
+    english.language = "en"
+    russian = quote("Мэр заявила, что мост обойдётся городу в 2,4 миллиарда рублей.", 2)
+    russian.language = "ru"
+    cases = [  # (question, its language, quotes, the labels to show, the labels not to show)
+        ("Сколько стоит мост?", "ru", [english, russian], ["in English"], ["in Russian"]),
+        ("How much will the bridge cost?", "en", [english, russian], ["in Russian"], ["in English"]),
+        ("How much will the bridge cost?", None, [english, russian], ["in Russian"], ["in English"]),
+    ]
+    for question, language, quotes, shown, hidden in cases:
+        answer = Answer(question, quotes, language=language)
+        (page,), _ = render_compact.answer_page(answer, k=2)
+        phone = page_text(page)
+        terminal = render_template("answer.md.j2", answer=answer, offset=0, k=2)
+        for label in shown:
+            assert label in phone and label in terminal, (language, label)
+        for label in hidden:
+            assert label not in phone and label not in terminal, (language, label)
+    assert "in English" in render.quote_meta(english, "ru") and "in English" not in render.quote_meta(english)
+
+
+def test_the_page_with_the_last_passing_passage_says_so() -> None:
+    """Fewer quotes than the page asked for (the core's ``Answer.last_page``) and all of them shown: the page ends
+    with the terminal's sentence. As many as asked for, or some left for More to fit a phone: it does not."""
+    sentence = say("answer_last_page")
+    short = Answer(
+        "What did the council say about the bridge?", [quote("The council approved it.", n) for n in (1, 2)]
+    )
+    (page,), shown = render_compact.answer_page(short, k=5)
+    assert displayed(page[0].description or "").endswith(sentence) and len(shown) == 2
+    assert render_compact.last_page(short, shown, 5)
+    (page,), shown = render_compact.answer_page(short, k=2)  # as many as asked for: More may find more
+    assert sentence not in page_text(page) and not render_compact.last_page(short, shown, 2)
+    long = (
+        "The council said the {} bridge over the river would cost 2.4 billion roubles, open in the spring of next "
+        "year and carry four lanes of traffic, two tram lines and a path for cyclists and walkers on each side."
+    )
+    many = Answer(
+        "What did the council say about the bridge?", [quote(long.format(n), n) for n in range(1, 9)]
+    )
+    (page,), shown = render_compact.answer_page(many, k=10)
+    assert len(shown) < len(many.quotes)  # the rest is on the next page: not the last one yet
+    assert sentence not in page_text(page) and not render_compact.last_page(many, shown, 10)
+    assert len(page_text(page)) <= render_compact.PHONE_PAGE
+    misses = Answer("q?", [], no_answer=True, nearest_misses=[quote("Close but not it.")])
+    (page,), _ = render_compact.answer_page(misses, k=5)  # a no-answer says so in its own words
+    assert sentence not in page_text(page)

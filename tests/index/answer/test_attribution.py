@@ -35,11 +35,15 @@ def test_a_named_speaker_is_not_anyone_sharing_a_title_word():
     words = speaker_words("What does Interior Secretary Ken Salazar insist?")
     speaker, head = set(words), speaker_head(words)
     assert head == "salazar"
-    spokesman = "One of Osama bin Laden's sons has been denied asylum in Spain, an Interior Ministry spokesman said."
+    spokesman = (
+        "One of Osama bin Laden's sons has been denied asylum in Spain, an Interior Ministry spokesman said."
+    )
     assert not attributed_to(spokesman, speaker, head)
     assert attributed_to("Salazar said the review would take months.", speaker, head)
     assert attributed_to('"It was her decision," said Interior Secretary Ken Salazar.', speaker, head)
-    assert speaker_head(speaker_words("What did Japan say?")) is None  # one word: any mention of it, as before
+    assert (
+        speaker_head(speaker_words("What did Japan say?")) is None
+    )  # one word: any mention of it, as before
 
 
 def test_a_statement_in_the_present_tense_is_attributed():

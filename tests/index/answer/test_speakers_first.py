@@ -27,7 +27,9 @@ def test_a_position_question_puts_the_speakers_own_statement_first(seed_desk):
     assert answer.speaker == "Kishida" and answer.speaker_quoted is True
     assert answer.quotes[0].attributed and "Kishida" in answer.quotes[0].text
     assert speaker_note(answer) is None
-    assert question_speaker("What is Kishida's position on Russia?") == question_speaker("What did Kishida say?")
+    assert question_speaker("What is Kishida's position on Russia?") == question_speaker(
+        "What did Kishida say?"
+    )
 
 
 def test_a_speaker_quoted_nowhere_gets_one_sentence_and_passages_about_him(wikinews_desk):
