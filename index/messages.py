@@ -79,8 +79,12 @@ def _sentence(key: str) -> Template:
 def speaker_note(answer: Any) -> str | None:
     """The sentence an answer to a "what did X say" question opens with when none of its quotes is a statement by X
     (``Answer.speaker_quoted`` is False): X is quoted nowhere in what was searched, or X is quoted but none of it
-    answers this question. One rule for the terminal, Markdown and Discord; None when there is nothing to say."""
+    answers this question, or (the who-said-what index not read up to date) none of the passages found is X's. One
+    rule for the terminal, Markdown and Discord; None when there is nothing to say."""
     if answer.speaker_quoted is not False or not answer.speaker:
         return None
-    key = "answer_speaker_not_on_this" if answer.speaker_statements else "answer_speaker_not_quoted"
-    return say(key, speaker=answer.speaker, count=answer.speaker_statements or 0)
+    if answer.speaker_statements is None:  # the who-said-what index has not read everything: judged on these only
+        key = "answer_speaker_not_among"
+    else:
+        key = "answer_speaker_not_on_this" if answer.speaker_statements else "answer_speaker_not_quoted"
+    return say(key, speaker=answer.speaker)

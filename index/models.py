@@ -116,7 +116,8 @@ class Answer:
     speaker: str | None = None
     speaker_quoted: bool | None = None
     # When X is not quoted among the answer's passages: how many statements of X the who-said-what index holds
-    # under the same filters (0: X is quoted nowhere; more: X is quoted, but none of it answers this question).
+    # under the same filters (0: X is quoted nowhere; more: X is quoted, but none of it answers this question;
+    # None: that index has not read everything stored yet, so only the answer's own passages were judged).
     speaker_statements: int | None = None
     language: str | None = None  # the question's (quotes in another language say theirs)
     # The answerability model's probability that the first passage passing the bar answers the question (below the

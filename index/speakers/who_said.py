@@ -106,10 +106,14 @@ def match_speakers(store: Store, asked: str) -> list[tuple[int, str]]:
     return sorted(found.items(), key=lambda item: item[1])
 
 
-def statement_count(store: Store, asked: str, filters: Filters, limit: int = 100) -> int:
+def statement_count(store: Store, asked: str, filters: Filters, limit: int = 100) -> int | None:
     """How many statements of the speaker ``asked`` names the who-said-what index holds under ``filters`` (at most
-    ``limit``; one query on its tables). It reads the index as it is: ``ask`` never catches it up (that is a write),
-    so articles no process has read for speakers yet are not counted."""
+    ``limit``; one query on its tables); None when the index has not read everything stored yet (``ask`` never
+    catches it up: that is a write, which the bot's loop and ``quotes`` do), since it cannot then say "none"."""
+    position = store.speaker_position()
+    unread, _ = store.articles_with_paragraphs_after(position[0], 1)
+    if unread or position[1] != store.positions()[1]:
+        return None
     matched = match_speakers(store, asked)
     where, params = store.filter_sql(filters)
     return len(store.speaker_mentions([sid for sid, _ in matched], where, params, limit))

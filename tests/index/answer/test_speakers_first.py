@@ -56,6 +56,18 @@ def test_a_speaker_quoted_on_other_things_is_not_called_quoted_nowhere(wikinews_
     assert say("answer_speaker_not_quoted", speaker="Bush") not in text
 
 
+def test_before_the_who_said_what_index_has_read_everything_nothing_is_counted(wikinews_desk):
+    # `ask` never catches that index up (the bot's loop and `quotes` do): a lagging index cannot say "none"
+    assert wikinews_desk.store.speaker_position()[0] == 0  # ingest does not read for speakers
+    answer = wikinews_desk.ask("What is Bush's position on Social Security?", k=3)
+    assert answer.speaker_quoted is False and answer.speaker_statements is None
+    text = render("answer.md.j2", answer=answer, offset=0, k=3)
+    assert say("answer_speaker_not_among", speaker="Bush") in text  # judged on the answer's passages only
+    wikinews_desk.speakers_catch_up()
+    answer = wikinews_desk.ask("What is Bush's position on Social Security?", k=3)
+    assert answer.speaker_statements and answer.speaker_statements >= 1
+
+
 def test_questions_about_no_speaker_carry_no_speaker_fields(wikinews_desk):
     answer = wikinews_desk.ask("How many people died in the tsunami?", k=3)
     assert answer.speaker is None and answer.speaker_quoted is None
