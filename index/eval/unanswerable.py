@@ -34,10 +34,8 @@ from index.models import Answer, Filters
 from index.service import Newsdesk
 
 CURVE_POINTS = 25  # floors on the curve
-THRESHOLD_STEP, THRESHOLD_TOP = (
-    0.025,
-    0.6,
-)  # the answerability curve: from the shipped threshold to this, by this
+# The answerability curve: from the encoder's shipped threshold up to THRESHOLD_TOP, by THRESHOLD_STEP.
+THRESHOLD_STEP, THRESHOLD_TOP = 0.025, 0.6
 
 
 @dataclass
