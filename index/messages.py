@@ -83,7 +83,9 @@ def speaker_note(answer: Any) -> str | None:
     rule for the terminal, Markdown and Discord; None when there is nothing to say."""
     if answer.speaker_quoted is not False or not answer.speaker:
         return None
-    if answer.speaker_statements is None:  # the who-said-what index has not read everything: judged on these only
+    if (
+        answer.speaker_statements is None
+    ):  # the who-said-what index has not read everything: judged on these only
         key = "answer_speaker_not_among"
     else:
         key = "answer_speaker_not_on_this" if answer.speaker_statements else "answer_speaker_not_quoted"

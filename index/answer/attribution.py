@@ -136,7 +136,10 @@ def speaker_head(words: list[str]) -> str | None:
 def _phrase_matches(words: list[str], speaker: set[str], head: str | None = None) -> bool:
     tokens = tokenize([" ".join(words)])[0]
     countries = [t for t in tokens if t in COUNTRIES]
-    if countries:
+    # A country decides only when the asked speaker has one ("What did Japan say" is not the Russian ambassador
+    # speaking); a named person keeps their statements whatever nationality the phrase gives them ("Russian
+    # Ambassador to Japan Mikhail Galuzin warned" is Galuzin speaking).
+    if countries and speaker & COUNTRIES:
         return countries[0] in speaker
     if head is not None:
         return head in tokens

@@ -219,7 +219,7 @@ def select_quotes(pool: Pool, store: Store, req: Request) -> Selection:
     per: dict[str, int] = {}
     rescored = METHODS[req.method].rescored
     asked = asked_speaker(req.question) if rescored else None
-    speaker = set(tokenize([asked])[0]) if asked else set()
+    speaker = set(speaker_words(req.question)) if asked else set()  # the words ``rescore`` attributed by
     best = best_evidence(pool) if rescored else None
     bar = req.bar
     for c in pool.cands:

@@ -108,11 +108,13 @@ def match_speakers(store: Store, asked: str) -> list[tuple[int, str]]:
 
 def statement_count(store: Store, asked: str, filters: Filters, limit: int = 100) -> int | None:
     """How many statements of the speaker ``asked`` names the who-said-what index holds under ``filters`` (at most
-    ``limit``; one query on its tables); None when the index has not read everything stored yet (``ask`` never
-    catches it up: that is a write, which the bot's loop and ``quotes`` do), since it cannot then say "none"."""
-    position = store.speaker_position()
-    unread, _ = store.articles_with_paragraphs_after(position[0], 1)
-    if unread or position[1] != store.positions()[1]:
+    ``limit``; one query on its tables). None when that index cannot say "none": it has not read everything stored
+    (``ask`` never catches it up: that is a write, which the bot's loop and ``quotes`` do), or ``asked`` is a role
+    or a body without a name ("the ambassador", "the UN"), which it does not hold as a speaker of its own."""
+    if not store.speakers_read_all(EXTRACTOR_VERSION):
+        return None
+    words = [w for w in speaker_key(asked).split() if w not in _QUERY_NOISE]
+    if not split_run(words)[1]:
         return None
     matched = match_speakers(store, asked)
     where, params = store.filter_sql(filters)

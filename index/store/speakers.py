@@ -48,6 +48,17 @@ class SpeakerRows:
                 self.set_meta(conn, LAST_KEY, "0")
                 self.set_meta(conn, TOMB_KEY, str(self.positions()[1]))
 
+    def speakers_read_all(self: Store, version: int) -> bool:
+        """Whether the speaker tables are of extractor ``version`` and have read every paragraph and tombstone
+        stored (two one-row reads: what a question may check before saying that nobody of a name is quoted)."""
+        stored = self.get_meta(VERSION_KEY)
+        if stored is None or int(stored) != version:
+            return False
+        last, tomb = self.speaker_position()
+        if self.query("SELECT 1 FROM paragraphs WHERE id > ? LIMIT 1", (int(last),)):
+            return False
+        return tomb == self.positions()[1]
+
     def speaker_position(self: Store) -> tuple[int, int]:
         """(highest paragraph id read for speakers, last tombstone applied)."""
         return int(self.get_meta(LAST_KEY, "0") or 0), int(self.get_meta(TOMB_KEY, "0") or 0)

@@ -50,3 +50,12 @@ def test_a_statement_in_the_present_tense_is_attributed():
     text = "Iran denies its nuclear program is aimed at building bombs."
     assert attributed_to(text, question_speaker("What does Iran deny?"))
     assert attributed_to("Kishida insists Japan will act.", question_speaker("What did Kishida say?"))
+
+
+def test_a_named_person_keeps_a_statement_that_gives_their_nationality():
+    text = "Russian Ambassador to Japan Mikhail Galuzin warned that sanctions would be counterproductive."
+    assert attributed_to(text, question_speaker("What did Galuzin say?"))
+    assert not attributed_to(
+        text, question_speaker("What did Japan say?")
+    )  # a country still decides for a country
+    assert attributed_to(text, question_speaker("What did Russia say?"))

@@ -68,6 +68,25 @@ def test_before_the_who_said_what_index_has_read_everything_nothing_is_counted(w
     assert answer.speaker_statements and answer.speaker_statements >= 1
 
 
+def test_a_named_person_is_credited_whatever_nationality_the_phrase_gives(seed_desk):
+    # "Russian Ambassador to Japan Mikhail Galuzin warned …" is Galuzin speaking, not only Russia
+    seed_desk.speakers_catch_up()
+    answer = seed_desk.ask("What did Galuzin say?", k=3)
+    assert (
+        answer.speaker_quoted is True and answer.quotes[0].attributed and "Galuzin" in answer.quotes[0].text
+    )
+    assert speaker_note(answer) is None
+
+
+def test_a_role_without_a_name_is_never_called_quoted_nowhere(wikinews_desk):
+    # the who-said-what index holds named speakers, not "the ambassador": it cannot say nobody of that role spoke
+    wikinews_desk.speakers_catch_up()
+    answer = wikinews_desk.ask("What did the ambassador say about the tsunami?", k=3)
+    assert answer.speaker == "ambassador" and answer.speaker_quoted is False
+    assert answer.speaker_statements is None
+    assert speaker_note(answer) == say("answer_speaker_not_among", speaker="ambassador")
+
+
 def test_questions_about_no_speaker_carry_no_speaker_fields(wikinews_desk):
     answer = wikinews_desk.ask("How many people died in the tsunami?", k=3)
     assert answer.speaker is None and answer.speaker_quoted is None
