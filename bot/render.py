@@ -42,6 +42,9 @@ BLOCK_BUDGET = 3900
 MARKER_ROOM = 60  # "*(quote part 12/13 — continues)*" and the line break after it
 MIN_PART = 500  # a part is never shorter than this, whatever the head and tail of its block take
 MAX_FAILURES_SHOWN = 15  # failed items listed in a report; the rest are in the admin log
+# A source's link longer than this is not made: a few ingested URLs of thousands of characters would push an answer
+# past Discord's 4,096-character description, and the layout budgets count visible text, not link targets.
+MAX_LINK_URL = 500
 
 COLOR_ANSWER = 0x2B6CB0
 COLOR_NO_ANSWER = 0x718096
@@ -53,7 +56,7 @@ Page = list[discord.Embed]
 
 def link(title: str, url: str | None) -> str:
     label = esc(clip(title or "untitled", 200)).replace("[", "(").replace("]", ")")
-    if url and url.startswith(("http://", "https://")):
+    if url and url.startswith(("http://", "https://")) and len(url) <= MAX_LINK_URL:
         return f"[{label}]({url.replace('(', '%28').replace(')', '%29').replace(' ', '%20')})"
     return label
 

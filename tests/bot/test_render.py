@@ -307,3 +307,12 @@ def test_the_page_with_the_last_passing_passage_says_so() -> None:
     misses = Answer("q?", [], no_answer=True, nearest_misses=[quote("Close but not it.")])
     (page,), _ = render_compact.answer_page(misses, k=5)  # a no-answer says so in its own words
     assert sentence not in page_text(page)
+
+
+def test_a_source_link_of_thousands_of_characters_is_not_made():
+    # the layout budgets visible text: an ingested URL of 1,800 characters must not push a page past Discord's limit
+    from bot.render import MAX_LINK_URL, link
+
+    assert link("Title", "https://example.org/a") == "[Title](https://example.org/a)"
+    long = "https://example.org/" + "a" * 1800
+    assert len(long) > MAX_LINK_URL and link("Title", long) == "Title"
