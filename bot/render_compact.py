@@ -258,9 +258,10 @@ def alert_page(alert) -> tuple[Page, Shown]:  # index.track.Alert (bot imports i
     if len(alert.outlets) > 1:
         outlets = say("bot_track_outlets", n=len(alert.outlets), outlets=esc(", ".join(alert.outlets)))
     room = PHONE_PAGE - fixed_size(title, intro, footer) - shown_len(outlets) - len(SEPARATOR)
-    room -= overhead(alert.quote, 1)
+    room -= overhead(alert.quote, 1, language=alert.language)
     shown = Shown(1, alert.quote, excerpt(alert.quote, alert.question, min(ALERT_ROOM, room), limit=room))
-    return page(title, COLOR_ALERT, intro, [block(shown, numbered=False), outlets], footer), shown
+    blocks = [block(shown, numbered=False, language=alert.language), outlets]
+    return page(title, COLOR_ALERT, intro, blocks, footer), shown
 
 
 # ---------------------------------------------------------------------------------------------------- the full passage

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from index.language import question_language
 from index.models import Quote, SourceRef
 from index.store.articles import Store
 from index.track.models import Alert, Tracked
@@ -186,6 +187,7 @@ def _alert(row: sqlite3.Row) -> Alert:
         channel_id=row["channel_id"],
         id=row["id"],
         extra={"reclaimed": row["claimed_by"] is not None},
+        language=question_language(row["question"]),
     )
 
 

@@ -55,6 +55,9 @@ class Alert:
     channel_id: str | None = None
     id: int | None = None  # None for ``track test`` (nothing recorded)
     extra: dict[str, Any] = field(default_factory=dict)
+    language: str | None = (
+        None  # the tracked question's: a quote in another language says its own, as in answers
+    )
 
     def to_dict(self) -> dict[str, Any]:
         q = self.quote
@@ -78,6 +81,7 @@ class Alert:
             "story_key": self.story_key,
             "day": self.day,
             "fired_at": self.fired_at,
+            "language": self.language,
             "server": self.scope or None,
             "channel_id": self.channel_id,
         }

@@ -27,6 +27,7 @@ import numpy as np
 
 from index.briefing.cluster import CLUSTER_MIN
 from index.briefing.profiles import thresholds_for
+from index.language import question_language
 from index.track import ledger as tlog
 from index.track.match import Found, TrackDesk, alert_floor, find
 from index.track.models import Alert, Tracked
@@ -114,6 +115,7 @@ def decide(
             fired_at=clock.stamp,
             scope=tq.scope,
             channel_id=tq.channel_id,
+            language=question_language(tq.question),
         )
         stories.append(tlog.LoggedStory(key, f.outlets, story.vector if story is not None else f.vector))
         fired.append((alert, f))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot import passage, render_compact
-from index import Quote, Timeline, TimelineEntry, quote_digest, track
+from index import Quote, Timeline, TimelineEntry, quote_digest, say, track
 from tests.discord_emulator import displayed, validate_components, validate_message
 
 SENTENCE = (
@@ -88,3 +89,25 @@ def test_full_passage_components_carry_the_quote_and_fit_discord() -> None:
     assert len(options) == 25 and len({o.value for o in options}) == 25
     assert all(passage._KEY.fullmatch(o.value) for o in options)
     assert passage.passage_view([]) is None
+
+
+def test_an_alert_labels_a_quote_by_the_tracked_questions_language() -> None:
+    # the answers' rule (index.shown_language): a quote in the question's own language says nothing, another says its
+    french = replace(quote(1), language="fr")
+
+    def labelled(question_language: str | None) -> bool:
+        alert = track.Alert(
+            tracked_id=3,
+            question="Combien de morts dans la province ?",
+            quote=french,
+            outlets=["Wire"],
+            story_key="s",
+            day="2004-12-28",
+            fired_at="2004-12-28T09:00:00+00:00",
+            id=7,
+            language=question_language,
+        )
+        page, _ = render_compact.alert_page(alert)
+        return say("quote_language", code="fr") in seen(page)
+
+    assert not labelled("fr") and labelled("en") and labelled(None)
