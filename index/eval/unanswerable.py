@@ -25,7 +25,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
 from index.answer.profiles import bar_for
@@ -120,6 +122,24 @@ def summary(unanswerable: list[Asked]) -> dict[str, Any]:
     }
 
 
+Cut = Callable[[list[Asked]], tuple[Tally, int, int]]  # ``at_floor`` or ``at_threshold`` at one value
+
+
+def trade_off(cut: Cut, real: list[Asked], unanswerable: list[Asked]) -> dict[str, float]:
+    """One point of a curve: what ``cut`` leaves of the real and the unanswerable questions."""
+    tally, refused, _ = cut(real)
+    _, unrefused, shown = cut(unanswerable)
+    n_real, n_un = max(len(real), 1), max(len(unanswerable), 1)
+    return {
+        "false_answer_rate": round(1 - unrefused / n_un, 4),
+        "false_quotes_per_question": round(shown / n_un, 2),
+        "no_answer_rate": round(refused / n_real, 4),
+        "hit@1": round(tally.hit(1), 4),
+        "hit@5": round(tally.hit(5), 4),
+        "mrr": round(tally.mrr(), 4),
+    }
+
+
 def curve(real: list[Asked], unanswerable: list[Asked]) -> list[dict[str, float]]:
     """The floor swept upward from the lowest evidence shown until no unanswerable question gets a quote (at
     most ``CURVE_POINTS`` floors, evenly spaced to the highest evidence of a false answer)."""
@@ -129,47 +149,21 @@ def curve(real: list[Asked], unanswerable: list[Asked]) -> list[dict[str, float]
     lo = math.floor(min(values) * 100) / 100
     hi = max((e for r in unanswerable for e in r.evidence), default=lo)
     step = max(0.01, math.ceil((hi - lo) / (CURVE_POINTS - 1) * 100) / 100)
-    n_real, n_un = max(len(real), 1), max(len(unanswerable), 1)
     points = []
     for i in range(CURVE_POINTS + 1):
         floor = round(lo + i * step, 4)
-        tally, refused, _ = at_floor(real, floor)
-        _, unrefused, shown = at_floor(unanswerable, floor)
-        points.append(
-            {
-                "floor": floor,
-                "false_answer_rate": round(1 - unrefused / n_un, 4),
-                "false_quotes_per_question": round(shown / n_un, 2),
-                "no_answer_rate": round(refused / n_real, 4),
-                "hit@1": round(tally.hit(1), 4),
-                "hit@5": round(tally.hit(5), 4),
-                "mrr": round(tally.mrr(), 4),
-            }
-        )
-        if unrefused == len(unanswerable):
+        points.append({"floor": floor, **trade_off(partial(at_floor, floor=floor), real, unanswerable)})
+        if not unanswerable or points[-1]["false_answer_rate"] == 0:
             break
     return points
 
 
 def threshold_curve(real: list[Asked], unanswerable: list[Asked], shipped: float) -> list[dict[str, float]]:
     """The answerability threshold raised from ``shipped`` by ``THRESHOLD_STEP`` to ``THRESHOLD_TOP``."""
-    n_real, n_un = max(len(real), 1), max(len(unanswerable), 1)
     points = []
     for i in range(int(round((THRESHOLD_TOP - shipped) / THRESHOLD_STEP)) + 1):
         t = round(shipped + i * THRESHOLD_STEP, 4)
-        tally, refused, _ = at_threshold(real, t)
-        _, unrefused, shown = at_threshold(unanswerable, t)
-        points.append(
-            {
-                "threshold": t,
-                "false_answer_rate": round(1 - unrefused / n_un, 4),
-                "false_quotes_per_question": round(shown / n_un, 2),
-                "no_answer_rate": round(refused / n_real, 4),
-                "hit@1": round(tally.hit(1), 4),
-                "hit@5": round(tally.hit(5), 4),
-                "mrr": round(tally.mrr(), 4),
-            }
-        )
+        points.append({"threshold": t, **trade_off(partial(at_threshold, threshold=t), real, unanswerable)})
     return points
 
 
@@ -219,35 +213,35 @@ def evaluate_unanswerable(
     }
 
 
+def _table(points: list[dict[str, float]], key: str, label: str, digits: int) -> list[str]:
+    """A curve's rows under their header (``key``: the value the curve sweeps)."""
+    lines = [
+        f"{label:>7}{'false-ans':>11}{'quotes/q':>10}{'no-answer':>11}{'hit@1':>8}{'hit@5':>8}{'MRR':>8}"
+    ]
+    for p in points:
+        lines.append(
+            f"{p[key]:>7.{digits}f}{p['false_answer_rate']:>11.3f}{p['false_quotes_per_question']:>10.2f}"
+            f"{p['no_answer_rate']:>11.3f}{p['hit@1']:>8.3f}{p['hit@5']:>8.3f}{p['mrr']:>8.3f}"
+        )
+    return lines
+
+
 def format_unanswerable(result: dict[str, Any], half: str) -> str:
     u = result
+    choose = "; choose here)" if half == "tune" else "; choose on the tuning half)"
     lines = [
         f"unanswerable ({u['questions']} questions, each without its own article): "
         f"false-answer rate {u['false_answer_rate']:.3f}, {u['quotes_per_question']:.2f} quotes shown per question"
         f" ({u['answered_elsewhere']} of the false answers quote a gold answer string from another article)",
         f"real questions of the same half: {u['real_no_answers']} no-answers of {u['real_questions']}"
         f" ({u['real_no_answer_rate']:.3f})",
-        f"trade-off over an evidence floor on every quote ({half} half"
-        + ("; choose here)" if half == "tune" else "; choose on the tuning half)"),
-        f"{'floor':>7}{'false-ans':>11}{'quotes/q':>10}{'no-answer':>11}{'hit@1':>8}{'hit@5':>8}{'MRR':>8}",
+        f"trade-off over an evidence floor on every quote ({half} half{choose}",
+        *_table(u["curve"], "floor", "floor", 2),
     ]
-    for p in u["curve"]:
-        lines.append(
-            f"{p['floor']:>7.2f}{p['false_answer_rate']:>11.3f}{p['false_quotes_per_question']:>10.2f}"
-            f"{p['no_answer_rate']:>11.3f}{p['hit@1']:>8.3f}{p['hit@5']:>8.3f}{p['mrr']:>8.3f}"
-        )
     if u.get("threshold_curve"):
         lines.append(
             f"trade-off over the answerability threshold (whether to answer at all; shipped "
-            f"{u['answer_threshold']:.3f}; {half} half"
-            + ("; choose here)" if half == "tune" else "; choose on the tuning half)")
+            f"{u['answer_threshold']:.3f}; {half} half{choose}"
         )
-        lines.append(
-            f"{'thresh':>7}{'false-ans':>11}{'quotes/q':>10}{'no-answer':>11}{'hit@1':>8}{'hit@5':>8}{'MRR':>8}"
-        )
-        for p in u["threshold_curve"]:
-            lines.append(
-                f"{p['threshold']:>7.3f}{p['false_answer_rate']:>11.3f}{p['false_quotes_per_question']:>10.2f}"
-                f"{p['no_answer_rate']:>11.3f}{p['hit@1']:>8.3f}{p['hit@5']:>8.3f}{p['mrr']:>8.3f}"
-            )
+        lines += _table(u["threshold_curve"], "threshold", "thresh", 3)
     return "\n".join(lines)
