@@ -265,9 +265,11 @@ NEAR_TIE = 0.05  # relative BM25 gap under which the two engines may order two p
 
 
 def _ranks_as_fts5(desk: Newsdesk, terms: list[str], k: int = 3) -> None:
-    """The engine's top ``k`` is FTS5's up to near-ties. Why not exact: Tantivy's 8-bit length norms, and the
-    deleted documents every commit leaves in its statistics until segments merge, move scores by a few per cent;
-    which of the writers committed which segment (processes writing in turns) then decides a near-tie."""
+    """After processes wrote the engine in turns, its top ``k`` are FTS5's top paragraphs up to near-ties, found by
+    every process (nothing lost, nothing missing). Not their order: Tantivy's 8-bit length norms, and the deleted
+    documents every commit leaves in its statistics until segments merge, move scores by several per cent, and
+    which writer committed which segment then decides the order of close paragraphs (one CI run swapped two at a
+    gap over 5 %). A single writer's order is checked exactly by ``test_same_top_results_as_fts5_with_every_filter``."""
     got, _ = desk.lexical.engine.search(terms, k, None)
     want, want_scores = desk.store.lexical_search(terms, k + 10, None)
     fts = dict(zip(want.tolist(), want_scores.tolist(), strict=True))
@@ -277,11 +279,6 @@ def _ranks_as_fts5(desk: Newsdesk, terms: list[str], k: int = 3) -> None:
     kth = float(want_scores[len(got) - 1])
     scores = [fts.get(int(p), 0.0) for p in got]
     assert all(s >= kth * (1 - NEAR_TIE) for s in scores), (terms, got, want[:k])
-    assert all(a >= b * (1 - NEAR_TIE) for a, b in zip(scores, scores[1:], strict=False)), (
-        terms,
-        got,
-        want[:k],
-    )
 
 
 def _matches_fts5(data: Path, embedder) -> None:
