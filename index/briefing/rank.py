@@ -64,8 +64,14 @@ def signals(
     recency: float,
     novelty: float,
     decay: float = DAY_DECAY,
+    same_story: bool = True,
 ) -> Signals:
-    """The signals of a story from (outlet, local day) of its articles today and of the earlier ones it continues."""
+    """The signals of a story from (outlet, local day) of its articles today and of the earlier ones it continues.
+
+    ``same_story``: whether those earlier articles are this very story (as close as two articles of one story on
+    one day) rather than its topic. Only then can it *fade*: a one-off feature that merely resembles a busier
+    earlier topic (a fall menu beside last week's breakfast treats, a news digest) is not a story in decline, and
+    a negative growth sank such one-offs to the bottom of their day (found on RTQA's tuning half)."""
     today = list(today)
     earlier = [(o, d) for o, d in earlier if d is not None and d < day]
     per_day: dict[Date, int] = {}
@@ -75,6 +81,8 @@ def signals(
         weighted += decay ** ((day - d).days - 1)  # type: ignore[operator]
     busiest = max(per_day.values(), default=0)
     growth = math.log1p(len(today)) - math.log1p(busiest) if busiest else 0.0
+    if not same_story:
+        growth = max(growth, 0.0)
     return Signals(
         outlets_today=len({o for o, _ in today}),
         articles_today=len(today),

@@ -234,6 +234,7 @@ def _story(
         win.first_day,
         _recency(items, win),
         novelty,
+        same_story=best_prior >= t.cluster_min,
     )
     story = Story(
         headline=lead.title,
