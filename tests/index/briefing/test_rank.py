@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
-import numpy as np
 import pytest
 
 from index.briefing import build_briefing
-from index.briefing.profiles import E5
 from index.briefing.rank import DAY_DECAY, importance, signals
-from index.briefing.stories import History, _story
-from index.briefing.types import ArticleContent, ArticleItem
-from index.briefing.window import Window
 
 from .wikinews import TSUNAMI
 
@@ -77,25 +72,3 @@ def test_growing_and_fading_stories():
     )
     # Articles dated today or later never count as "before"; undated ones are left out.
     assert signals([("CNN", DAY)], [("CNN", DAY), ("CNN", None)], DAY, 0.5, 1.0).articles_earlier == 0
-
-
-def _content(cid: str, vector: np.ndarray, day: date, n_paras: int = 8) -> ArticleContent:
-    item = ArticleItem(cid, f"title {cid}", "CNN", day.isoformat(), None, None, cid, day, None)
-    vecs = np.tile(vector, (n_paras, 1)).astype(np.float32)
-    return ArticleContent(cid, [], vecs, [False] * n_paras, vector.astype(np.float32), n_paras, [item])
-
-
-@pytest.mark.parametrize(("similarity", "fades"), [(0.40, False), (0.80, True)])
-def test_only_the_same_story_fades_a_topic_does_not(similarity: float, fades: bool):
-    """Today's one article continues three of yesterday's (above e5's developing threshold either way); it fades
-    only when they are the same story (as close as one day's articles of one story), not when they share a topic."""
-    base, other = np.eye(384, dtype=np.float32)[0], np.eye(384, dtype=np.float32)[1]
-    today_vec = similarity * base + np.sqrt(1 - similarity**2) * other
-    yesterday = DAY - timedelta(days=1)
-    earlier = [_content(f"e{i}", base, yesterday) for i in range(3)]
-    history = History(earlier, {c.id: (yesterday, c.items) for c in earlier})
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
-    win = Window(DAY, start, start + timedelta(days=1), False)
-    built = _story([_content("t", today_vec, DAY)], history, history.matrix(), win, E5)
-    assert built.story.developing
-    assert (built.story.signals["growth"] < 0) is fades

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from index.briefing import build_briefing
+from index.briefing.profiles import E5
+from index.briefing.stories import Built, History, _story
+from index.briefing.types import ArticleContent, ArticleItem
 from index.briefing.view import briefing_markdown
+from index.briefing.window import Window
 from index.models import ArticleIn
 
 from .wikinews import TSUNAMI, story_of
@@ -157,3 +162,56 @@ def test_bad_date_and_time_zone_are_clear_errors(make_desk, tmp_path):
         build_briefing(desk, date="2024-03-05")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         build_briefing(make_desk(tmp_path / "ok"), date="yesterday")
+
+
+# -- continuing a topic, developing the same story: made-up vectors, e5's thresholds ------------------------------
+DAY = date(2024, 3, 5)
+
+
+def _content(cid: str, vector: np.ndarray, day: date, n_paras: int) -> ArticleContent:
+    item = ArticleItem(cid, f"title {cid}", "CNN", day.isoformat(), None, None, cid, day, None)
+    vecs = np.tile(vector, (n_paras, 1)).astype(np.float32)
+    return ArticleContent(cid, [], vecs, [False] * n_paras, vector.astype(np.float32), n_paras, [item])
+
+
+def _one_article_today(similarity: float, n_today: int, n_earlier: int, earlier: int = 1) -> Built:
+    """Today's one article (``n_today`` paragraphs) at ``similarity`` to ``earlier`` articles of yesterday."""
+    base, other = np.eye(384, dtype=np.float32)[0], np.eye(384, dtype=np.float32)[1]
+    today_vec = similarity * base + np.sqrt(1 - similarity**2) * other
+    yesterday = DAY - timedelta(days=1)
+    before = [_content(f"e{i}", base, yesterday, n_earlier) for i in range(earlier)]
+    history = History(before, {c.id: (yesterday, c.items) for c in before})
+    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
+    win = Window(DAY, start, start + timedelta(days=1), False)
+    return _story([_content("t", today_vec, DAY, n_today)], history, history.matrix(), win, E5)
+
+
+def test_a_feature_beside_a_long_digest_continues_its_topic_but_does_not_develop():
+    """A six-paragraph feature at 0.40 to a 44-paragraph digest (RTQA's mustard shortage and CNN's "5 things to
+    know"): the ranking reads the topic, but the briefing claims no history it does not have."""
+    story = _one_article_today(0.40, n_today=6, n_earlier=44).story
+    assert story.signals["articles_earlier"] > 0  # the topic followed the day before still weighs
+    assert not story.developing
+    assert story.background == [] and story.earlier_article_ids == []
+    assert story.first_seen == DAY.isoformat()
+
+
+def test_the_same_story_develops_and_links_its_earlier_article():
+    story = _one_article_today(0.60, n_today=6, n_earlier=44).story
+    assert story.developing and story.earlier_article_ids == ["e0"]
+    assert [a.article_id for a in story.background] == ["e0"]
+    assert story.first_seen == (DAY - timedelta(days=1)).isoformat()
+
+
+def test_two_short_texts_keep_their_leniency():
+    """Two two-paragraph pieces of one story share few words (the sample's tsunami pieces: 0.27 under e5)."""
+    assert _one_article_today(0.27, n_today=2, n_earlier=2).story.developing
+
+
+@pytest.mark.parametrize(("similarity", "fades"), [(0.40, False), (0.80, True)])
+def test_only_the_same_story_fades_a_topic_does_not(similarity: float, fades: bool):
+    """Today's one article continues three of yesterday's; it fades only when they are as close as one day's
+    articles of one story (``cluster_min``), not when they share a topic."""
+    built = _one_article_today(similarity, n_today=8, n_earlier=8, earlier=3)
+    assert built.story.signals["articles_earlier"] > 0
+    assert (built.story.signals["growth"] < 0) is fades
