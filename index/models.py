@@ -277,8 +277,8 @@ class Story:
     articles: list[SourceRef]  # every article of the window in the story, syndicated copies included
     outlets: list[str]  # distinct outlets, in the order they first carried the story
     first_seen: str | None  # earliest date the story was seen (an earlier day's when it is developing)
-    developing: bool = False  # continues a story of the days before the briefing's day
-    earlier_article_ids: list[str] = field(default_factory=list)  # the earlier days' articles it continues
+    developing: bool = False  # the same story as articles of the days before the briefing's day
+    earlier_article_ids: list[str] = field(default_factory=list)  # those earlier articles of the same story
     # the closest of those, shown (linked) under the story as its background: what a reader follows it from
     background: list[SourceRef] = field(default_factory=list)
     score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)

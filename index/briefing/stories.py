@@ -10,7 +10,8 @@ The stages, one module each (all from stored embeddings, nothing is re-embedded)
   every cosine threshold is the store's model's, ``profiles.thresholds_for``).
 * here: a story *continues* an article of the ``LOOKBACK_DAYS`` before when its centroid is close enough
   (``developing_threshold`` of the shorter text: two short texts of one story can share little), and *develops*
-  when that article is the same story, not only its topic (the threshold of the longer text, ``_same_story``).
+  when that article is the same story, not only its topic (the threshold of the two texts' mean length,
+  ``_same_story``).
   Only a developing story says so: "Developing since" its earliest same-story day, "N in all", the "earlier:"
   links, a first quote that is new today, what changed. The ranking reads every continued article (a topic
   followed all week weighs, as an editor would weigh it), and growth below zero only for the same story
