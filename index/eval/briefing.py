@@ -18,6 +18,7 @@ from datetime import date as Date
 from datetime import timedelta
 from typing import Any
 
+from index.eval.briefing_links import developing_links, format_links
 from index.eval.briefing_measures import Day, best_ranks, random_picks, score
 from index.eval.metrics import norm as _norm
 from index.models import Briefing
@@ -164,6 +165,7 @@ def evaluate_briefings(
         for q in questions
         if not covered(q, [i for d in wanted[q["id"]] for i in ours[d]], False)
     ]
+    result["links"] = developing_links(desk, questions, days)
     result["articles_per_day"] = sum(n_articles) / max(len(all_days), 1)
     timings.sort()
     result["seconds_per_briefing_median"] = timings[len(timings) // 2] if timings else 0.0
@@ -216,6 +218,8 @@ def format_result(r: dict[str, Any]) -> str:
                 + " ".join(f"{m[f'coverage_at_{k}']:7.1%}" for k in ks)
                 + f"  {rank:>9} (of {m['ranked']} questions it ranks)"
             )
+    if "links" in r:
+        lines.append(format_links(r["links"], r["window_days"]))
     for m in r.get("misses", [])[:10]:
         lines.append(f"  miss {m['id']} ({m['question_date']}): {m['question']} {m['answers']}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from index.eval.briefing import (
     evaluate_briefings,
     format_result,
 )
+from index.eval.briefing_links import developing_links, format_links
 
 from .conftest import TSUNAMI
 
@@ -55,3 +56,18 @@ def test_evaluate_briefings_counts_and_formats(wiki):
     assert result["reachable"] == 0.0  # "nope" is no article of the corpus
     text = format_result(result)
     assert "2 questions" in text and "miss q2" in text
+    assert result["links"]["same_question"] == {"linked": 0, "pairs": 0}  # "nope" has no date
+
+
+def test_developing_links_join_one_story_and_not_two(wiki):
+    """The tsunami's second day names its first (one question's articles); the spam report of the 28th does not
+    name the tsunami of the 27th (two questions' articles), and same-day pairs are not counted."""
+    spam = "wikinews-2004-12-28-030"
+    questions = [
+        {"id": "tsunami", "article_ids": [TSUNAMI["2004-12-27"], TSUNAMI["2004-12-28"]]},
+        {"id": "spam", "article_ids": [spam]},
+    ]
+    links = developing_links(wiki, questions, days=7)
+    assert links["same_question"] == {"linked": 1, "pairs": 1}
+    assert links["different_questions"] == {"linked": 0, "pairs": 1}
+    assert "one question's 1 of 1" in format_links(links, 7)
