@@ -226,8 +226,9 @@ def _story(
     )
     lead = _lead_item(members[int(np.argmax(vecs @ centroid))])
     n_paras = sum(c.n_paras for c in members)
-    matched, best_prior = _continued(centroid, n_paras, history, earlier, t)
-    same = _same_story(centroid, n_paras, matched, t)
+    continued, best_prior = _continued(centroid, n_paras, history, earlier, t)
+    matched = [c for _, c in continued]
+    same = _same_story(n_paras, continued, t)
     first_seen, earlier_ids = _first_seen(items, same, history)
     outlets = list(dict.fromkeys(i.source for i in items))
     novelty = max(0.0, min(1.0, 1.0 - best_prior))
@@ -267,8 +268,9 @@ def _day_key(item: ArticleItem) -> tuple[str, str]:
 
 def _continued(
     centroid: np.ndarray, n_paras: int, history: History, earlier: np.ndarray | None, t: Thresholds
-) -> tuple[list[ArticleContent], float]:
-    """The earlier texts this story continues (closest first) and the highest similarity to any earlier text."""
+) -> tuple[list[tuple[float, ArticleContent]], float]:
+    """The earlier texts this story continues with their similarity (closest first), and the highest similarity
+    to any earlier text."""
     if earlier is None:
         return [], 0.0
     sims = earlier @ centroid
@@ -280,11 +282,11 @@ def _continued(
         ),
         key=lambda t: (-t[0], t[1].id),
     )
-    return [c for _, c in matched], float(sims.max())
+    return matched, float(sims.max())
 
 
 def _same_story(
-    centroid: np.ndarray, n_paras: int, matched: list[ArticleContent], t: Thresholds
+    n_paras: int, continued: list[tuple[float, ArticleContent]], t: Thresholds
 ) -> list[ArticleContent]:
     """Of the earlier texts a story continues (closest first), those that are the same story, not only its topic.
 
@@ -295,11 +297,7 @@ def _same_story(
     beside a long one does not; two long texts need the same-day same-story bar (``developing_long`` =
     ``cluster_min`` under both models), which still lets an obituary continue a piece on cancelled films at 0.51.
     On RTQA's tuning half the ranking's coverage is unchanged (e5 and MiniLM 0.733 @3)."""
-    return [
-        c
-        for c in matched
-        if float(c.vector @ centroid) >= developing_threshold((n_paras + c.n_paras) // 2, t)
-    ]
+    return [c for sim, c in continued if sim >= developing_threshold((n_paras + c.n_paras) // 2, t)]
 
 
 def _first_seen(

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from index.eval.briefing_links import developing_links, format_links
-from index.eval.briefing_measures import Day, best_ranks, random_picks, score
+from index.eval.briefing_measures import ALL_LINES, Day, best_ranks, random_picks, score
 from index.eval.metrics import norm as _norm
 from index.models import Briefing
 from index.service import Newsdesk
@@ -27,7 +27,6 @@ from index.service import Newsdesk
 log = logging.getLogger(__name__)
 
 HEADLINE_K = 3  # a morning briefing is read for its first three stories: coverage at 3 is the headline figure
-ALL_LINES = 10_000  # "every story / article of the day" (RTQA's busiest day has 25 articles)
 
 __all__ = [
     "Item",

@@ -15,9 +15,8 @@ import itertools
 from datetime import date as Date
 from typing import Any
 
+from index.eval.briefing_measures import ALL_LINES
 from index.service import Newsdesk
-
-ALL_STORIES = 10_000
 
 
 def developing_links(desk: Newsdesk, questions: list[dict[str, Any]], days: int = 7) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def developing_links(desk: Newsdesk, questions: list[dict[str, Any]], days: int 
     day = {a: Date.fromisoformat(d[:10]) for a in owner if (d := dated.get(a))}
     earlier: dict[str, set[str]] = {}  # article id -> the earlier articles its story names on its day
     for d in sorted(set(day.values())):
-        for story in desk.briefing(date=d.isoformat(), top=ALL_STORIES).stories:
+        for story in desk.briefing(date=d.isoformat(), top=ALL_LINES).stories:
             for aid in story.article_ids:
                 earlier[aid] = set(story.earlier_article_ids)
     counts = {"same_question": [0, 0], "different_questions": [0, 0]}

@@ -19,6 +19,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+ALL_LINES = 10_000  # "every story / article of the day" (RTQA's busiest day has 25 articles)
 RANDOM_RUNS = 20  # shuffles per day for the random-picks baseline (seeded: the same figures every run)
 RANDOM_SEED = "newsdesk-briefing-random-v1"
 
@@ -91,4 +92,4 @@ def random_picks(windows: dict[str, list[str]], days: dict[str, Day], ks: Sequen
     )
 
 
-__all__ = ["RANDOM_RUNS", "Day", "Scored", "best_ranks", "random_picks", "score", "shuffled"]
+__all__ = ["ALL_LINES", "RANDOM_RUNS", "Day", "Scored", "best_ranks", "random_picks", "score", "shuffled"]
