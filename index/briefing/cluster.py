@@ -1,4 +1,5 @@
-"""Stories from article vectors: average-linkage clustering, and the threshold for "continues an earlier story".
+"""Stories from article vectors: average-linkage clustering, the threshold for "continues an earlier story", and
+the order that gives each topic its place before any topic gets a second.
 
 Average linkage (unlike single linkage) does not chain two different stories through one broad article. Both
 thresholds are per model (``profiles.py``: a cosine means something else under e5 than under MiniLM) and were read
@@ -14,6 +15,10 @@ from index.briefing.profiles import MINILM, Thresholds
 # MiniLM's story threshold, for code that compares MiniLM article vectors outside a briefing (the alerts' same-story
 # rule); a briefing takes its model's from ``profiles.thresholds_for``.
 CLUSTER_MIN = MINILM.cluster_min
+# A story on a topic already shown above it loses this much importance (``spread_topics``): about what separates a
+# story carried by two outlets from a one-off, so a much bigger second story on a topic keeps its place. On RTQA's
+# tuning half any value from 0.3 to 100 gave the same briefings (notes/briefing.md).
+SAME_TOPIC_PENALTY = 1.0
 # The developing threshold rises linearly between these paragraph counts (``Thresholds.developing_*``).
 SHORT_PARAGRAPHS = 3
 LONG_PARAGRAPHS = 15
@@ -58,3 +63,33 @@ def cluster(vectors: np.ndarray, threshold: float = CLUSTER_MIN) -> list[list[in
         members[i] += members[j]
         members[j] = []
     return sorted((sorted(m) for m in members if m), key=lambda g: g[0])
+
+
+def spread_topics(
+    scores: list[float], centroids: np.ndarray, same_topic: float, penalty: float = SAME_TOPIC_PENALTY
+) -> tuple[list[int], list[float]]:
+    """The order of a day's stories (given most important first) in which a story on a topic already placed above
+    it loses ``penalty`` of its importance, and for each story (by input index) its highest cosine with a story
+    placed above it.
+
+    Why: clustering joins one story's articles, not one topic's; an editor does not spend two of three lines on two
+    elections, two US Open pieces, or a hurricane and the digest that leads with it, while one-off stories the
+    week's news quiz asks about (a recall, a tribe's last member) wait below. Greedy, as maximal marginal relevance:
+    each next place goes to the story with the highest importance after its penalty; the lead never moves.
+    """
+    n = len(scores)
+    if n <= 1:
+        return list(range(n)), [0.0] * n
+    c = np.asarray(centroids, dtype=np.float64)
+    sim = c @ c.T
+    closest = np.full(n, -np.inf)
+    left = list(range(n))
+    order: list[int] = []
+    top_sim = [0.0] * n
+    while left:
+        best = max(left, key=lambda i: (scores[i] - (penalty if closest[i] >= same_topic else 0.0), -i))
+        left.remove(best)
+        order.append(best)
+        top_sim[best] = float(max(closest[best], 0.0)) if order[0] != best else 0.0
+        closest = np.maximum(closest, sim[best])
+    return order, top_sim

@@ -35,6 +35,9 @@ class Thresholds:
     )
     novel_max: float  # a paragraph at least this similar to an earlier day's paragraph is not "new today"
     repeat_cosine: float  # a paragraph this close to a chosen quote's says the same thing again
+    # Two of a day's stories whose centroids are this close are on one topic (an election and another election, a
+    # hurricane and the digest that leads with it): the lower one yields its place to stories on other topics.
+    same_topic: float
 
 
 # all-MiniLM-L6-v2: the values chosen before e5 (issue 4; cluster and developing re-checked in issue 22).
@@ -46,6 +49,7 @@ MINILM = Thresholds(
     topic_asked_margin=0.05,
     novel_max=0.80,
     repeat_cosine=0.85,
+    same_topic=0.25,
 )
 # multilingual-e5-small, centred (issue 22). Stories and developing: the best point of a grid on RTQA's tuning half
 # (``bench/tune_briefing_thresholds.py``) among those keeping the sample's tsunami first on its three days, which
@@ -62,6 +66,7 @@ E5 = Thresholds(
     topic_asked_margin=0.04,
     novel_max=0.76,
     repeat_cosine=0.82,
+    same_topic=0.35,
 )
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from index.answer.spans import source_ref
 from index.briefing.changes import changes
-from index.briefing.cluster import cluster, developing_threshold
+from index.briefing.cluster import cluster, developing_threshold, spread_topics
 from index.briefing.content import load_contents
 from index.briefing.profiles import Thresholds, thresholds_for
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
@@ -205,7 +205,14 @@ def _stories(
             b.story.score += TOPIC_WEIGHT * rel
         built.append(b)
     built.sort(key=lambda b: (-b.story.score, b.story.headline, b.story.lead_article_id))
-    return built
+    if relevance is not None or len(built) < 2:
+        return built  # a topic's briefing is one topic by design: relevance orders it
+    order, top_sim = spread_topics(
+        [b.story.score for b in built], np.stack([b.centroid for b in built]), t.same_topic
+    )
+    for i, b in enumerate(built):
+        b.story.signals["same_topic_above"] = round(top_sim[i], 4)
+    return [built[i] for i in order]
 
 
 def _lead_item(content: ArticleContent) -> ArticleItem:
