@@ -1,11 +1,17 @@
-"""Clustering of article vectors into stories, and the "continues an earlier story" threshold."""
+"""Clustering of article vectors into stories, the "continues an earlier story" threshold, and the topics' spread."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from index.briefing.cluster import CLUSTER_MIN, cluster, developing_threshold
+from index.briefing.cluster import (
+    CLUSTER_MIN,
+    SAME_TOPIC_PENALTY,
+    cluster,
+    developing_threshold,
+    spread_topics,
+)
 from index.briefing.profiles import MINILM
 
 
@@ -69,3 +75,26 @@ def test_developing_threshold_rises_with_length():
     assert developing_threshold(1) == developing_threshold(3) == MINILM.developing_min
     assert developing_threshold(15) == developing_threshold(40) == MINILM.developing_long
     assert MINILM.developing_min < developing_threshold(9) < MINILM.developing_long
+
+
+def _topic_vectors() -> np.ndarray:
+    """Four stories: 0 and 1 on one topic (cosine 0.6), 2 and 3 on two others."""
+    return _normalised(np.array([[1.0, 0, 0, 0], [0.6, 0.8, 0, 0], [0, 0, 1.0, 0], [0, 0, 0, 1.0]]))
+
+
+def test_a_second_story_on_a_shown_topic_yields_to_other_topics():
+    order, above = spread_topics([3.0, 2.5, 2.0, 1.9], _topic_vectors(), same_topic=0.5)
+    assert order == [0, 2, 3, 1]
+    assert above[1] == pytest.approx(0.6) and above[0] == 0.0 and above[2] == 0.0
+
+
+def test_a_much_bigger_second_story_keeps_its_place_and_the_lead_never_moves():
+    big = [3.0, 1.9 + SAME_TOPIC_PENALTY, 1.5, 1.4]  # 1 weighs more than 2 even after its penalty
+    assert spread_topics(big, _topic_vectors(), same_topic=0.5)[0] == [0, 1, 2, 3]
+    assert spread_topics([3.0, 2.5, 2.0, 1.9], _topic_vectors(), same_topic=0.7)[0] == [
+        0,
+        1,
+        2,
+        3,
+    ]  # not one topic
+    assert spread_topics([1.0], _topic_vectors()[:1], same_topic=0.5) == ([0], [0.0])

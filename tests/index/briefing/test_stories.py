@@ -215,3 +215,43 @@ def test_only_the_same_story_fades_a_topic_does_not(similarity: float, fades: bo
     built = _one_article_today(similarity, n_today=8, n_earlier=8, earlier=3)
     assert built.story.signals["articles_earlier"] > 0
     assert (built.story.signals["growth"] < 0) is fades
+
+
+def test_a_second_story_on_one_topic_yields_to_another_topic(make_desk):
+    """Two elections carried by two outlets each are two stories of one topic: the one-off recall takes the second
+    line, the second election the third (RTQA's quiz asks about such one-offs; an editor spreads the top lines)."""
+    desk = make_desk()
+    portugal = [
+        "Portugal's Socialist Party won Sunday's parliamentary election with 41 percent of the vote, the electoral "
+        "commission said.",
+        "Prime Minister Antonio Costa thanked voters in Lisbon and promised to form a government within weeks.",
+    ]
+    chile = [
+        "Thousands queued outside polling stations in Santiago as Chileans chose a new president in a tense runoff.",
+        "The conservative candidate took 55 percent, and his rival conceded defeat on national television.",
+    ]
+    recall = ["A toy maker recalled two million baby swings and rockers after reports of infant injuries."]
+
+    def article(paragraphs: list[str], title: str, source: str, key: str) -> ArticleIn:
+        return ArticleIn(
+            paragraphs=paragraphs, title=title, source=source, date="2024-03-04", external_id=key
+        )
+
+    desk.ingest_articles(
+        [
+            article(portugal, "Socialists win Portugal's election", "Wire", "pt-1"),
+            article(portugal, "Portugal: Socialists win", "Daily", "pt-2"),
+            article(chile, "Conservative wins Chile's runoff", "Wire", "cl-1"),
+            article(chile, "Chile elects a conservative", "Daily", "cl-2"),
+            article(recall, "Two million baby swings recalled", "Daily", "rc-1"),
+        ]
+    )
+    b = build_briefing(desk, date="2024-03-04")
+    leads = [s.article_ids[0] for s in b.stories]
+    elections = [n for n, s in enumerate(b.stories) if len(s.articles) == 2]
+    assert len(b.stories) == 3 and len(elections) == 2, [s.headline for s in b.stories]
+    assert elections == [0, 2], leads
+    assert b.stories[1].article_ids == ["rc-1"]
+    assert b.stories[2].score > b.stories[1].score  # it kept its importance; only its place yields
+    assert b.stories[2].signals["same_topic_above"] >= 0.25
+    assert b.stories[1].signals["same_topic_above"] < 0.25
