@@ -73,9 +73,10 @@ def spread_topics(
     placed above it.
 
     Why: clustering joins one story's articles, not one topic's; an editor does not spend two of three lines on two
-    elections, two US Open pieces, or a hurricane and the digest that leads with it, while one-off stories the
-    week's news quiz asks about (a recall, a tribe's last member) wait below. Greedy, as maximal marginal relevance:
-    each next place goes to the story with the highest importance after its penalty; the lead never moves.
+    elections, or on a story and the news digest that leads with it, while one-off stories the week's news quiz
+    asks about (a recall, a tribe's last member) wait below. Greedy, as maximal marginal relevance: each next place
+    goes to the story with the highest importance after its penalty; the lead never moves. A centroid cosine cannot
+    tell a topic from a beat (a contract beside a media-rights deal), so a beat's second story yields too.
     """
     n = len(scores)
     if n <= 1:
