@@ -2,9 +2,11 @@
 
 Every day of the tuning half's windows is briefed once with every story kept (clusters, quotes and what each story
 covers do not depend on the weights); the stories are then re-ordered under each point of a grid of weights and
-day decays, and each order is scored as ``newsdesk eval-briefing`` scores it (coverage of the first story, at 3,
-mean rank of the story a question asks about). Prints the best points and the current defaults; nothing is
-written. The reporting half is never read.
+day decays, as the briefing orders them (``rank.signals`` on what each story's ranking read, then one place per
+topic first, ``cluster.spread_topics``), and each order is scored as ``newsdesk eval-briefing`` scores it
+(coverage of the first story, at 3, mean rank of the story a question asks about). Prints the best points and the
+current defaults (the defaults' figures are ``eval-briefing``'s); nothing is written. The reporting half is never
+read.
 
     .venv/bin/python bench/tune_briefing_rank.py --index DIR [--split tune]
 
@@ -25,7 +27,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from index.briefing import rank  # noqa: E402
+from index.briefing.cluster import spread_topics  # noqa: E402
+from index.briefing.stories import ranked_stories  # noqa: E402
 from index.config import CoreSettings  # noqa: E402
 from index.eval.briefing import ALL_LINES, _windows, briefing_items, covered  # noqa: E402
 from index.eval.briefing_measures import best_ranks, random_picks, score  # noqa: E402
@@ -39,21 +45,16 @@ KS = (1, 3, 5)
 
 @dataclass
 class Line:
-    """One story of a day: what it is made of (for re-ranking) and which questions it covers."""
+    """One story of a day: what its ranking read (for re-ranking), its centroid, and which questions it covers."""
 
     key: tuple[str, str]  # the tie-break of build_briefing: headline, lead article
-    today: list[tuple[str, Date | None]]
-    earlier: list[tuple[str, Date | None]]
-    recency: float
-    novelty: float
+    ranked_on: dict  # rank.signals' arguments besides the day (stories.Built.ranked_on)
+    centroid: np.ndarray
+    same_topic: float
     covers: frozenset[str]
 
-
-def _day(value: str | None) -> Date | None:
-    try:
-        return Date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
+    def importance(self, day: Date, w: rank.Weights, decay: float) -> float:
+        return rank.importance(rank.signals(day=day, decay=decay, **self.ranked_on), w)
 
 
 def collect(desk: Newsdesk, questions: list[dict], days: int) -> tuple[dict, dict[str, list[Line]]]:
@@ -70,18 +71,17 @@ def day_lines(desk: Newsdesk, of_day: dict[str, list[dict]]) -> dict[str, list[L
     lines: dict[str, list[Line]] = {}
     for day in sorted(of_day):
         b = desk.briefing(date=day, top=ALL_LINES)
-        earlier_ids = [a for s in b.stories for a in s.earlier_article_ids]
-        stored = desk.store.articles(earlier_ids)
+        _, built = ranked_stories(desk, date=day, top=ALL_LINES)
+        by_lead = {x.story.lead_article_id: x for x in built}
         lines[day] = []
         for s, item in zip(b.stories, briefing_items(b), strict=True):
-            earlier = [(stored[a].source, _day(stored[a].date)) for a in s.earlier_article_ids if a in stored]
+            x = by_lead[s.lead_article_id]
             lines[day].append(
                 Line(
                     (s.headline, s.lead_article_id),
-                    [(a.source, _day(a.date)) for a in s.articles],
-                    earlier,
-                    float(s.signals.get("recency", 0.5)),
-                    s.novelty,
+                    x.ranked_on,
+                    x.centroid,
+                    x.thresholds.same_topic,
                     frozenset(q["id"] for q in of_day[day] if covered(q, [item], False)),
                 )
             )
@@ -94,12 +94,8 @@ def leads(lines: dict[str, list[Line]], w: rank.Weights, decay: float) -> dict[s
     for day, day_lines in lines.items():
         d = Date.fromisoformat(day)
         best = min(
-            day_lines,
-            key=lambda x: (
-                -rank.importance(rank.signals(x.today, x.earlier, d, x.recency, x.novelty, decay), w),
-                x.key,
-            ),
-        )
+            day_lines, key=lambda x: (-x.importance(d, w, decay), x.key)
+        )  # spreading never moves the lead
         out[day] = best.key[1]
     return out
 
@@ -108,15 +104,14 @@ def order(lines: dict[str, list[Line]], w: rank.Weights, decay: float) -> dict[s
     out = {}
     for day, day_lines in lines.items():
         d = Date.fromisoformat(day)
-        scored = [
-            (
-                -rank.importance(rank.signals(x.today, x.earlier, d, x.recency, x.novelty, decay), w),
-                x.key,
-                x.covers,
-            )
-            for x in day_lines
-        ]
-        out[day] = [c for *_, c in sorted(scored, key=lambda t: (t[0], t[1]))]
+        ranked = sorted(((x.importance(d, w, decay), x) for x in day_lines), key=lambda t: (-t[0], t[1].key))
+        if not ranked:
+            out[day] = []
+            continue
+        placed, _ = spread_topics(
+            [i for i, _ in ranked], np.stack([x.centroid for _, x in ranked]), ranked[0][1].same_topic
+        )
+        out[day] = [ranked[n][1].covers for n in placed]
     return out
 
 

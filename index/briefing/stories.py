@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as Date
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -81,6 +81,9 @@ class Built:
     # the earlier texts it continues, latest first, each with the article that first carried it
     earlier: list[tuple[ArticleContent, ArticleItem]]
     thresholds: Thresholds  # the store's model's (``profiles.py``)
+    # what ``rank.signals`` read besides the day: (outlet, local day) of its articles today and of every earlier
+    # one it loosely continues, recency, novelty, whether those are the same story
+    ranked_on: dict = field(default_factory=dict)
 
 
 def build_briefing(
@@ -93,6 +96,29 @@ def build_briefing(
     now: datetime | None = None,
 ) -> Briefing:
     """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
+    briefing, built = ranked_stories(desk, date, topic, sources, top, scopes, now)
+    for b in built[: briefing.top]:
+        # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
+        b.story.quotes, dropped = _quotes(desk.store, b)
+        briefing.dropped_unverified += dropped
+        b.story.changes = _changes(desk.store, b)
+        briefing.stories.append(b.story)
+    return briefing
+
+
+def ranked_stories(
+    desk: BriefingDesk,
+    date: str | None = None,
+    topic: str | None = None,
+    sources: Sequence[str] | str | None = None,
+    top: int = 8,
+    scopes: tuple[str, ...] | None = None,
+    now: datetime | None = None,
+) -> tuple[Briefing, list[Built]]:
+    """The briefing's frame (window, counts; no stories yet) and every story of the day, ranked, before quotes.
+
+    ``build_briefing`` quotes the first ``top``; the ranking's tuner (``bench/tune_briefing_rank.py``) re-orders
+    all of them from what each one's ranking read (``Built.ranked_on``, ``Built.centroid``)."""
     tz = time_zone(desk.settings.timezone)
     win = window(date, tz, now)
     top = max(1, int(top))
@@ -111,20 +137,14 @@ def build_briefing(
         default_window=win.default,
     )
     if not today_items:
-        return briefing
+        return briefing, []
     today, history = _contents(desk, today_items, earlier_items)
     if not today:
-        return briefing
+        return briefing, []
     t = thresholds_for(desk.store.model_identity()[0])
     built = _stories(desk, today, history, win, topic, scopes, t)
     briefing.n_stories = len(built)
-    for b in built[:top]:
-        # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
-        b.story.quotes, dropped = _quotes(desk.store, b)
-        briefing.dropped_unverified += dropped
-        b.story.changes = _changes(desk.store, b)
-        briefing.stories.append(b.story)
-    return briefing
+    return briefing, built
 
 
 def _sources_list(sources: Sequence[str] | str | None) -> list[str] | None:
@@ -241,14 +261,14 @@ def _story(
     novelty = max(0.0, min(1.0, 1.0 - best_prior))
     earlier_items = [i for c in matched for i in history.first[c.id][1]]
     background = [source_ref(min(history.first[c.id][1], key=_day_key)) for c in same[:BACKGROUND_ARTICLES]]
-    weight = signals(
-        ((i.source, i.local_day) for i in items),
-        ((i.source, i.local_day) for i in earlier_items),
-        win.first_day,
-        _recency(items, win),
-        novelty,
-        same_story=best_prior >= t.cluster_min,
-    )
+    ranked_on = {
+        "today": [(i.source, i.local_day) for i in items],
+        "earlier": [(i.source, i.local_day) for i in earlier_items],
+        "recency": _recency(items, win),
+        "novelty": novelty,
+        "same_story": best_prior >= t.cluster_min,
+    }
+    weight = signals(day=win.first_day, **ranked_on)
     story = Story(
         headline=lead.title,
         lead_article_id=lead.id,
@@ -266,7 +286,7 @@ def _story(
     prior = np.vstack([c.vectors for c in same[:PRIOR_ARTICLES]]) if same else None
     first_items = [(c, min(history.first[c.id][1], key=_day_key)) for c in same]
     first_items.sort(key=lambda t: _day_key(t[1]), reverse=True)
-    return Built(story, members, centroid, prior, first_items, t)
+    return Built(story, members, centroid, prior, first_items, t, ranked_on)
 
 
 def _day_key(item: ArticleItem) -> tuple[str, str]:
@@ -386,4 +406,4 @@ def _changes(store: Store, b: Built) -> list[Change]:
     return kept
 
 
-__all__ = ["LOOKBACK_DAYS", "build_briefing"]
+__all__ = ["LOOKBACK_DAYS", "Built", "build_briefing", "ranked_stories"]
