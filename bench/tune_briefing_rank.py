@@ -93,9 +93,8 @@ def leads(lines: dict[str, list[Line]], w: rank.Weights, decay: float) -> dict[s
     out = {}
     for day, day_lines in lines.items():
         d = Date.fromisoformat(day)
-        best = min(
-            day_lines, key=lambda x: (-x.importance(d, w, decay), x.key)
-        )  # spreading never moves the lead
+        # The most important story leads: spreading the topics never moves it.
+        best = min(day_lines, key=lambda x: (-x.importance(d, w, decay), x.key))
         out[day] = best.key[1]
     return out
 
