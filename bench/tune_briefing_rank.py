@@ -1,12 +1,13 @@
 """Choose the briefing's ranking weights (``index/briefing/rank.py``) on the tuning half of RealTimeQA.
 
 Every day of the tuning half's windows is briefed once with every story kept (clusters, quotes and what each story
-covers do not depend on the weights); the stories are then re-ordered under each point of a grid of weights and
-day decays, as the briefing orders them (``rank.signals`` on what each story's ranking read, then one place per
-topic first, ``cluster.spread_topics``), and each order is scored as ``newsdesk eval-briefing`` scores it
-(coverage of the first story, at 3, mean rank of the story a question asks about). Prints the best points and the
-current defaults (the defaults' figures are ``eval-briefing``'s); nothing is written. The reporting half is never
-read.
+covers do not depend on the weights; ``ranked_stories`` clusters the day a second time for what each story's
+ranking read); the stories are then re-ordered under each point of a grid of weights and day decays, as the
+briefing orders them (``rank.signals`` on ``Built.ranked_on``, then ``cluster.spread_topics``, whose penalty is in
+importance units and so weighs more or less under other weights), and each order is scored as ``newsdesk
+eval-briefing`` scores it (coverage of the first story, at 3, mean rank of the story a question asks about).
+Prints the best points and the current defaults (the defaults' figures are ``eval-briefing``'s); nothing is
+written. The reporting half is never read.
 
     .venv/bin/python bench/tune_briefing_rank.py --index DIR [--split tune]
 

@@ -283,7 +283,9 @@ class Story:
     background: list[SourceRef] = field(default_factory=list)
     score: float = 0.0  # importance used for the ranking (outlets, articles, recency, novelty)
     novelty: float = 1.0  # 1 - similarity to the earlier days' articles
-    signals: dict[str, float] = field(default_factory=dict)  # what the ranking read (index/briefing/rank.py)
+    # what the ranking read (index/briefing/rank.py), and same_topic_above: the highest cosine with a story placed
+    # above it (index/briefing/cluster.py: spread_topics; 0 for the lead and in a topic's briefing)
+    signals: dict[str, float] = field(default_factory=dict)
     changes: list[Change] = field(
         default_factory=list
     )  # figures that changed since the earlier days' articles

@@ -1,9 +1,9 @@
 """Stories from article vectors: average-linkage clustering, the threshold for "continues an earlier story", and
-the order that gives each topic its place before any topic gets a second.
+the order in which a second story on a topic yields its place to other topics unless it weighs much more.
 
-Average linkage (unlike single linkage) does not chain two different stories through one broad article. Both
-thresholds are per model (``profiles.py``: a cosine means something else under e5 than under MiniLM) and were read
-off RTQA and Wikinews days; ``notes/briefing.md`` has the figures.
+Average linkage (unlike single linkage) does not chain two different stories through one broad article. The
+thresholds (stories, developing, same topic) are per model (``profiles.py``: a cosine means something else under
+e5 than under MiniLM) and were read off RTQA and Wikinews days; ``notes/briefing.md`` has the figures.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from index.briefing.profiles import MINILM, Thresholds
 CLUSTER_MIN = MINILM.cluster_min
 # A story on a topic already shown above it loses this much importance (``spread_topics``): about what separates a
 # story carried by two outlets from a one-off, so a much bigger second story on a topic keeps its place. On RTQA's
-# tuning half any value from 0.3 to 100 gave the same briefings (notes/briefing.md).
+# tuning half any value from 0.3 to 100 gave the same coverage (notes/briefing.md). In importance units: under other
+# weights (``rank.Weights``) the same penalty weighs more or less.
 SAME_TOPIC_PENALTY = 1.0
 # The developing threshold rises linearly between these paragraph counts (``Thresholds.developing_*``).
 SHORT_PARAGRAPHS = 3
@@ -68,9 +69,10 @@ def cluster(vectors: np.ndarray, threshold: float = CLUSTER_MIN) -> list[list[in
 def spread_topics(
     scores: list[float], centroids: np.ndarray, same_topic: float, penalty: float = SAME_TOPIC_PENALTY
 ) -> tuple[list[int], list[float]]:
-    """The order of a day's stories (given most important first) in which a story on a topic already placed above
-    it loses ``penalty`` of its importance, and for each story (by input index) its highest cosine with a story
-    placed above it.
+    """The order of a day's stories (given most important first, ties already broken) in which a story on a topic
+    already placed above it loses ``penalty`` of its importance once (a third story on a topic loses it once too),
+    and for each story (by input index) its highest cosine with a story placed above it (0 for the lead, never
+    below 0).
 
     Why: clustering joins one story's articles, not one topic's; an editor does not spend two of three lines on two
     elections, or on a story and the news digest that leads with it, while one-off stories the week's news quiz

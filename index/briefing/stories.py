@@ -16,7 +16,9 @@ The stages, one module each (all from stored embeddings, nothing is re-embedded)
   links, a first quote that is new today, what changed. The ranking reads every continued article (a topic
   followed all week weighs, as an editor would weigh it), and growth below zero only for the same story
   (``rank``: outlets and articles today, the earlier days' articles, growth; recency and novelty only break
-  ties), + topic relevance with a topic.
+  ties), + topic relevance with a topic. Then, without a topic, ``cluster.spread_topics``: a story whose centroid
+  is at least ``Thresholds.same_topic`` close to one placed above it loses ``SAME_TOPIC_PENALTY`` for its place
+  (two elections, a story and the digest that leads with it); the lead never moves.
 * ``quotes``: one to three sentence windows per story shown, cut from the stored paragraph by offsets and verified
   against a fresh read of it.
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -83,7 +85,7 @@ class Built:
     thresholds: Thresholds  # the store's model's (``profiles.py``)
     # what ``rank.signals`` read besides the day: (outlet, local day) of its articles today and of every earlier
     # one it loosely continues, recency, novelty, whether those are the same story
-    ranked_on: dict = field(default_factory=dict)
+    ranked_on: dict
 
 
 def build_briefing(
@@ -115,7 +117,8 @@ def ranked_stories(
     scopes: tuple[str, ...] | None = None,
     now: datetime | None = None,
 ) -> tuple[Briefing, list[Built]]:
-    """The briefing's frame (window, counts; no stories yet) and every story of the day, ranked, before quotes.
+    """The briefing's frame (window, counts; no stories yet) and every story kept (outlets, topic), in the
+    briefing's order, before quotes.
 
     ``build_briefing`` quotes the first ``top``; the ranking's tuner (``bench/tune_briefing_rank.py``) re-orders
     all of them from what each one's ranking read (``Built.ranked_on``, ``Built.centroid``)."""
@@ -211,7 +214,8 @@ def _stories(
     scopes: tuple[str, ...] | None,
     t: Thresholds,
 ) -> list[Built]:
-    """The day's stories, ranked (most important first); with a topic, only the stories about it."""
+    """The day's stories in the briefing's order: by importance, then spread by topic (``spread_topics``); with a
+    topic, only the stories about it, by importance and relevance (a topic's briefing is one topic by design)."""
     groups = cluster(np.stack([c.vector for c in today]), t.cluster_min)
     relevance = _TopicRelevance.of(desk, topic, win, scopes) if topic else None
     earlier = history.matrix()
@@ -225,8 +229,10 @@ def _stories(
             b.story.score += TOPIC_WEIGHT * rel
         built.append(b)
     built.sort(key=lambda b: (-b.story.score, b.story.headline, b.story.lead_article_id))
+    for b in built:
+        b.story.signals["same_topic_above"] = 0.0  # set below when the spread reads it
     if relevance is not None or len(built) < 2:
-        return built  # a topic's briefing is one topic by design: relevance orders it
+        return built
     order, top_sim = spread_topics(
         [b.story.score for b in built], np.stack([b.centroid for b in built]), t.same_topic
     )

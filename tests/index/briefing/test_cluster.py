@@ -98,3 +98,13 @@ def test_a_much_bigger_second_story_keeps_its_place_and_the_lead_never_moves():
         3,
     ]  # not one topic
     assert spread_topics([1.0], _topic_vectors()[:1], same_topic=0.5) == ([0], [0.0])
+    # the lead's own topic-mate close behind it: the lead stays, the mate yields
+    assert spread_topics([3.0, 2.9, 2.8, 1.0], _topic_vectors(), same_topic=0.5)[0] == [0, 2, 1, 3]
+
+
+def test_a_third_story_on_a_topic_loses_the_penalty_once():
+    vectors = _normalised(np.array([[1.0, 0, 0], [0.9, 0.1, 0], [0.9, 0, 0.1], [0, 0, 1.0]]))
+    # 1 and 2 each lose 1.0 once (not once per topic-mate above): 2.5 - 1 > 1.4 > 2.3 - 1
+    order, above = spread_topics([3.0, 2.5, 2.3, 1.4], vectors, same_topic=0.5)
+    assert order == [0, 1, 3, 2]
+    assert above[2] == pytest.approx(max(vectors[2] @ vectors[0], vectors[2] @ vectors[1]))

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from index.briefing import build_briefing
-from index.briefing.profiles import E5
-from index.briefing.stories import Built, History, _story
+from index.briefing.profiles import E5, thresholds_for
+from index.briefing.rank import importance, signals
+from index.briefing.stories import Built, History, _story, ranked_stories
 from index.briefing.types import ArticleContent, ArticleItem
 from index.briefing.view import briefing_markdown
 from index.briefing.window import Window
@@ -253,5 +254,20 @@ def test_a_second_story_on_one_topic_yields_to_another_topic(make_desk):
     assert elections == [0, 2], leads
     assert b.stories[1].article_ids == ["rc-1"]
     assert b.stories[2].score > b.stories[1].score  # it kept its importance; only its place yields
-    assert b.stories[2].signals["same_topic_above"] >= 0.25
-    assert b.stories[1].signals["same_topic_above"] < 0.25
+    same_topic = thresholds_for(desk.store.model_identity()[0]).same_topic
+    assert b.stories[2].signals["same_topic_above"] >= same_topic
+    assert b.stories[1].signals["same_topic_above"] < same_topic
+    assert b.stories[0].signals["same_topic_above"] == 0.0
+    # A topic's briefing is one topic by design: its stories keep the order of importance and relevance.
+    topic = build_briefing(desk, date="2024-03-04", topic="who won the vote")
+    assert {a for s in topic.stories for a in s.article_ids} == {"pt-1", "pt-2", "cl-1", "cl-2"}
+    assert [s.signals["same_topic_above"] for s in topic.stories] == [0.0, 0.0]
+
+
+def test_what_the_ranking_read_gives_the_story_its_score(wiki):
+    """``Built.ranked_on`` is what the ranking's tuner re-scores from: it must give each story its very score."""
+    for day in ("2004-12-28", "2004-12-29", "2005-01-03"):
+        _, built = ranked_stories(wiki, date=day)
+        assert built
+        for x in built:
+            assert importance(signals(day=date.fromisoformat(day), **x.ranked_on)) == x.story.score
