@@ -1,9 +1,8 @@
 """Choose the briefing's ranking weights (``index/briefing/rank.py``) on the tuning half of RealTimeQA.
 
 Every day of the tuning half's windows is briefed once with every story kept (clusters, quotes and what each story
-covers do not depend on the weights; ``ranked_stories`` clusters the day a second time for what each story's
-ranking read); the stories are then re-ordered under each point of a grid of weights and day decays, as the
-briefing orders them (``rank.signals`` on ``Built.ranked_on``, then ``cluster.spread_topics``, whose penalty is in
+covers do not depend on the weights; ``ranked_stories`` keeps what each story's ranking read); the stories are then
+re-ordered under each point of a grid of weights and day decays, as the briefing orders them (``rank.signals`` on ``Built.ranked_on``, then ``cluster.spread_topics``, whose penalty is in
 importance units and so weighs more or less under other weights), and each order is scored as ``newsdesk
 eval-briefing`` scores it (coverage of the first story, at 3, mean rank of the story a question asks about).
 Prints the best points and the current defaults (the defaults' figures are ``eval-briefing``'s); nothing is
@@ -32,7 +31,7 @@ import numpy as np  # noqa: E402
 
 from index.briefing import rank  # noqa: E402
 from index.briefing.cluster import spread_topics  # noqa: E402
-from index.briefing.stories import ranked_stories  # noqa: E402
+from index.briefing.stories import quote_stories, ranked_stories  # noqa: E402
 from index.config import CoreSettings  # noqa: E402
 from index.eval.briefing import ALL_LINES, _windows, briefing_items, covered  # noqa: E402
 from index.eval.briefing_measures import best_ranks, random_picks, score  # noqa: E402
@@ -71,12 +70,10 @@ def day_lines(desk: Newsdesk, of_day: dict[str, list[dict]]) -> dict[str, list[L
     """Every story of each day, with what it covers among that day's questions."""
     lines: dict[str, list[Line]] = {}
     for day in sorted(of_day):
-        b = desk.briefing(date=day, top=ALL_LINES)
-        _, built = ranked_stories(desk, date=day, top=ALL_LINES)
-        by_lead = {x.story.lead_article_id: x for x in built}
+        frame, built = ranked_stories(desk, date=day, top=ALL_LINES)
+        b = quote_stories(desk, frame, built)
         lines[day] = []
-        for s, item in zip(b.stories, briefing_items(b), strict=True):
-            x = by_lead[s.lead_article_id]
+        for s, x, item in zip(b.stories, built, briefing_items(b), strict=True):
             lines[day].append(
                 Line(
                     (s.headline, s.lead_article_id),

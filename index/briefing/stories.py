@@ -98,7 +98,11 @@ def build_briefing(
     now: datetime | None = None,
 ) -> Briefing:
     """The briefing of ``date`` (local day in ``desk.settings.timezone``; default: the 24 hours before now)."""
-    briefing, built = ranked_stories(desk, date, topic, sources, top, scopes, now)
+    return quote_stories(desk, *ranked_stories(desk, date, topic, sources, top, scopes, now))
+
+
+def quote_stories(desk: BriefingDesk, briefing: Briefing, built: list[Built]) -> Briefing:
+    """``briefing`` with the first ``briefing.top`` of ``built`` (in that order) quoted, their changes read."""
     for b in built[: briefing.top]:
         # Quotes only for the stories shown: sentence scoring is the costly part of a briefing.
         b.story.quotes, dropped = _quotes(desk.store, b)
@@ -120,8 +124,9 @@ def ranked_stories(
     """The briefing's frame (window, counts; no stories yet) and every story kept (outlets, topic), in the
     briefing's order, before quotes.
 
-    ``build_briefing`` quotes the first ``top``; the ranking's tuner (``bench/tune_briefing_rank.py``) re-orders
-    all of them from what each one's ranking read (``Built.ranked_on``, ``Built.centroid``)."""
+    ``build_briefing`` quotes the first ``top`` (``quote_stories``); the ranking's tuner
+    (``bench/tune_briefing_rank.py``) quotes them all and re-orders them from what each one's ranking read
+    (``Built.ranked_on``, ``Built.centroid``), from one clustering of the day."""
     tz = time_zone(desk.settings.timezone)
     win = window(date, tz, now)
     top = max(1, int(top))
@@ -412,4 +417,4 @@ def _changes(store: Store, b: Built) -> list[Change]:
     return kept
 
 
-__all__ = ["LOOKBACK_DAYS", "Built", "build_briefing", "ranked_stories"]
+__all__ = ["LOOKBACK_DAYS", "Built", "build_briefing", "quote_stories", "ranked_stories"]
