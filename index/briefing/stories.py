@@ -16,9 +16,9 @@ The stages, one module each (all from stored embeddings, nothing is re-embedded)
   links, a first quote that is new today, what changed. The ranking reads every continued article (a topic
   followed all week weighs, as an editor would weigh it), and growth below zero only for the same story
   (``rank``: outlets and articles today, the earlier days' articles, growth; recency and novelty only break
-  ties), + topic relevance with a topic. Then, without a topic, ``cluster.spread_topics``: a story whose centroid
-  is at least ``Thresholds.same_topic`` close to one placed above it loses ``SAME_TOPIC_PENALTY`` for its place
-  (two elections, a story and the digest that leads with it); the lead never moves.
+  ties), + topic relevance with a topic (``topic``). Then, without a topic, ``cluster.spread_topics``: a story
+  whose centroid is at least ``Thresholds.same_topic`` close to one placed above it loses ``SAME_TOPIC_PENALTY``
+  for its place (two elections, a story and the digest that leads with it); the lead never moves.
 * ``quotes``: one to three sentence windows per story shown, cut from the stored paragraph by offsets and verified
   against a fresh read of it.
 
@@ -43,9 +43,10 @@ from index.briefing.content import load_contents
 from index.briefing.profiles import Thresholds, thresholds_for
 from index.briefing.quotes import candidates, choose_quotes, make_quote, verify_quotes
 from index.briefing.rank import importance, signals
+from index.briefing.topic import TOPIC_WEIGHT, TopicRelevance
 from index.briefing.types import ArticleContent, ArticleItem, BriefingDesk
 from index.briefing.window import Window, select_items, time_zone, window
-from index.models import Briefing, Change, Filters, Quote, Story
+from index.models import Briefing, Change, Quote, Story
 from index.store.articles import Store
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ PRIOR_ARTICLES = 5  # the closest earlier articles whose paragraphs tell what is
 # more add none; notes/briefing.md).
 BACKGROUND_ARTICLES = 2
 UNKNOWN_RECENCY = 0.5  # date-only articles sit mid-window
-TOPIC_ASK_K = 10  # passages ``ask`` retrieves for the topic
-TOPIC_WEIGHT = 2.0  # a topic briefing ranks relevance above importance
 
 
 @dataclass
@@ -222,13 +221,13 @@ def _stories(
     """The day's stories in the briefing's order: by importance, then spread by topic (``spread_topics``); with a
     topic, only the stories about it, by importance and relevance (a topic's briefing is one topic by design)."""
     groups = cluster(np.stack([c.vector for c in today]), t.cluster_min)
-    relevance = _TopicRelevance.of(desk, topic, win, scopes) if topic else None
+    relevance = TopicRelevance.of(desk, topic, win, scopes) if topic else None
     earlier = history.matrix()
     built = []
     for group in groups:
         b = _story([today[n] for n in group], history, earlier, win, t)
         if relevance is not None:
-            rel = relevance.score(b)
+            rel = relevance.score(b.members, b.story.article_ids, t)
             if rel is None:
                 continue
             b.story.score += TOPIC_WEIGHT * rel
@@ -360,36 +359,6 @@ def _recency(items: list[ArticleItem], win: Window) -> float:
         return UNKNOWN_RECENCY
     span = (win.end - win.start).total_seconds() or 1.0
     return max(0.0, min(1.0, (max(when) - win.start).total_seconds() / span))
-
-
-@dataclass
-class _TopicRelevance:
-    """The topic's query vector and the articles ``ask`` retrieves for it in the window (the same machinery)."""
-
-    vector: np.ndarray
-    hits: set[str]
-
-    @classmethod
-    def of(
-        cls, desk: BriefingDesk, topic: str, win: Window, scopes: tuple[str, ...] | None
-    ) -> _TopicRelevance:
-        filters = Filters(since=win.first_day.isoformat(), until=win.last_day.isoformat(), scopes=scopes)
-        answer = desk.ask(topic, k=TOPIC_ASK_K, filters=filters, per_article=1)
-        hits: set[str] = set()
-        if not answer.no_answer:
-            for q in answer.quotes:
-                hits.add(q.article_id)
-                hits.update(ref.article_id for ref in q.also_in)
-        return cls(desk.embedder.encode_query(topic), hits)
-
-    def score(self, b: Built) -> float | None:
-        """The story's relevance (its best paragraph's cosine with the topic), or None when it is not about it."""
-        rel = max(float((c.vectors @ self.vector).max()) for c in b.members)
-        asked = bool(set(b.story.article_ids) & self.hits)
-        t = b.thresholds
-        if rel >= t.topic_min or (asked and rel >= t.topic_min - t.topic_asked_margin):
-            return rel
-        return None
 
 
 def _quotes(store: Store, b: Built) -> tuple[list[Quote], int]:
