@@ -30,15 +30,15 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from tune_briefing_rank import KS, QUESTIONS, Line, order  # noqa: E402
+from tune_briefing_rank import KS, QUESTIONS, Line, collect, line_of, order  # noqa: E402
 
 from index.briefing import rank  # noqa: E402
-from index.briefing.stories import quote_stories, ranked_stories  # noqa: E402
+from index.briefing.stories import Built  # noqa: E402
 from index.config import CoreSettings  # noqa: E402
-from index.eval.briefing import ALL_LINES, _windows, briefing_items, covered  # noqa: E402
 from index.eval.briefing_measures import best_ranks, score  # noqa: E402
 from index.eval.data import load_jsonl  # noqa: E402
 from index.eval.split import select  # noqa: E402
+from index.models import Story  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 
 NUDGES = (0.05, 0.1, 0.2, 0.3)
@@ -61,34 +61,18 @@ class Row(Line):
         return super().importance(day, w, decay) + self.nudge
 
 
-def collect(desk: Newsdesk, questions: list[dict]) -> tuple[dict, dict[str, list[Row]]]:
-    windows = _windows(questions, 7)
-    of_day: dict[str, list[dict]] = {}
-    for q in questions:
-        for d in windows[q["id"]]:
-            of_day.setdefault(d, []).append(q)
-    days: dict[str, list[Row]] = {}
-    for day in sorted(of_day):
-        frame, built = ranked_stories(desk, date=day, top=ALL_LINES)
-        b = quote_stories(desk, frame, built)
-        days[day] = [
-            Row(
-                (s.headline, s.lead_article_id),
-                x.ranked_on,
-                x.centroid,
-                x.thresholds.same_topic,
-                frozenset(q["id"] for q in of_day[day] if covered(q, [item], False)),
-                headline=s.headline,
-                score=s.score,
-                n_articles=len(s.article_ids),
-                n_paras=sum(c.n_paras for c in x.members),
-                outlet=s.outlets[0],
-                signals=dict(s.signals),
-                developing=s.developing,
-            )
-            for s, x, item in zip(b.stories, built, briefing_items(b), strict=True)
-        ]
-    return windows, days
+def row_of(story: Story, built: Built, covers: frozenset[str]) -> Row:
+    """A story as the tuner sees it (``line_of``), with what this report reads of it."""
+    return Row(
+        **vars(line_of(story, built, covers)),
+        headline=story.headline,
+        score=story.score,
+        n_articles=len(story.article_ids),
+        n_paras=sum(c.n_paras for c in built.members),
+        outlet=story.outlets[0],
+        signals=dict(story.signals),
+        developing=story.developing,
+    )
 
 
 SIGNALS = {
@@ -130,7 +114,7 @@ def main() -> int:
     questions = select(load_jsonl(args.questions), args.split)
     desk = Newsdesk.open(CoreSettings(data_dir=args.index))
     try:
-        windows, days = collect(desk, questions)
+        windows, days = collect(desk, questions, 7, row_of)
     finally:
         desk.close()
     w, decay = rank.WEIGHTS, rank.DAY_DECAY

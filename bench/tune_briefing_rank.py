@@ -19,6 +19,7 @@ import argparse
 import itertools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
@@ -31,12 +32,13 @@ import numpy as np  # noqa: E402
 
 from index.briefing import rank  # noqa: E402
 from index.briefing.cluster import spread_topics  # noqa: E402
-from index.briefing.stories import quote_stories, ranked_stories  # noqa: E402
+from index.briefing.stories import Built, quote_stories, ranked_stories  # noqa: E402
 from index.config import CoreSettings  # noqa: E402
 from index.eval.briefing import ALL_LINES, _windows, briefing_items, covered  # noqa: E402
 from index.eval.briefing_measures import best_ranks, random_picks, score  # noqa: E402
 from index.eval.data import load_jsonl  # noqa: E402
 from index.eval.split import select  # noqa: E402
+from index.models import Story  # noqa: E402
 from index.service import Newsdesk  # noqa: E402
 
 QUESTIONS = ROOT.parent / "shared" / "data" / "rtqa" / "questions.jsonl"
@@ -57,32 +59,35 @@ class Line:
         return rank.importance(rank.signals(day=day, decay=decay, **self.ranked_on), w)
 
 
-def collect(desk: Newsdesk, questions: list[dict], days: int) -> tuple[dict, dict[str, list[Line]]]:
+def line_of(story: Story, built: Built, covers: frozenset[str]) -> Line:
+    """A story as the tuner re-orders it."""
+    key = (story.headline, story.lead_article_id)
+    return Line(key, built.ranked_on, built.centroid, built.thresholds.same_topic, covers)
+
+
+def collect(
+    desk: Newsdesk, questions: list[dict], days: int, make: Callable[..., Line] = line_of
+) -> tuple[dict, dict[str, list[Line]]]:
     windows = _windows(questions, days)
     of_day: dict[str, list[dict]] = {}
     for q in questions:
         for d in windows[q["id"]]:
             of_day.setdefault(d, []).append(q)
-    return windows, day_lines(desk, of_day)
+    return windows, day_lines(desk, of_day, make)
 
 
-def day_lines(desk: Newsdesk, of_day: dict[str, list[dict]]) -> dict[str, list[Line]]:
-    """Every story of each day, with what it covers among that day's questions."""
+def day_lines(
+    desk: Newsdesk, of_day: dict[str, list[dict]], make: Callable[..., Line] = line_of
+) -> dict[str, list[Line]]:
+    """Every story of each day, with what it covers among that day's questions (``make``: a ``Line`` of it)."""
     lines: dict[str, list[Line]] = {}
     for day in sorted(of_day):
         frame, built = ranked_stories(desk, date=day, top=ALL_LINES)
         b = quote_stories(desk, frame, built)
-        lines[day] = []
-        for s, x, item in zip(b.stories, built, briefing_items(b), strict=True):
-            lines[day].append(
-                Line(
-                    (s.headline, s.lead_article_id),
-                    x.ranked_on,
-                    x.centroid,
-                    x.thresholds.same_topic,
-                    frozenset(q["id"] for q in of_day[day] if covered(q, [item], False)),
-                )
-            )
+        lines[day] = [
+            make(s, x, frozenset(q["id"] for q in of_day[day] if covered(q, [item], False)))
+            for s, x, item in zip(b.stories, built, briefing_items(b), strict=True)
+        ]
     return lines
 
 
