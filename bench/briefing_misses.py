@@ -48,7 +48,6 @@ NUDGES = (0.05, 0.1, 0.2, 0.3)
 class Row(Line):
     """A story of a day as the tuner sees it, with what this report reads of it; ``nudge`` is the oracle's."""
 
-    headline: str = ""
     score: float = 0.0
     n_articles: int = 0
     n_paras: int = 0
@@ -65,7 +64,6 @@ def row_of(story: Story, built: Built, covers: frozenset[str]) -> Row:
     """A story as the tuner sees it (``line_of``), with what this report reads of it."""
     return Row(
         **vars(line_of(story, built, covers)),
-        headline=story.headline,
         score=story.score,
         n_articles=len(story.article_ids),
         n_paras=sum(c.n_paras for c in built.members),

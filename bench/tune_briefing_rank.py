@@ -2,11 +2,11 @@
 
 Every day of the tuning half's windows is briefed once with every story kept (clusters, quotes and what each story
 covers do not depend on the weights; ``ranked_stories`` keeps what each story's ranking read); the stories are then
-re-ordered under each point of a grid of weights and day decays, as the briefing orders them (``rank.signals`` on ``Built.ranked_on``, then ``cluster.spread_topics``, whose penalty is in
-importance units and so weighs more or less under other weights), and each order is scored as ``newsdesk
-eval-briefing`` scores it (coverage of the first story, at 3, mean rank of the story a question asks about).
-Prints the best points and the current defaults (the defaults' figures are ``eval-briefing``'s); nothing is
-written. The reporting half is never read.
+re-ordered under each point of a grid of weights and day decays, as the briefing orders them (``rank.signals`` on
+``Built.ranked_on``, then ``cluster.spread_topics``, whose penalty is in importance units and so weighs more or
+less under other weights), and each order is scored as ``newsdesk eval-briefing`` scores it (coverage of the first
+story, at 3, mean rank of the story a question asks about). Prints the best points and the current defaults (the
+defaults' figures are ``eval-briefing``'s); nothing is written. The reporting half is never read.
 
     .venv/bin/python bench/tune_briefing_rank.py --index DIR [--split tune]
 
@@ -59,6 +59,10 @@ class Line:
         return rank.importance(rank.signals(day=day, decay=decay, **self.ranked_on), w)
 
 
+# a story of a day (as shown, as built, the questions it covers) -> what the re-ordering reads of it
+MakeLine = Callable[[Story, Built, frozenset[str]], Line]
+
+
 def line_of(story: Story, built: Built, covers: frozenset[str]) -> Line:
     """A story as the tuner re-orders it."""
     key = (story.headline, story.lead_article_id)
@@ -66,7 +70,7 @@ def line_of(story: Story, built: Built, covers: frozenset[str]) -> Line:
 
 
 def collect(
-    desk: Newsdesk, questions: list[dict], days: int, make: Callable[..., Line] = line_of
+    desk: Newsdesk, questions: list[dict], days: int, make: MakeLine = line_of
 ) -> tuple[dict, dict[str, list[Line]]]:
     windows = _windows(questions, days)
     of_day: dict[str, list[dict]] = {}
@@ -77,7 +81,7 @@ def collect(
 
 
 def day_lines(
-    desk: Newsdesk, of_day: dict[str, list[dict]], make: Callable[..., Line] = line_of
+    desk: Newsdesk, of_day: dict[str, list[dict]], make: MakeLine = line_of
 ) -> dict[str, list[Line]]:
     """Every story of each day, with what it covers among that day's questions (``make``: a ``Line`` of it)."""
     lines: dict[str, list[Line]] = {}
